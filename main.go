@@ -1,0 +1,19 @@
+// Postie is a desktop application for sending email. Without arguments, or
+// with a mailto: link or --demo, it opens its window; otherwise it runs one
+// command-line subcommand (`postie help` lists them).
+package main
+
+import (
+	"os"
+
+	"github.com/postie-app/postie/ui"
+	"github.com/postie-app/postie/ui/cli"
+)
+
+func main() {
+	args := os.Args[1:]
+	if cli.WantsWindow(args) {
+		os.Exit(ui.Run(args))
+	}
+	os.Exit(cli.Main(args))
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postie-app/postie/resources"
+)
+
+// runAsPostieEnv makes the test binary behave as the postie binary, so these
+// tests drive the real entry point, flags and exit codes included.
+const runAsPostieEnv = "POSTIE_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsPostieEnv) == "1" {
+		os.Args = append([]string{"postie"}, os.Args[1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func postie(ctx context.Context, t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), runAsPostieEnv+"=1", "POSTIE_DATA_DIR="+t.TempDir())
+	return cmd
+}
+
+func TestVersionCommand(t *testing.T) {
+	out, err := postie(t.Context(), t, "version").Output()
+	if err != nil || string(out) != "postie "+resources.Version+"\n" {
+		t.Fatalf("postie version = %q, %v", out, err)
+	}
+}
+
+func TestUnknownCommandExitsWithUsage(t *testing.T) {
+	var stderr bytes.Buffer
+	cmd := postie(t.Context(), t, "no-such-command")
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 64 {
+		t.Fatalf("exit = %v, want status 64", err)
+	}
+	if !strings.Contains(stderr.String(), "Usage: postie") {
+		t.Fatalf("stderr lacks usage: %q", stderr.String())
+	}
+}
+
+// TestWindowOpensTitledPostie starts the real program on the X display that
+// make test provides and waits for the X server to report a window named
+// "Postie".
+func TestWindowOpensTitledPostie(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
+	}
+	xwininfo, err := exec.LookPath("xwininfo")
+	if err != nil {
+		t.Fatal("xwininfo is missing: make test installs x11-utils")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	app := postie(ctx, t)
+	var appOutput bytes.Buffer
+	app.Stdout, app.Stderr = &appOutput, &appOutput
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	defer func() {
+		app.Process.Kill()
+		<-exited
+	}()
+
+	titled := regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ "Postie":`)
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("postie exited before opening its window: %v\n%s", err, appOutput.String())
+		case <-ctx.Done():
+			t.Fatalf("no window titled Postie appeared within the time limit\n%s", appOutput.String())
+		case <-poll.C:
+			tree, err := exec.Command(xwininfo, "-root", "-tree").Output()
+			if err != nil {
+				t.Fatalf("xwininfo: %v", err)
+			}
+			if titled.Match(tree) {
+				return
+			}
+		}
+	}
+}
