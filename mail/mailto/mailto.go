@@ -1,0 +1,141 @@
+// Package mailto parses mailto: links (RFC 6068) into the fields of a new
+// message, for links clicked in a browser or handed over by the desktop.
+//
+// A link comes from an untrusted web page, so only the fields a person can
+// see and change in the composer are taken (to, cc, bcc, subject, body,
+// in-reply-to and references); any other header, such as From or
+// Content-Type, is ignored rather than obeyed. Header values never carry a
+// line break.
+package mailto
+
+import (
+	"fmt"
+	"mime"
+	"net/url"
+	"strings"
+)
+
+// Link is what a mailto: link asks for. Addresses are kept as written, for
+// the composer to check and show; the body keeps its line breaks.
+type Link struct {
+	To, Cc, Bcc []string
+	Subject     string
+	Body        string
+	InReplyTo   string
+	References  string
+}
+
+// Parse reads a mailto: URI. It accepts what RFC 6068 §2 allows, including
+// percent-encoded addresses and an empty address part ("mailto:?to=…").
+func Parse(raw string) (*Link, error) {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(raw), ":")
+	if !ok || !strings.EqualFold(scheme, "mailto") {
+		return nil, fmt.Errorf("%q is not a mailto: link", raw)
+	}
+	// A fragment has no meaning in mailto (RFC 6068 §2); drop it.
+	rest, _, _ = strings.Cut(rest, "#")
+	addrPart, query, _ := strings.Cut(rest, "?")
+
+	link := &Link{}
+	to, err := unescape(addrPart)
+	if err != nil {
+		return nil, fmt.Errorf("the addresses in the mailto: link are garbled: %w", err)
+	}
+	link.To = splitAddresses(to)
+
+	if query == "" {
+		return link, nil
+	}
+	for _, field := range strings.Split(query, "&") {
+		if field == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(field, "=")
+		name, err := unescape(name)
+		if err != nil {
+			return nil, fmt.Errorf("the mailto: link has a garbled field name: %w", err)
+		}
+		value, err = unescape(value)
+		if err != nil {
+			return nil, fmt.Errorf("the %q field of the mailto: link is garbled: %w", name, err)
+		}
+		link.set(strings.ToLower(name), value)
+	}
+	return link, nil
+}
+
+// set applies one hfield. Repeated address fields add up; repeated text
+// fields keep the last value, as most mail programs do.
+func (l *Link) set(name, value string) {
+	switch name {
+	case "to":
+		l.To = append(l.To, splitAddresses(value)...)
+	case "cc":
+		l.Cc = append(l.Cc, splitAddresses(value)...)
+	case "bcc":
+		l.Bcc = append(l.Bcc, splitAddresses(value)...)
+	case "subject":
+		l.Subject = oneLine(decodeWords(value))
+	case "body":
+		l.Body = value
+	case "in-reply-to":
+		l.InReplyTo = oneLine(value)
+	case "references":
+		l.References = oneLine(value)
+	}
+}
+
+// unescape decodes %XX sequences. Unlike a web form, "+" is a plus sign in a
+// mailto: link (RFC 6068 §5), so url.QueryUnescape cannot be used.
+func unescape(s string) (string, error) {
+	return url.PathUnescape(s)
+}
+
+// splitAddresses splits a comma-separated address list (RFC 6068 §2, "to"
+// may hold several addresses), leaving commas inside quoted local parts
+// alone.
+func splitAddresses(s string) []string {
+	var out []string
+	var current strings.Builder
+	inQuotes, escaped := false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && inQuotes:
+			escaped = true
+		case r == '"':
+			inQuotes = !inQuotes
+		case r == ',' && !inQuotes:
+			out = appendTrimmed(out, current.String())
+			current.Reset()
+			continue
+		}
+		current.WriteRune(r)
+	}
+	return appendTrimmed(out, current.String())
+}
+
+func appendTrimmed(list []string, s string) []string {
+	if s = strings.TrimSpace(s); s != "" {
+		list = append(list, s)
+	}
+	return list
+}
+
+// decodeWords decodes RFC 2047 encoded words that some pages put in the
+// subject (RFC 6068 §2 allows them); text that is not valid encoding is kept
+// as written.
+func decodeWords(s string) string {
+	decoded, err := new(mime.WordDecoder).DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return decoded
+}
+
+// oneLine turns line breaks into spaces: a header value must be one line,
+// and a link must not be able to add headers of its own.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+}
