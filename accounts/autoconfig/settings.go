@@ -1,0 +1,114 @@
+package autoconfig
+
+import (
+	"strings"
+	"time"
+)
+
+// Security is how a connection to the submission server is protected.
+type Security string
+
+const (
+	// TLS is implicit TLS from the first byte, usually on port 465 (RFC 8314).
+	TLS Security = "tls"
+	// STARTTLS upgrades a plain connection, usually on port 587 (RFC 3207).
+	STARTTLS Security = "starttls"
+	// None is an unencrypted connection. Discovery never chooses it.
+	None Security = "none"
+)
+
+// Encrypted reports whether s protects the connection.
+func (s Security) Encrypted() bool { return s == TLS || s == STARTTLS }
+
+// Authentication methods as named by clientConfig files, and the ones Postie
+// derives from SMTP AUTH mechanisms.
+const (
+	AuthPassword          = "password-cleartext" // PLAIN or LOGIN inside TLS
+	AuthPasswordEncrypted = "password-encrypted" // CRAM-MD5 and the like
+	AuthOAuth2            = "OAuth2"             // XOAUTH2 or OAUTHBEARER
+	AuthNone              = "none"               // the server asks for no login
+)
+
+// Settings are the outgoing server settings for one address.
+type Settings struct {
+	Host     string   `json:"host"`
+	Port     int      `json:"port"`
+	Security Security `json:"security"`
+	Username string   `json:"username"`
+	// Auth lists the authentication methods the source names, most
+	// preferred first: clientConfig names (AuthPassword, AuthOAuth2, ...) or,
+	// for a guess, the SASL mechanisms the server announced.
+	Auth []string `json:"auth"`
+}
+
+// Source names where discovered settings came from.
+type Source string
+
+const (
+	SourceProviderTable Source = "built-in provider table"
+	SourceAutoconfig    Source = "provider autoconfig"
+	SourceWellKnown     Source = "provider autoconfig (.well-known)"
+	SourceISPDB         Source = "Thunderbird ISPDB"
+	SourceSRV           Source = "DNS SRV"
+	SourceMX            Source = "DNS MX"
+	SourceGuess         Source = "guess"
+)
+
+// Result is the answer of a discovery.
+type Result struct {
+	Settings
+	Source Source `json:"source"`
+	// Detail says exactly where the answer came from: a URL, a DNS name, an
+	// MX host, or the server that answered a guess.
+	Detail string `json:"detail"`
+	// Provider is the provider's name when a table entry or a clientConfig
+	// file gives one.
+	Provider string `json:"provider,omitempty"`
+	// Hint tells the user what the provider needs before Postie can log in,
+	// such as an app password.
+	Hint string `json:"hint,omitempty"`
+	// Confirm is set when the settings point outside the user's domain and
+	// its provider's domains; ConfirmReason explains it in plain words. The
+	// user must agree before the settings are used.
+	Confirm       bool   `json:"confirm"`
+	ConfirmReason string `json:"confirm_reason,omitempty"`
+	// UntrustedCertificate is set by a guess whose server presented a
+	// certificate that does not verify for its name.
+	UntrustedCertificate *CertInfo `json:"untrusted_certificate,omitempty"`
+	// Attempts records what every source answered, in order of trust.
+	Attempts []Attempt `json:"attempts"`
+
+	trusted []string // domains that belong to the provider the source named
+	viaMX   string   // the MX host that led to these settings, if any
+}
+
+// Attempt is what one source answered.
+type Attempt struct {
+	Source Source `json:"source"`
+	Detail string `json:"detail"`
+	// Outcome is "found", "not needed" (a more trusted source answered
+	// first), or a plain-language reason why the source gave nothing usable.
+	Outcome string `json:"outcome"`
+}
+
+// CertInfo describes a server certificate so that a person can decide
+// whether to trust it.
+type CertInfo struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	DNSNames  []string  `json:"dns_names"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	SHA256    string    `json:"sha256"` // of the DER certificate, lower-case hex
+	Problem   string    `json:"problem"`
+}
+
+// expandPlaceholders replaces clientConfig's username placeholders
+// (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%) with parts of address.
+func expandPlaceholders(s string, a address) string {
+	return strings.NewReplacer(
+		"%EMAILADDRESS%", a.full,
+		"%EMAILLOCALPART%", a.local,
+		"%EMAILDOMAIN%", a.domain,
+	).Replace(s)
+}
