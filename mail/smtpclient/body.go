@@ -1,0 +1,85 @@
+package smtpclient
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+var (
+	errBareCR   = errors.New("carriage return not followed by line feed")
+	errBareLF   = errors.New("line feed not preceded by carriage return")
+	errEightBit = errors.New("8-bit byte in a 7-bit message")
+)
+
+// bodyWriter carries the message into go-smtp's DATA writer. It counts
+// bytes for the progress callback and the transcript, and it refuses what
+// must never reach the server: a bare CR or LF (RFC 5321 §2.3.8; bare line
+// endings are how SMTP smuggling hides a second message) and 8-bit bytes
+// when the server did not offer 8BITMIME (RFC 6152 §3).
+type bodyWriter struct {
+	w        io.Writer
+	wire     *wireConn
+	total    int64
+	written  int64
+	progress func(written, total int64)
+	sevenBit bool
+
+	prevCR   bool  // the last byte seen was CR
+	badInput error // the message itself is wrong
+	netErr   error // writing to the server failed
+}
+
+func (b *bodyWriter) Write(p []byte) (int, error) {
+	if err := b.check(p); err != nil {
+		b.badInput = err
+		return 0, err
+	}
+	n, err := b.w.Write(p)
+	b.written += int64(n)
+	b.wire.bodyBytes = b.written
+	if err != nil {
+		b.netErr = err
+		return n, err
+	}
+	if b.progress != nil {
+		b.progress(b.written, b.total)
+	}
+	return n, nil
+}
+
+func (b *bodyWriter) check(p []byte) error {
+	for _, c := range p {
+		switch {
+		case b.prevCR && c != '\n':
+			return errBareCR
+		case !b.prevCR && c == '\n':
+			return errBareLF
+		case c >= 0x80 && b.sevenBit:
+			return errEightBit
+		}
+		b.prevCR = c == '\r'
+	}
+	return nil
+}
+
+// bodyError explains why the body was not sent completely. A network
+// failure is returned as is, for the usual classification.
+func bodyError(err error, b *bodyWriter, n, size int64) error {
+	switch {
+	case b.netErr != nil:
+		return b.netErr
+	case b.badInput != nil || errors.Is(err, errBareCR):
+		cause := b.badInput
+		if cause == nil {
+			cause = err
+		}
+		return &Error{Stage: StageData, Class: Permanent, Err: cause, detail: cause.Error(),
+			Message: "Postie prepared this message incorrectly, so it was not sent. Please report this problem."}
+	case err != nil:
+		return &Error{Stage: StageData, Class: Permanent, Err: err, detail: err.Error(),
+			Message: "Part of the message (for example an attachment) could not be read while sending, so it was not sent. Check that all attached files are still there."}
+	}
+	return &Error{Stage: StageData, Class: Permanent, detail: fmt.Sprintf("wrote %d bytes, announced %d", n, size),
+		Message: "Postie prepared this message incorrectly (its size changed while sending), so it was not sent. Please report this problem."}
+}

@@ -1,0 +1,159 @@
+package smtpclient
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Security says how the connection to the server is protected.
+type Security string
+
+const (
+	// SecurityTLS is implicit TLS from the first byte (RFC 8314 §3.3, port 465).
+	SecurityTLS Security = "tls"
+	// SecurityStartTLS upgrades a plain connection with STARTTLS (RFC 3207,
+	// port 587). The upgrade is mandatory.
+	SecurityStartTLS Security = "starttls"
+	// SecurityNone is unencrypted. It exists only as an explicit account
+	// setting; passwords are then sent only to loopback servers.
+	SecurityNone Security = "none"
+)
+
+// Config describes one account's submission server.
+type Config struct {
+	Host     string
+	Port     int
+	Security Security
+
+	Username string
+	// Secret is the password, or the OAuth access token when OAuth is set.
+	// It is never logged, never put in a transcript, never in an error.
+	Secret string
+	// OAuth says that Secret is an OAuth 2.0 bearer token, to be used with
+	// OAUTHBEARER (RFC 7628) or XOAUTH2 instead of a password mechanism.
+	OAuth bool
+	// Mechanisms lists the SASL mechanisms the account allows (upper case,
+	// e.g. "PLAIN"). Empty means automatic: see chooseMechanism.
+	Mechanisms []string
+
+	// CAFile is an optional PEM file of certificate authorities trusted in
+	// addition to the system roots (company servers).
+	CAFile string
+	// PinSHA256 is the optional SHA-256 fingerprint (hex, colons allowed) of
+	// a server certificate the user accepted. See verifyPeer for what a pin
+	// allows.
+	PinSHA256 string
+
+	// LocalName is the name sent with EHLO; default "localhost".
+	LocalName string
+	// ProviderHint is appended to authentication failures, e.g. how to make
+	// an app password for this provider.
+	ProviderHint string
+
+	// Timeouts overrides the default timeouts; zero fields keep defaults.
+	Timeouts Timeouts
+}
+
+// Timeouts bounds each wait on the network. Zero fields mean the defaults,
+// which follow RFC 5321 §4.5.3.2.
+type Timeouts struct {
+	Connect    time.Duration // TCP connect, and the TLS handshake: 30 s
+	Command    time.Duration // each command's reply, and the greeting: 5 min
+	FinalReply time.Duration // the reply after the final dot: 10 min
+	BodyWrite  time.Duration // each write of the message body: 3 min
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	set := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	set(&t.Connect, 30*time.Second)
+	set(&t.Command, 5*time.Minute)
+	set(&t.FinalReply, 10*time.Minute)
+	set(&t.BodyWrite, 3*time.Minute)
+	return t
+}
+
+// Envelope is the SMTP envelope of one message (RFC 5321 §2.3.1): the
+// addresses given to MAIL and RCPT, already in their A-label form.
+type Envelope struct {
+	From string
+	To   []string
+	// SMTPUTF8 says that an address or header needs SMTPUTF8 (RFC 6531).
+	SMTPUTF8 bool
+	// EightBit says that the body contains 8-bit data and needs 8BITMIME
+	// (RFC 6152). A body without it must be pure 7-bit.
+	EightBit bool
+}
+
+// Options adjust one send.
+type Options struct {
+	// PartialRecipients sends to the accepted recipients when some are
+	// refused, instead of sending nothing.
+	PartialRecipients bool
+	// Progress is called after each write of the body with the bytes
+	// written so far and the total, from the sending goroutine.
+	Progress func(written, total int64)
+}
+
+// Result is what a successful send reports.
+type Result struct {
+	// Reply is the server's final reply, e.g. "250 2.0.0 Ok: queued as X".
+	Reply    string
+	Accepted []string
+	Refused  []RecipientError
+	// Transcript is the redacted dialogue, for the sent log.
+	Transcript []TranscriptLine
+}
+
+// ProbeResult is what "test connection" learns about the server.
+type ProbeResult struct {
+	// MaxSize is the SIZE limit in bytes, 0 when the server announces none.
+	MaxSize int64
+	// Mechanisms are the SASL mechanisms the server offers.
+	Mechanisms []string
+	// Mechanism is the one Postie chose and signed in with ("" without user name).
+	Mechanism   string
+	Certificate *CertInfo
+	Transcript  []TranscriptLine
+}
+
+// validate checks everything about cfg that can be checked without the
+// network, so a mistyped setting fails with a sentence naming it.
+func (cfg Config) validate() error {
+	switch {
+	case strings.TrimSpace(cfg.Host) == "" || strings.ContainsAny(cfg.Host, " \t\r\n/"):
+		return configError(fmt.Sprintf("The server name %q is not valid. Enter a name like smtp.example.com.", cfg.Host))
+	case cfg.Port < 1 || cfg.Port > 65535:
+		return configError(fmt.Sprintf("The port %d is not valid. Submission servers usually use port 465 (TLS) or 587 (STARTTLS).", cfg.Port))
+	}
+	switch cfg.Security {
+	case SecurityTLS, SecurityStartTLS, SecurityNone:
+	default:
+		return configError(fmt.Sprintf("The security setting %q is not known. Choose TLS, STARTTLS or none.", cfg.Security))
+	}
+	if strings.ContainsAny(cfg.Username, "\r\n") || strings.ContainsAny(cfg.LocalName, "\r\n ") {
+		return configError("The user name or computer name contains a line break, which is not allowed.")
+	}
+	for _, m := range cfg.Mechanisms {
+		if _, ok := mechanisms[strings.ToUpper(m)]; !ok {
+			return configError(fmt.Sprintf("The sign-in method %q is not supported. Supported: %s.", m, strings.Join(mechanismOrder, ", ")))
+		}
+	}
+	if cfg.PinSHA256 != "" {
+		if _, err := parsePin(cfg.PinSHA256); err != nil {
+			return configError("The accepted certificate fingerprint is not a valid SHA-256 fingerprint.")
+		}
+	}
+	return nil
+}
+
+func (cfg Config) localName() string {
+	if cfg.LocalName == "" {
+		return "localhost"
+	}
+	return cfg.LocalName
+}

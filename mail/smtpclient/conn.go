@@ -1,0 +1,269 @@
+package smtpclient
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// conn is one connection to the server, from dialing to QUIT.
+type conn struct {
+	cfg      Config
+	timeouts Timeouts
+	log      *transcript
+
+	raw    net.Conn // the TCP connection; closing it interrupts everything
+	wire   *wireConn
+	client *smtp.Client
+	cert   *CertInfo // the verified certificate, nil without TLS
+	stage  Stage
+
+	mechanism  string // the SASL mechanism used, "" without sign-in
+	used       bool   // a transaction was attempted: RSET before the next
+	broken     bool   // the connection can no longer be used
+	errContext errorContext
+}
+
+func newConn(cfg Config) *conn {
+	c := &conn{cfg: cfg, timeouts: cfg.Timeouts.withDefaults(), log: newTranscript(cfg.Secret)}
+	c.errContext = errorContext{host: cfg.Host, port: cfg.Port, hint: cfg.ProviderHint, oauth: cfg.OAuth, timeouts: c.timeouts}
+	return c
+}
+
+// open connects, secures the connection, greets and signs in. Until it
+// returns, ctx ending closes the connection.
+func (c *conn) open(ctx context.Context) error {
+	tlsConf, err := tlsConfig(c.cfg)
+	if err != nil {
+		return err
+	}
+	c.stage = StageConnect
+	addr := net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
+	dialer := net.Dialer{Timeout: c.timeouts.Connect}
+	if c.raw, err = dialer.DialContext(ctx, "tcp", addr); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, c.abort)
+	defer stop()
+	c.log.notef("connected to %s (%s)", addr, c.raw.RemoteAddr())
+
+	var replay []byte
+	secured := c.raw
+	switch c.cfg.Security {
+	case SecurityTLS:
+		if secured, err = c.handshake(ctx, tlsConf); err != nil {
+			return err
+		}
+	case SecurityStartTLS:
+		greeting, err := c.startTLS()
+		if err != nil {
+			return err
+		}
+		if secured, err = c.handshake(ctx, tlsConf); err != nil {
+			return err
+		}
+		// go-smtp's Client begins by reading a greeting, and the server
+		// sends none after STARTTLS (RFC 3207 §4.2): give it the one the
+		// server sent before. go-smtp then sends a fresh EHLO, as §4.2
+		// requires.
+		replay = []byte("220 " + greeting + "\r\n")
+	}
+	c.wire = newWireConn(secured, c.log, c.timeouts.BodyWrite)
+	c.wire.replay = replay
+	c.client = smtp.NewClient(c.wire)
+	c.client.CommandTimeout = c.timeouts.Command
+	c.client.SubmissionTimeout = c.timeouts.FinalReply
+
+	c.stage = StageGreeting
+	if replay != nil {
+		c.stage = StageEHLO
+	}
+	if err := c.client.Hello(c.cfg.localName()); err != nil {
+		if c.wire.linesSent > 0 {
+			c.stage = StageEHLO
+		}
+		return err
+	}
+	c.stage = StageEHLO
+	return c.authenticate()
+}
+
+// startTLS speaks the plain part of RFC 3207 itself: greeting, EHLO,
+// STARTTLS. It returns the greeting text for replay.
+func (c *conn) startTLS() (greeting string, err error) {
+	w := newWireConn(c.raw, c.log, c.timeouts.BodyWrite)
+	text := textproto.NewReader(bufio.NewReader(w))
+	command := func(line string, expect int) (string, error) {
+		c.raw.SetDeadline(time.Now().Add(c.timeouts.Command))
+		if line != "" {
+			if _, err := w.Write([]byte(line + "\r\n")); err != nil {
+				return "", err
+			}
+		}
+		_, msg, err := text.ReadResponse(expect)
+		var protoErr *textproto.Error
+		if errors.As(err, &protoErr) {
+			return "", parseReply(protoErr.Code, protoErr.Msg)
+		}
+		return msg, err
+	}
+
+	c.stage = StageGreeting
+	msg, err := command("", 220)
+	if err != nil {
+		return "", err
+	}
+	greeting, _, _ = strings.Cut(msg, "\n")
+
+	c.stage = StageEHLO
+	msg, err = command("EHLO "+c.cfg.localName(), 250)
+	var replyErr *smtp.SMTPError
+	if errors.As(err, &replyErr) && (replyErr.Code == 500 || replyErr.Code == 502) {
+		msg, err = "", nil // no ESMTP, so certainly no STARTTLS
+	}
+	if err != nil {
+		return "", err
+	}
+
+	c.stage = StageTLS
+	if !hasExtension(msg, "STARTTLS") {
+		return "", &Error{Stage: StageTLS, Class: Permanent, Message: fmt.Sprintf(
+			"The server %s does not offer an encrypted connection (STARTTLS), so Postie stopped before sending your password or message. "+
+				"Check the port and security settings: port 587 usually needs STARTTLS, port 465 TLS.", c.cfg.Host)}
+	}
+	if _, err := command("STARTTLS", 220); err != nil {
+		return "", err
+	}
+	// Anything already received was sent before the handshake, in plain
+	// text, where an attacker could have injected it (CVE-2011-0411).
+	if n := text.R.Buffered() + w.buffered(); n > 0 {
+		c.log.notef("%d unexpected bytes after the STARTTLS reply", n)
+		return "", &Error{Stage: StageTLS, Class: Permanent, Message: fmt.Sprintf(
+			"The server %s sent unexpected data while starting encryption, which can mean that someone is tampering with the connection. Postie stopped before sending your password or message.", c.cfg.Host)}
+	}
+	c.raw.SetDeadline(time.Time{})
+	return greeting, nil
+}
+
+// hasExtension looks for an EHLO keyword (RFC 5321 §4.1.1.1) in the reply
+// text, whose first line is the greeting.
+func hasExtension(ehloReply, keyword string) bool {
+	lines := strings.Split(ehloReply, "\n")
+	for _, line := range lines[1:] {
+		if name, _, _ := strings.Cut(line, " "); strings.EqualFold(name, keyword) {
+			return true
+		}
+	}
+	return false
+}
+
+// handshake runs the TLS handshake over the raw connection, bounded by the
+// connect timeout and by ctx.
+func (c *conn) handshake(ctx context.Context, conf *tls.Config) (*tls.Conn, error) {
+	c.stage = StageTLS
+	ctx, cancel := context.WithTimeout(ctx, c.timeouts.Connect)
+	defer cancel()
+	tc := tls.Client(c.raw, conf)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	state := tc.ConnectionState()
+	c.cert = certInfo(state.PeerCertificates[0])
+	c.log.notef("%s established (%s); certificate for %s issued by %s, SHA-256 %s",
+		tls.VersionName(state.Version), tls.CipherSuiteName(state.CipherSuite),
+		strings.Join(c.cert.DNSNames, ", "), c.cert.Issuer, c.cert.SHA256)
+	return tc, nil
+}
+
+// encrypted reports whether the connection go-smtp uses is TLS with a
+// completed handshake.
+func (c *conn) encrypted() bool {
+	tc, ok := c.wire.Conn.(*tls.Conn)
+	return ok && tc.ConnectionState().HandshakeComplete
+}
+
+func (c *conn) loopback() bool {
+	addr, ok := c.raw.RemoteAddr().(*net.TCPAddr)
+	return ok && addr.IP.IsLoopback()
+}
+
+// authenticate signs in when the account has a user name (RFC 4954).
+func (c *conn) authenticate() error {
+	if c.cfg.Username == "" {
+		return nil
+	}
+	c.stage = StageAuth
+	// go-smtp would send AUTH on any connection; a password must never
+	// travel unencrypted, except to a local bridge on this computer.
+	if !c.encrypted() && !c.loopback() {
+		return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
+			"Postie will not send your password to %s over an unencrypted connection. Choose TLS or STARTTLS in the account settings.", c.cfg.Host)}
+	}
+	offered := c.offeredMechanisms()
+	if offered == nil {
+		return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
+			"The server %s does not offer signing in, but this account has a user name. Check the server name and port, or remove the user name.", c.cfg.Host)}
+	}
+	name, err := chooseMechanism(c.cfg, offered)
+	if err != nil {
+		return &Error{Stage: StageAuth, Class: Permanent, Err: err, detail: err.Error(), Message: "The server does not offer a sign-in method this account can use. Check the sign-in method in the account settings."}
+	}
+	c.wire.setMode(modeAuth)
+	defer c.wire.setMode(modeCommand)
+	if err := c.client.Auth(mechanisms[name].newClient(c.cfg)); err != nil {
+		return err
+	}
+	c.mechanism = name
+	return nil
+}
+
+func (c *conn) offeredMechanisms() []string {
+	ok, list := c.client.Extension("AUTH")
+	if !ok {
+		return nil
+	}
+	return strings.Fields(strings.ToUpper(list))
+}
+
+// abort closes the connection at once, interrupting any read or write.
+// A message whose final dot was not sent is thereby discarded by the
+// server (RFC 5321 §4.1.1.4: the message is complete only with the dot).
+// It may run on another goroutine (context.AfterFunc), so it touches
+// nothing but the connection.
+func (c *conn) abort() {
+	c.raw.Close()
+}
+
+// parseReply splits an SMTP reply into code, enhanced code (RFC 3463,
+// RFC 2034 §4) and text, the same way go-smtp does for its own replies.
+func parseReply(code int, msg string) *smtp.SMTPError {
+	e := &smtp.SMTPError{Code: code, Message: msg, EnhancedCode: smtp.NoEnhancedCode}
+	first, rest, ok := strings.Cut(msg, " ")
+	if !ok {
+		return e
+	}
+	parts := strings.Split(first, ".")
+	if len(parts) != 3 {
+		return e
+	}
+	var enh smtp.EnhancedCode
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return e
+		}
+		enh[i] = n
+	}
+	e.EnhancedCode = enh
+	e.Message = strings.ReplaceAll(rest, "\n"+first+" ", "\n")
+	return e
+}

@@ -1,0 +1,347 @@
+package smtpclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Submit connects, signs in, sends one message and quits. body must write
+// exactly size bytes of the message with CRLF line endings (RFC 5322 §2.1).
+// The Result, with its transcript, is returned even when err is not nil;
+// err is then an *Error.
+func Submit(ctx context.Context, cfg Config, env Envelope, size int64, body io.WriterTo, opts Options) (*Result, error) {
+	s, err := Dial(ctx, cfg)
+	if err != nil {
+		return &Result{Transcript: transcriptOf(err)}, err
+	}
+	res, err := s.Send(ctx, env, size, body, opts)
+	s.Close()
+	res.Transcript = append(res.Transcript, s.c.log.take()...)
+	return res, err
+}
+
+// Session is a signed-in connection for sending several messages.
+// It is not safe for concurrent use.
+type Session struct {
+	c *conn
+}
+
+// Dial connects to the server, secures the connection and signs in. ctx
+// bounds only this; each Send has its own.
+func Dial(ctx context.Context, cfg Config) (*Session, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := newConn(cfg)
+	if err := c.open(ctx); err != nil {
+		e := c.fail(ctx, err)
+		if c.raw != nil {
+			c.raw.Close()
+		}
+		e.Transcript = c.log.take()
+		return nil, e
+	}
+	return &Session{c: c}, nil
+}
+
+// Send sends one message. Between messages it resets the session with RSET
+// (RFC 5321 §4.1.1.5). The Result is returned even when err is not nil.
+func (s *Session) Send(ctx context.Context, env Envelope, size int64, body io.WriterTo, opts Options) (*Result, error) {
+	c := s.c
+	res := &Result{}
+	if c.broken {
+		return res, &Error{Stage: StageConnect, Class: Temporary, Message: "The connection to the server was closed after an earlier failure. Connect again."}
+	}
+	if err := env.validate(); err != nil {
+		return res, err
+	}
+	stop := context.AfterFunc(ctx, c.abort)
+	err := c.send(env, size, body, opts, res)
+	stop()
+	res.Transcript = c.log.take()
+	if err == nil {
+		return res, nil
+	}
+	e := c.fail(ctx, err)
+	e.Transcript = res.Transcript
+	if e.Err != nil && !isReply(e.Err) {
+		c.broken = true
+		c.raw.Close()
+	}
+	return res, e
+}
+
+// Close ends the session politely with QUIT and closes the connection.
+func (s *Session) Close() error {
+	c := s.c
+	if !c.broken {
+		c.client.Quit() // the messages are already accepted; a failed QUIT changes nothing
+	}
+	c.broken = true
+	return c.client.Close()
+}
+
+// Probe tests an account's settings: connect, TLS, sign in, quit. A
+// certificate that is refused is in the returned Error's Certificate, so
+// the user can be shown it and asked whether to accept it.
+func Probe(ctx context.Context, cfg Config) (*ProbeResult, error) {
+	s, err := Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := s.c
+	res := &ProbeResult{Certificate: c.cert, Mechanisms: c.offeredMechanisms(), Mechanism: c.mechanism}
+	if n, ok := c.client.MaxMessageSize(); ok {
+		res.MaxSize = int64(n)
+	}
+	s.Close()
+	res.Transcript = c.log.take()
+	return res, nil
+}
+
+func (c *conn) send(env Envelope, size int64, body io.WriterTo, opts Options, res *Result) error {
+	c.stage = StageMail
+	c.errContext.from, c.errContext.size, c.errContext.maxSize = env.From, size, 0
+	if c.used {
+		if err := c.client.Reset(); err != nil {
+			return err
+		}
+	}
+	c.used = true
+	if err := c.checkExtensions(env, size); err != nil {
+		return err
+	}
+	if err := c.client.Mail(env.From, &smtp.MailOptions{Size: size, UTF8: env.SMTPUTF8}); err != nil {
+		return err
+	}
+
+	c.stage = StageRcpt
+	for _, rcpt := range env.To {
+		err := c.client.Rcpt(rcpt, nil)
+		var reply *smtp.SMTPError
+		switch {
+		case errors.As(err, &reply):
+			ec := c.errContext
+			ec.rcpt = rcpt
+			e := replyError(StageRcpt, reply, ec, c.log.scrub)
+			res.Refused = append(res.Refused, RecipientError{Address: rcpt, Code: e.Code, EnhancedCode: e.EnhancedCode,
+				ServerText: e.ServerText, Class: e.Class, Message: e.Message})
+		case err != nil:
+			return err
+		default:
+			res.Accepted = append(res.Accepted, rcpt)
+		}
+	}
+	if len(res.Refused) > 0 && (!opts.PartialRecipients || len(res.Accepted) == 0) {
+		// Send nothing: end the transaction so the session stays usable.
+		if err := c.client.Reset(); err != nil {
+			return err
+		}
+		c.used = false
+		return recipientsError(res, len(env.To))
+	}
+
+	c.stage = StageData
+	data, err := c.client.Data()
+	if err != nil {
+		return err
+	}
+	c.wire.setMode(modeBody)
+	c.wire.bodyBytes = 0
+	w := &bodyWriter{w: data, wire: c.wire, total: size, progress: opts.Progress, sevenBit: !c.has("8BITMIME")}
+	n, err := body.WriteTo(w)
+	if err == nil && w.prevCR {
+		err = errBareCR
+	}
+	if err != nil || n != size {
+		// Never send the final dot of an incomplete message: closing the
+		// connection makes the server discard it.
+		c.abort()
+		return bodyError(err, w, n, size)
+	}
+
+	c.stage = StageAfterData
+	c.wire.closing = true
+	reply, err := data.CloseWithResponse()
+	c.wire.closing = false
+	if err != nil {
+		return err
+	}
+	res.Reply = "250 " + reply.StatusText
+	return nil
+}
+
+// checkExtensions refuses, before MAIL, what the server announced it will
+// not take: too large (RFC 1870 §4), international addresses without
+// SMTPUTF8 (RFC 6531 §3.4), 8-bit data without 8BITMIME (RFC 6152 §3).
+func (c *conn) checkExtensions(env Envelope, size int64) error {
+	if max, ok := c.client.MaxMessageSize(); ok && max > 0 {
+		c.errContext.maxSize = int64(max)
+		if size > int64(max) {
+			return &Error{Stage: StageMail, Class: Permanent, Message: sizeSentence(size, int64(max))}
+		}
+	}
+	if env.SMTPUTF8 && !c.has("SMTPUTF8") {
+		return &Error{Stage: StageMail, Class: Permanent, Message: fmt.Sprintf(
+			"This message uses international characters in an address, and the server %s does not accept them (it lacks SMTPUTF8). Use addresses with only Latin letters, or another server.", c.cfg.Host)}
+	}
+	if env.EightBit && !c.has("8BITMIME") {
+		return &Error{Stage: StageMail, Class: Permanent, Message: fmt.Sprintf(
+			"This message contains 8-bit data, and the server %s accepts only 7-bit messages (it lacks 8BITMIME).", c.cfg.Host)}
+	}
+	return nil
+}
+
+func (c *conn) has(extension string) bool {
+	ok, _ := c.client.Extension(extension)
+	return ok
+}
+
+func recipientsError(res *Result, total int) *Error {
+	e := &Error{Stage: StageRcpt, Class: Temporary, Recipients: res.Refused}
+	sentences := make([]string, 0, len(res.Refused))
+	for _, r := range res.Refused {
+		if r.Class == Permanent {
+			e.Class = Permanent
+		}
+		sentences = append(sentences, r.Message)
+	}
+	if len(res.Refused) == 1 && total == 1 {
+		e.Message = res.Refused[0].Message + " Nothing was sent."
+	} else {
+		e.Message = fmt.Sprintf("The server refused %d of %d recipients, so nothing was sent. %s",
+			len(res.Refused), total, strings.Join(sentences, " "))
+	}
+	first := res.Refused[0]
+	e.Code, e.EnhancedCode, e.ServerText = first.Code, first.EnhancedCode, first.ServerText
+	return e
+}
+
+// validate refuses an envelope that would break the command line or send
+// raw UTF-8 to a server that was not asked for SMTPUTF8.
+func (env Envelope) validate() error {
+	if env.From == "" || len(env.To) == 0 {
+		return &Error{Stage: StageConfig, Class: Permanent, Message: "The message needs a sender and at least one recipient."}
+	}
+	for _, addr := range append([]string{env.From}, env.To...) {
+		if strings.ContainsAny(addr, "\r\n<> \t") || !strings.Contains(addr, "@") {
+			return &Error{Stage: StageConfig, Class: Permanent, Message: fmt.Sprintf("The address %q is not a valid email address.", addr)}
+		}
+		if !env.SMTPUTF8 && !isASCII(addr) {
+			return &Error{Stage: StageConfig, Class: Permanent, Message: fmt.Sprintf(
+				"The address %q contains international characters but the message was not prepared for them (SMTPUTF8).", addr)}
+		}
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func isReply(err error) bool {
+	var reply *smtp.SMTPError
+	return errors.As(err, &reply) && reply.Code != 421
+}
+
+func transcriptOf(err error) []TranscriptLine {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Transcript
+	}
+	return nil
+}
+
+// fail turns any error of a session step into an *Error for the current
+// stage.
+func (c *conn) fail(ctx context.Context, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var reply *smtp.SMTPError
+	if errors.As(err, &reply) && ctx.Err() == nil {
+		return replyError(c.stage, reply, c.errContext, c.log.scrub)
+	}
+	e = &Error{Stage: c.stage, Class: Temporary, Err: err, detail: c.log.scrub.Replace(err.Error())}
+	afterDot := c.wire != nil && c.wire.dotWritten
+	var cert *certError
+	var dns *net.DNSError
+	var record tls.RecordHeaderError
+	switch {
+	case ctx.Err() != nil:
+		e.Err = ctx.Err()
+		e.Message = fmt.Sprintf("The connection to %s was cancelled; nothing was sent.", c.cfg.Host)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.Message = fmt.Sprintf("Postie stopped waiting for %s; nothing was sent.", c.cfg.Host)
+		}
+		if afterDot {
+			e.Class, e.Message = UnknownOutcome, "The connection was stopped after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again."
+		}
+	case errors.As(err, &cert):
+		e.Stage, e.Class, e.Message, e.Certificate = StageTLS, Permanent, cert.sentence(), certInfo(cert.cert)
+	case errors.As(err, &dns):
+		e.Stage = StageDNS
+		e.Message = fmt.Sprintf("The server name %s could not be looked up. Check your internet connection.", c.cfg.Host)
+		if dns.IsNotFound {
+			e.Message = fmt.Sprintf("The server name %s could not be found. Check the server name, or your internet connection.", c.cfg.Host)
+		}
+	case c.stage == StageConnect:
+		e.Message = connectSentence(err, c.errContext)
+	case afterDot:
+		e.Class, e.Message = UnknownOutcome, fmt.Sprintf("The connection to %s was lost after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again.", c.cfg.Host)
+	case isTimeout(err):
+		e.Message = fmt.Sprintf("The server %s stopped answering (nothing for %s). Try again later.", c.cfg.Host, plainDuration(c.currentTimeout()))
+	case isConnectionLoss(err):
+		e.Message = fmt.Sprintf("The connection to %s was lost; the message was not sent. Try again later.", c.cfg.Host)
+	case errors.As(err, &record):
+		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s did not answer with encryption on port %d. It may expect STARTTLS (usually port 587) rather than TLS (usually port 465).", c.cfg.Host, c.cfg.Port)
+	case c.stage == StageTLS:
+		e.Class, e.Message = Permanent, fmt.Sprintf("Postie could not set up a secure connection with %s. The server may not support TLS 1.2 or newer.", c.cfg.Host)
+	case errors.As(err, new(textproto.ProtocolError)):
+		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s sent a reply Postie does not understand.", c.cfg.Host)
+	default:
+		e.Message = fmt.Sprintf("Sending failed at the %s step because of an unexpected problem. Try again later.", c.stage)
+	}
+	return e
+}
+
+// currentTimeout says which timeout applies now, for the sentence.
+func (c *conn) currentTimeout() time.Duration {
+	switch {
+	case c.wire != nil && c.wire.mode == modeBody:
+		return c.timeouts.BodyWrite
+	case c.stage == StageAfterData:
+		return c.timeouts.FinalReply
+	}
+	return c.timeouts.Command
+}
+
+func connectSentence(err error, ec errorContext) string {
+	where := fmt.Sprintf("Postie could not connect to %s on port %d", ec.host, ec.port)
+	const advice = " Check the server name and port, or your internet connection / firewall."
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return where + ": the connection was refused." + advice
+	case isTimeout(err):
+		return where + ": there was no answer within " + plainDuration(ec.timeouts.Connect) + "." + advice
+	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
+		return where + ": the network cannot be reached." + advice
+	}
+	return where + "." + advice
+}
