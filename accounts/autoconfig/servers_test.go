@@ -1,0 +1,283 @@
+package autoconfig
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+	"github.com/miekg/dns"
+)
+
+// testCA is a certificate authority that only this test process trusts.
+type testCA struct {
+	pool *x509.CertPool
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newTestCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "Postie Test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &testCA{pool: pool, cert: cert, key: key}
+}
+
+// leaf issues a server certificate for names; a nil CA makes it self-signed.
+func (ca *testCA) leaf(t *testing.T, names ...string) tls.Certificate {
+	t.Helper()
+	cert, err := ca.issue(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+func (ca *testCA) issue(names ...string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: names[0]},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	parent, signer := tmpl, key
+	if ca != nil {
+		parent, signer = ca.cert, ca.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// webServer is one local HTTPS server that answers for every test domain:
+// its client dials it whatever host a URL names.
+type webServer struct {
+	srv   *httptest.Server
+	ca    *testCA
+	mu    sync.Mutex
+	pages map[string]http.HandlerFunc // "host/path" → handler
+	seen  []string                    // "host/path?query" of every request
+}
+
+func newWebServer(t *testing.T, ca *testCA) *webServer {
+	t.Helper()
+	w := &webServer{ca: ca, pages: map[string]http.HandlerFunc{}}
+	w.srv = httptest.NewUnstartedServer(http.HandlerFunc(w.serve))
+	// Every host name gets a certificate from the test CA, issued when a
+	// client asks for it.
+	w.srv.TLS = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		cert, err := ca.issue(hello.ServerName)
+		return &cert, err
+	}}
+	w.srv.StartTLS()
+	t.Cleanup(w.srv.Close)
+	return w
+}
+
+func (w *webServer) serve(rw http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	w.mu.Lock()
+	w.seen = append(w.seen, host+r.URL.RequestURI())
+	h := w.pages[host+r.URL.Path]
+	w.mu.Unlock()
+	if h == nil {
+		http.NotFound(rw, r)
+		return
+	}
+	h(rw, r)
+}
+
+func (w *webServer) handle(hostPath string, h http.HandlerFunc) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pages[hostPath] = h
+}
+
+func (w *webServer) serveXML(hostPath, body string) {
+	w.handle(hostPath, func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "text/xml")
+		io.WriteString(rw, body)
+	})
+}
+
+func (w *webServer) requests() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.seen...)
+}
+
+// client returns an HTTP client that reaches this server for any host name
+// (other loopback servers by their address) and trusts only the test CA.
+func (w *webServer) client() *http.Client {
+	addr := w.srv.Listener.Addr().String()
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, hostPort string) (net.Conn, error) {
+			target := addr
+			if host, _, _ := net.SplitHostPort(hostPort); isLoopback(host) {
+				target = hostPort
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, target)
+		},
+		TLSClientConfig: &tls.Config{RootCAs: w.ca.pool},
+	}}
+}
+
+// dnsServer is an authoritative DNS server on loopback for the test zone.
+type dnsServer struct {
+	addr    string
+	mu      sync.Mutex
+	records map[string][]dns.RR // lower-case owner name with trailing dot
+}
+
+func newDNSServer(t *testing.T) *dnsServer {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &dnsServer{addr: pc.LocalAddr().String(), records: map[string][]dns.RR{}}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(s.serve), NotifyStartedFunc: func() { close(started) }}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return s
+}
+
+// add adds records in zone file syntax, e.g. "x.test. 60 IN MX 10 mx.y.test.".
+func (s *dnsServer) add(t *testing.T, lines ...string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, line := range lines {
+		rr, err := dns.NewRR(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.ToLower(rr.Header().Name)
+		s.records[name] = append(s.records[name], rr)
+	}
+}
+
+func (s *dnsServer) serve(w dns.ResponseWriter, req *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	if len(req.Question) == 1 {
+		q := req.Question[0]
+		s.mu.Lock()
+		rrs, exists := s.records[strings.ToLower(q.Name)]
+		s.mu.Unlock()
+		if !exists {
+			m.Rcode = dns.RcodeNameError
+		}
+		for _, rr := range rrs {
+			if rr.Header().Rrtype == q.Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+	}
+	w.WriteMsg(m)
+}
+
+// smtpSession answers a probe; it offers PLAIN and LOGIN and accepts nothing.
+type smtpSession struct{}
+
+func (smtpSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
+func (smtpSession) Auth(string) (sasl.Server, error) {
+	return nil, smtp.ErrAuthUnsupported
+}
+func (smtpSession) Mail(string, *smtp.MailOptions) error { return errors.New("not in this test") }
+func (smtpSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not in this test") }
+func (smtpSession) Data(io.Reader) error                 { return errors.New("not in this test") }
+func (smtpSession) Reset()                               {}
+func (smtpSession) Logout() error                        { return nil }
+
+// startSMTP starts a local submission server with cert, speaking implicit
+// TLS or offering STARTTLS, and returns its port.
+func startSMTP(t *testing.T, cert tls.Certificate, implicitTLS bool) int {
+	t.Helper()
+	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return smtpSession{}, nil }))
+	s.Domain = "localhost"
+	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	if implicitTLS {
+		l = tls.NewListener(l, s.TLSConfig)
+	}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return port
+}
+
+// closedPort returns a loopback port that refuses connections.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
