@@ -21,6 +21,7 @@ type conn struct {
 	timeouts Timeouts
 	log      *transcript
 
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	raw    net.Conn // the TCP connection; closing it interrupts everything
 	wire   *wireConn
 	client *smtp.Client
@@ -36,6 +37,7 @@ type conn struct {
 func newConn(cfg Config) *conn {
 	c := &conn{cfg: cfg, timeouts: cfg.Timeouts.withDefaults(), log: newTranscript(cfg.Secret)}
 	c.errContext = errorContext{host: cfg.Host, port: cfg.Port, hint: cfg.ProviderHint, oauth: cfg.OAuth, timeouts: c.timeouts}
+	c.dial = (&net.Dialer{Timeout: c.timeouts.Connect}).DialContext
 	return c
 }
 
@@ -48,13 +50,15 @@ func (c *conn) open(ctx context.Context) error {
 	}
 	c.stage = StageConnect
 	addr := net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
-	dialer := net.Dialer{Timeout: c.timeouts.Connect}
-	if c.raw, err = dialer.DialContext(ctx, "tcp", addr); err != nil {
+	if c.raw, err = c.dial(ctx, "tcp", addr); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, c.abort)
 	defer stop()
-	c.log.notef("connected to %s (%s)", addr, c.raw.RemoteAddr())
+	if remote := c.raw.RemoteAddr().String(); remote != addr {
+		addr += " (" + remote + ")"
+	}
+	c.log.notef("connected to %s", addr)
 
 	var replay []byte
 	secured := c.raw

@@ -1,6 +1,7 @@
 package smtpclient
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -261,8 +263,10 @@ func (e *certError) sentence() string {
 	return fmt.Sprintf("The security certificate of %s could not be verified.", e.host)
 }
 
+// isSelfSigned reports a certificate signed with its own key. (Go's
+// CheckSignatureFrom would refuse a leaf that is not marked as a CA.)
 func isSelfSigned(c *x509.Certificate) bool {
-	return c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func issuerName(c *x509.Certificate) string {
@@ -291,8 +295,12 @@ func isTimeout(err error) bool {
 // isConnectionLoss reports that the connection broke: closed, reset, or
 // ended in the middle of a reply.
 func isConnectionLoss(err error) bool {
-	var opErr *net.OpError
-	return errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+	for _, loss := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE} {
+		if errors.Is(err, loss) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainDuration writes a timeout the way a person would say it.

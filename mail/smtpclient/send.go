@@ -42,7 +42,10 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	c := newConn(cfg)
+	return dialConn(ctx, newConn(cfg))
+}
+
+func dialConn(ctx context.Context, c *conn) (*Session, error) {
 	if err := c.open(ctx); err != nil {
 		e := c.fail(ctx, err)
 		if c.raw != nil {
@@ -324,6 +327,8 @@ func (c *conn) fail(ctx context.Context, err error) *Error {
 // currentTimeout says which timeout applies now, for the sentence.
 func (c *conn) currentTimeout() time.Duration {
 	switch {
+	case c.stage == StageConnect || c.stage == StageTLS:
+		return c.timeouts.Connect
 	case c.wire != nil && c.wire.mode == modeBody:
 		return c.timeouts.BodyWrite
 	case c.stage == StageAfterData:
