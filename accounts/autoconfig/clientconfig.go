@@ -116,7 +116,7 @@ func chooseOutgoing(servers []outgoingServer, addr address) (Settings, error) {
 		if !ok {
 			continue
 		}
-		if !settings.Security.Encrypted() {
+		if !encrypted(settings.Security) {
 			sawPlain = true
 			continue
 		}

@@ -388,8 +388,8 @@ func TestDiscoverGuess(t *testing.T) {
 		wantSettings(t, res, SourceGuess, "smtp.guess.test", d.ImplicitTLSPort, TLS)
 		sum := sha256.Sum256(self.Certificate[0])
 		c := res.UntrustedCertificate
-		if c == nil || c.SHA256 != hex.EncodeToString(sum[:]) || c.Subject != "CN=smtp.guess.test" || c.Problem == "" {
-			t.Errorf("certificate = %+v", c)
+		if c == nil || c.SHA256 != hex.EncodeToString(sum[:]) || c.Subject != "CN=smtp.guess.test" || res.CertificateProblem == "" {
+			t.Errorf("certificate = %+v, problem %q", c, res.CertificateProblem)
 		}
 	})
 	t.Run("verified certificate beats unverified", func(t *testing.T) {

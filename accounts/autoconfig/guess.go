@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/mail/smtpclient"
 )
 
 // guessSource tries the usual names and ports in parallel: smtp.<domain>
@@ -42,7 +44,8 @@ func (d *Discoverer) guessSource(addr address) source {
 type probeAnswer struct {
 	order    int
 	settings Settings
-	cert     *CertInfo // set when the certificate did not verify
+	cert     *smtpclient.CertInfo // set when the certificate did not verify
+	problem  string               // why it did not
 	err      error
 }
 
@@ -53,9 +56,9 @@ func (d *Discoverer) guess(ctx context.Context, candidates []Settings) (*Result,
 	answers := make(chan probeAnswer, len(candidates))
 	for i, c := range candidates {
 		go func() {
-			mechanisms, cert, err := d.probeEHLO(ctx, c.Host, c.Port, c.Security)
-			c.Auth = mechanisms
-			answers <- probeAnswer{order: i, settings: c, cert: cert, err: err}
+			p := d.probeEHLO(ctx, c)
+			p.order = i
+			answers <- p
 		}()
 	}
 	var good []probeAnswer
@@ -86,6 +89,7 @@ func (d *Discoverer) guess(ctx context.Context, candidates []Settings) (*Result,
 		Settings:             best.settings,
 		Detail:               fmt.Sprintf("%s:%d answered", best.settings.Host, best.settings.Port),
 		UntrustedCertificate: best.cert,
+		CertificateProblem:   best.problem,
 	}, nil
 }
 
@@ -95,14 +99,23 @@ func (d *Discoverer) guess(ctx context.Context, candidates []Settings) (*Result,
 // does not verify does not end the probe; it is returned for the user to
 // judge, and the connection test at setup will ask before trusting it.
 //
-// This uses go-smtp directly because the guess needs an unauthenticated
-// probe through the discoverer's own resolver, which smtpclient does not
-// offer; it sends no password.
-func (d *Discoverer) probeEHLO(ctx context.Context, host string, port int, sec Security) ([]string, *CertInfo, error) {
+// It uses go-smtp directly rather than smtpclient.Probe because a guess
+// must resolve names through the discoverer's resolver and must learn the
+// AUTH mechanisms even behind a certificate that does not verify, and
+// smtpclient offers neither. It never sends a password.
+func (d *Discoverer) probeEHLO(ctx context.Context, s Settings) probeAnswer {
+	answer := probeAnswer{settings: s}
+	answer.err = d.readEHLO(ctx, &answer)
+	return answer
+}
+
+// readEHLO does the work of probeEHLO, filling in answer.
+func (d *Discoverer) readEHLO(ctx context.Context, answer *probeAnswer) error {
+	host, port, sec := answer.settings.Host, answer.settings.Port, answer.settings.Security
 	dialer := net.Dialer{Resolver: d.resolver()}
 	conn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return nil, nil, errors.New(describeNetError(err))
+		return errors.New(describeNetError(err))
 	}
 	defer conn.Close()
 	// go-smtp sets its own deadline for every command; closing the
@@ -117,34 +130,35 @@ func (d *Discoverer) probeEHLO(ctx context.Context, host string, port int, sec S
 	if sec == TLS {
 		tlsConn := tls.Client(conn, tlsConfig)
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return nil, nil, fmt.Errorf("TLS failed: %v", err)
+			return fmt.Errorf("TLS failed: %v", err)
 		}
 		client = smtp.NewClient(tlsConn)
 	} else {
 		client, err = smtp.NewClientStartTLS(conn, tlsConfig)
 		if err != nil {
-			return nil, nil, fmt.Errorf("STARTTLS failed: %v", err)
+			return fmt.Errorf("STARTTLS failed: %v", err)
 		}
 	}
 	defer client.Close()
 	if err := client.Hello("localhost"); err != nil {
-		return nil, nil, fmt.Errorf("EHLO failed: %v", err)
+		return fmt.Errorf("EHLO failed: %v", err)
 	}
 	state, ok := client.TLSConnectionState()
 	if !ok || len(state.PeerCertificates) == 0 {
-		return nil, nil, errors.New("no TLS certificate")
+		return errors.New("no TLS certificate")
 	}
-	var mechanisms []string
 	if ok, params := client.Extension("AUTH"); ok {
-		mechanisms = strings.Fields(strings.ToUpper(params))
+		answer.settings.Auth = strings.Fields(strings.ToUpper(params))
 	}
 	client.Quit()
-	return mechanisms, d.untrustedCertificate(host, state.PeerCertificates), nil
+	answer.cert, answer.problem = d.untrustedCertificate(host, state.PeerCertificates)
+	return nil
 }
 
-// untrustedCertificate verifies the chain for host and describes the leaf
-// certificate when it does not verify; nil means it verified.
-func (d *Discoverer) untrustedCertificate(host string, chain []*x509.Certificate) *CertInfo {
+// untrustedCertificate verifies the chain for host and, when it does not
+// verify, describes the leaf certificate and the problem; nil means it
+// verified.
+func (d *Discoverer) untrustedCertificate(host string, chain []*x509.Certificate) (*smtpclient.CertInfo, string) {
 	intermediates := x509.NewCertPool()
 	for _, c := range chain[1:] {
 		intermediates.AddCert(c)
@@ -152,16 +166,15 @@ func (d *Discoverer) untrustedCertificate(host string, chain []*x509.Certificate
 	leaf := chain[0]
 	_, err := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: d.RootCAs, Intermediates: intermediates})
 	if err == nil {
-		return nil
+		return nil, ""
 	}
 	sum := sha256.Sum256(leaf.Raw)
-	return &CertInfo{
+	return &smtpclient.CertInfo{
 		Subject:   leaf.Subject.String(),
 		Issuer:    leaf.Issuer.String(),
 		DNSNames:  leaf.DNSNames,
 		NotBefore: leaf.NotBefore,
 		NotAfter:  leaf.NotAfter,
 		SHA256:    hex.EncodeToString(sum[:]),
-		Problem:   err.Error(),
-	}
+	}, err.Error()
 }

@@ -2,23 +2,25 @@ package autoconfig
 
 import (
 	"strings"
-	"time"
+
+	"github.com/postie-app/postie/mail/smtpclient"
 )
 
-// Security is how a connection to the submission server is protected.
-type Security string
+// Security is how a connection to the submission server is protected; it
+// is smtpclient's type, so discovered settings feed sending unchanged.
+type Security = smtpclient.Security
 
 const (
 	// TLS is implicit TLS from the first byte, usually on port 465 (RFC 8314).
-	TLS Security = "tls"
+	TLS = smtpclient.SecurityTLS
 	// STARTTLS upgrades a plain connection, usually on port 587 (RFC 3207).
-	STARTTLS Security = "starttls"
+	STARTTLS = smtpclient.SecurityStartTLS
 	// None is an unencrypted connection. Discovery never chooses it.
-	None Security = "none"
+	None = smtpclient.SecurityNone
 )
 
-// Encrypted reports whether s protects the connection.
-func (s Security) Encrypted() bool { return s == TLS || s == STARTTLS }
+// encrypted reports whether s protects the connection.
+func encrypted(s Security) bool { return s == TLS || s == STARTTLS }
 
 // Authentication methods as named by clientConfig files, and the ones Postie
 // derives from SMTP AUTH mechanisms.
@@ -73,8 +75,10 @@ type Result struct {
 	Confirm       bool   `json:"confirm"`
 	ConfirmReason string `json:"confirm_reason,omitempty"`
 	// UntrustedCertificate is set by a guess whose server presented a
-	// certificate that does not verify for its name.
-	UntrustedCertificate *CertInfo `json:"untrusted_certificate,omitempty"`
+	// certificate that does not verify for its name; CertificateProblem
+	// says why.
+	UntrustedCertificate *smtpclient.CertInfo `json:"untrusted_certificate,omitempty"`
+	CertificateProblem   string               `json:"certificate_problem,omitempty"`
 	// Attempts records what every source answered, in order of trust.
 	Attempts []Attempt `json:"attempts"`
 
@@ -89,18 +93,6 @@ type Attempt struct {
 	// Outcome is "found", "not needed" (a more trusted source answered
 	// first), or a plain-language reason why the source gave nothing usable.
 	Outcome string `json:"outcome"`
-}
-
-// CertInfo describes a server certificate so that a person can decide
-// whether to trust it.
-type CertInfo struct {
-	Subject   string    `json:"subject"`
-	Issuer    string    `json:"issuer"`
-	DNSNames  []string  `json:"dns_names"`
-	NotBefore time.Time `json:"not_before"`
-	NotAfter  time.Time `json:"not_after"`
-	SHA256    string    `json:"sha256"` // of the DER certificate, lower-case hex
-	Problem   string    `json:"problem"`
 }
 
 // expandPlaceholders replaces clientConfig's username placeholders
