@@ -1,0 +1,210 @@
+package accounts
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/idna"
+
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+// Account is one sending account. It holds no secret: the password or token
+// lives in the keyring under ID.
+type Account struct {
+	// ID is random and never changes; the keyring entry is filed under it.
+	ID string
+	// Name is what the user calls the account; unique, ignoring case.
+	Name        string
+	DisplayName string // the name shown in From, e.g. "Anna Lind"
+	Email       string
+
+	Host     string
+	Port     int
+	Security smtpclient.Security
+	Username string
+	// Mechanisms are the allowed SASL mechanisms, upper case; empty means
+	// automatic. Only OAuth mechanisms (XOAUTH2, OAUTHBEARER) means the
+	// secret is an OAuth token.
+	Mechanisms []string
+	CAFile     string // optional PEM file of extra trusted authorities
+	PinSHA256  string // optional accepted certificate fingerprint, lower-case hex
+
+	Signature string
+	Default   bool
+	// HasSecret says that a password or token is saved in the keyring.
+	HasSecret bool
+}
+
+// InvalidError says which setting of an account is wrong, in plain words.
+type InvalidError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InvalidError) Error() string { return e.Reason }
+
+func invalid(field, format string, args ...any) error {
+	return &InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// newID returns a random 128-bit id in hex.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// normalize trims the settings and brings them to their stored form.
+func (a *Account) normalize() {
+	a.Name = strings.TrimSpace(a.Name)
+	a.DisplayName = strings.TrimSpace(a.DisplayName)
+	a.Email = strings.TrimSpace(a.Email)
+	a.Host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(a.Host)), ".")
+	a.Username = strings.TrimSpace(a.Username)
+	a.CAFile = strings.TrimSpace(a.CAFile)
+	a.PinSHA256 = NormalizePin(a.PinSHA256)
+	for i, m := range a.Mechanisms {
+		a.Mechanisms[i] = strings.ToUpper(strings.TrimSpace(m))
+	}
+	if a.Name == "" {
+		a.Name = a.Email
+	}
+}
+
+// NormalizePin turns a fingerprint as people copy it ("AB:CD:…", with
+// spaces) into lower-case hex.
+func NormalizePin(pin string) string {
+	return strings.ToLower(strings.NewReplacer(":", "", " ", "", "\t", "").Replace(strings.TrimSpace(pin)))
+}
+
+// Validate checks every setting and says in plain words what is wrong with
+// the first bad one.
+func (a *Account) Validate() error {
+	a.normalize()
+	switch {
+	case a.Name == "" || hasControl(a.Name) || len(a.Name) > 200:
+		return invalid("name", "The account name must be a short line of text.")
+	case hasControl(a.DisplayName):
+		return invalid("display name", "The display name must be a single line of text.")
+	case !validEmail(a.Email):
+		return invalid("email", "%q is not an email address. It needs a name, an @ and a domain, like anna@example.org.", a.Email)
+	case !validHost(a.Host):
+		return invalid("host", "%q is not a server name. It looks like smtp.example.org.", a.Host)
+	case a.Port < 1 || a.Port > 65535:
+		return invalid("port", "The server port must be a number from 1 to 65535 (usually 465 or 587).")
+	case a.Security != smtpclient.SecurityTLS && a.Security != smtpclient.SecurityStartTLS && a.Security != smtpclient.SecurityNone:
+		return invalid("security", "The security must be tls, starttls or none, not %q.", a.Security)
+	case hasControl(a.Username):
+		return invalid("username", "The user name must be a single line of text.")
+	case a.CAFile != "" && a.PinSHA256 != "":
+		return invalid("certificate", "Use either a certificate authority file or a pinned certificate, not both.")
+	case a.PinSHA256 != "" && !validPin(a.PinSHA256):
+		return invalid("pin", "The certificate fingerprint must be 64 hexadecimal digits (a SHA-256 fingerprint).")
+	}
+	for _, m := range a.Mechanisms {
+		if !validMechanism(m) {
+			return invalid("mechanisms", "%q is not an authentication mechanism name such as PLAIN or XOAUTH2.", m)
+		}
+	}
+	if a.CAFile != "" {
+		return checkCAFile(a.CAFile)
+	}
+	return nil
+}
+
+// IsOAuth reports whether the account signs in with an OAuth token rather
+// than a password: its mechanisms are all OAuth mechanisms.
+func (a Account) IsOAuth() bool {
+	if len(a.Mechanisms) == 0 {
+		return false
+	}
+	for _, m := range a.Mechanisms {
+		if m != "XOAUTH2" && m != "OAUTHBEARER" {
+			return false
+		}
+	}
+	return true
+}
+
+// sendsPasswordInClear reports whether signing in would send the secret
+// over an unencrypted connection to another machine, which Postie refuses.
+func (a Account) sendsPasswordInClear() bool {
+	if a.Security != smtpclient.SecurityNone {
+		return false
+	}
+	if a.Host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(a.Host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || hasControl(s) || strings.ContainsAny(s, " <>,;") {
+		return false
+	}
+	ascii, err := idna.Lookup.ToASCII(s[at+1:])
+	return err == nil && strings.Contains(ascii, ".")
+}
+
+func validHost(h string) bool {
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return true
+	}
+	ascii, err := idna.Lookup.ToASCII(h)
+	return err == nil && ascii != ""
+}
+
+func validPin(p string) bool {
+	if len(p) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(p)
+	return err == nil
+}
+
+func validMechanism(m string) bool {
+	if m == "" || len(m) > 20 {
+		return false
+	}
+	for _, c := range m {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCAFile makes sure the file can be read and holds a certificate, so a
+// typo is caught when the account is saved, not when mail is sent.
+func checkCAFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return invalid("CA file", "Postie cannot read the certificate authority file %s: %v", path, err)
+	}
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			return invalid("CA file", "The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----).", path)
+		}
+		if block.Type == "CERTIFICATE" {
+			if _, err := x509.ParseCertificate(block.Bytes); err == nil {
+				return nil
+			}
+		}
+	}
+}

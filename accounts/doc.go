@@ -1,0 +1,25 @@
+// Package accounts owns the sending accounts: their settings, stored in
+// Postie's SQLite database, and their passwords or tokens, kept only in the
+// operating system's password store (the Secret Service on Linux, the
+// Keychain on macOS, the Credential Manager on Windows) through
+// github.com/zalando/go-keyring, under the service "Postie" with the
+// account's stable id as the user.
+//
+// The password store can fail in ways a person cannot see: none may be
+// installed, it may be locked, or its unlock prompt may be hidden, and
+// go-keyring's Secret Service backend then waits forever. So every keyring
+// call runs on its own goroutine, bounded by the caller's context and a
+// timeout (10 s by default), and every failure is explained in plain words
+// that say which of these happened. When the store cannot be used, the
+// caller may choose, explicitly, to keep a password in this process's
+// memory until it exits (Secrets.KeepForSession); nothing ever falls back to
+// writing it to disk.
+//
+// Finding an account's server from its address is package
+// accounts/autoconfig; connecting is package mail/smtpclient, which Test
+// and SMTPConfig feed.
+//
+// This package must never import Fyne or the ui packages, never write a
+// secret to the database, a file, a log, an error or a transcript, and never
+// block the caller's goroutine on the keyring without a deadline.
+package accounts

@@ -1,0 +1,177 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// KeyringService is the service name of every keyring entry Postie writes;
+// the user of an entry is the account's ID.
+const KeyringService = "Postie"
+
+// DefaultKeyringTimeout bounds each keyring call. A Secret Service waiting
+// for an unlock prompt nobody sees would otherwise block forever.
+const DefaultKeyringTimeout = 10 * time.Second
+
+// KeyringProblem says why the keyring could not be used.
+type KeyringProblem int
+
+const (
+	// KeyringFailed is any failure not listed below.
+	KeyringFailed KeyringProblem = iota
+	// KeyringUnavailable: no password store runs on this computer.
+	KeyringUnavailable
+	// KeyringLocked: the store is locked and was not unlocked.
+	KeyringLocked
+	// KeyringTimedOut: the store did not answer in time, typically because
+	// it waits for an unlock prompt that nobody sees.
+	KeyringTimedOut
+)
+
+// KeyringError is a keyring failure, explained in plain words. It never
+// holds the secret.
+type KeyringError struct {
+	Problem KeyringProblem
+	Timeout time.Duration // for KeyringTimedOut
+	Err     error         // what go-keyring said, for diagnosis
+}
+
+// sessionOffer ends every keyring message: the one way out that keeps
+// working without a password store.
+const sessionOffer = " You can let Postie keep the password in memory until it closes instead; it is then never saved."
+
+func (e *KeyringError) Error() string {
+	switch e.Problem {
+	case KeyringUnavailable:
+		return "No password store is available on this computer, so Postie cannot save your password. " +
+			"Install or start one (such as GNOME Keyring or KWallet) and try again." + sessionOffer
+	case KeyringLocked:
+		return "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again." + sessionOffer
+	case KeyringTimedOut:
+		return "Your password store did not answer within " + e.Timeout.String() + ". " +
+			"It may be waiting for you to unlock it in a window that is hidden; unlock it and try again." + sessionOffer
+	}
+	msg := "Postie could not use your password store"
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg + "." + sessionOffer
+}
+
+func (e *KeyringError) Unwrap() error { return e.Err }
+
+// ErrNoSecret means no password is saved for an account.
+var ErrNoSecret = errors.New("Postie has no saved password for this account. Please enter it again.")
+
+// Secrets keeps account secrets in the OS keyring, with an in-memory store
+// for this session that the caller must ask for explicitly. It is safe for
+// concurrent use. The zero value is ready to use.
+type Secrets struct {
+	// Timeout bounds each keyring call; zero means DefaultKeyringTimeout.
+	Timeout time.Duration
+
+	mu      sync.Mutex
+	session map[string]string // account ID → secret, only in memory
+}
+
+// Set saves the secret for the account ID in the keyring. A session secret
+// for the ID is dropped once the keyring holds it.
+func (s *Secrets) Set(ctx context.Context, id, secret string) error {
+	_, err := s.call(ctx, func() (string, error) { return "", keyring.Set(KeyringService, id, secret) })
+	if err == nil {
+		s.forgetSession(id)
+	}
+	return err
+}
+
+// Get returns the secret of the account ID: the one kept for this session
+// if the user chose that, else the keyring's. It returns ErrNoSecret when
+// neither has one.
+func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
+	s.mu.Lock()
+	secret, ok := s.session[id]
+	s.mu.Unlock()
+	if ok {
+		return secret, nil
+	}
+	secret, err := s.call(ctx, func() (string, error) { return keyring.Get(KeyringService, id) })
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", ErrNoSecret
+	}
+	return secret, err
+}
+
+// Delete removes the secret of the account ID from the keyring and from the
+// session. A missing entry is not an error.
+func (s *Secrets) Delete(ctx context.Context, id string) error {
+	s.forgetSession(id)
+	_, err := s.call(ctx, func() (string, error) { return "", keyring.Delete(KeyringService, id) })
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// KeepForSession keeps the secret of the account ID in this process's memory
+// until it exits. Call it only after the user chose so, having been told
+// that the keyring cannot be used; it never touches the disk.
+func (s *Secrets) KeepForSession(id, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil {
+		s.session = map[string]string{}
+	}
+	s.session[id] = secret
+}
+
+// HasSessionSecret reports whether a secret for the ID is kept in memory.
+func (s *Secrets) HasSessionSecret(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.session[id]
+	return ok
+}
+
+func (s *Secrets) forgetSession(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.session, id)
+}
+
+// call runs one keyring operation on its own goroutine and waits for it at
+// most until ctx ends or the timeout passes. go-keyring cannot be
+// interrupted, so an operation that never returns leaves its goroutine
+// waiting on D-Bus; the caller is free either way.
+func (s *Secrets) call(ctx context.Context, op func() (string, error)) (string, error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultKeyringTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type answer struct {
+		value string
+		err   error
+	}
+	done := make(chan answer, 1) // buffered: a late answer never blocks
+	go func() {
+		v, err := op()
+		done <- answer{v, err}
+	}()
+	select {
+	case a := <-done:
+		if a.err == nil || errors.Is(a.err, keyring.ErrNotFound) {
+			return a.value, a.err
+		}
+		return "", classifyKeyringError(a.err)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", &KeyringError{Problem: KeyringTimedOut, Timeout: timeout, Err: ctx.Err()}
+		}
+		return "", ctx.Err()
+	}
+}

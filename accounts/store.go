@@ -1,0 +1,328 @@
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postie-app/postie/mail/store"
+)
+
+// migrations is the accounts schema history; see store.DB.Migrate. There is
+// no column for a secret.
+var migrations = []string{
+	`CREATE TABLE accounts (
+		id           TEXT PRIMARY KEY,
+		name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		display_name TEXT NOT NULL DEFAULT '',
+		email        TEXT NOT NULL,
+		host         TEXT NOT NULL,
+		port         INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+		security     TEXT NOT NULL CHECK (security IN ('tls', 'starttls', 'none')),
+		username     TEXT NOT NULL DEFAULT '',
+		mechanisms   TEXT NOT NULL DEFAULT '', -- space-separated; empty means automatic
+		ca_file      TEXT NOT NULL DEFAULT '',
+		pin_sha256   TEXT NOT NULL DEFAULT '',
+		signature    TEXT NOT NULL DEFAULT '',
+		is_default   INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+		has_secret   INTEGER NOT NULL DEFAULT 0 CHECK (has_secret IN (0, 1)),
+		created_at   TEXT NOT NULL
+	)`,
+	// At most one default; the Store keeps exactly one while any account exists.
+	`CREATE UNIQUE INDEX accounts_one_default ON accounts(is_default) WHERE is_default = 1`,
+}
+
+// NotFoundError says that no account has the name.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("There is no account named %q. `postie accounts list` shows the accounts.", e.Name)
+}
+
+// DuplicateError says that an account with the name already exists.
+type DuplicateError struct{ Name string }
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("An account named %q already exists. Choose another name.", e.Name)
+}
+
+// ErrCleartextPassword refuses settings that would send a password over an
+// unencrypted connection to another computer.
+var ErrCleartextPassword = &InvalidError{Field: "security", Reason: "Postie will not send your password over an " +
+	"unencrypted connection. Choose tls or starttls as the security."}
+
+// Store keeps the accounts in the database and their secrets in Secrets.
+type Store struct {
+	db      *store.DB
+	secrets *Secrets
+}
+
+// Open prepares the accounts tables in db. secrets holds the passwords.
+func Open(db *store.DB, secrets *Secrets) (*Store, error) {
+	if err := db.Migrate("accounts", migrations); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, secrets: secrets}, nil
+}
+
+// Secrets returns the secret store the accounts use.
+func (s *Store) Secrets() *Secrets { return s.secrets }
+
+const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
+	ca_file, pin_sha256, signature, is_default, has_secret`
+
+func scan(row interface{ Scan(...any) error }) (Account, error) {
+	var a Account
+	var mechanisms string
+	err := row.Scan(&a.ID, &a.Name, &a.DisplayName, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username,
+		&mechanisms, &a.CAFile, &a.PinSHA256, &a.Signature, &a.Default, &a.HasSecret)
+	a.Mechanisms = strings.Fields(mechanisms)
+	return a, err
+}
+
+// List returns all accounts, the default first, then by name.
+func (s *Store) List(ctx context.Context) ([]Account, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM accounts ORDER BY is_default DESC, name COLLATE NOCASE`)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the accounts: %w", err)
+	}
+	defer rows.Close()
+	var list []Account
+	for rows.Next() {
+		a, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the accounts: %w", err)
+		}
+		list = append(list, a)
+	}
+	return list, rows.Err()
+}
+
+// Get returns the account with the name, ignoring case.
+func (s *Store) Get(ctx context.Context, name string) (Account, error) {
+	return s.one(ctx, `name = ?`, name, &NotFoundError{Name: name})
+}
+
+// ByID returns the account with the id.
+func (s *Store) ByID(ctx context.Context, id string) (Account, error) {
+	return s.one(ctx, `id = ?`, id, &NotFoundError{Name: id})
+}
+
+// Default returns the default account.
+func (s *Store) Default(ctx context.Context) (Account, error) {
+	a, err := s.one(ctx, `is_default = ?`, 1, nil)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, errors.New("There is no account yet. Add one with `postie accounts add --email ADDRESS`.")
+	}
+	return a, err
+}
+
+func (s *Store) one(ctx context.Context, where string, arg any, notFound error) (Account, error) {
+	a, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM accounts WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) && notFound != nil {
+		return Account{}, notFound
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("cannot read the account: %w", err)
+	}
+	return a, err
+}
+
+// Add saves a new account with its secret: the secret goes to the keyring
+// first, so a keyring failure saves nothing, and it is removed again if the
+// account cannot be saved. An empty secret stores none. Add sets a.ID, and
+// makes the account the default when it is the first or a.Default is set.
+func (s *Store) Add(ctx context.Context, a *Account, secret string) error {
+	if err := s.prepareNew(ctx, a, secret); err != nil {
+		return err
+	}
+	if secret != "" {
+		if err := s.secrets.Set(ctx, a.ID, secret); err != nil {
+			return err
+		}
+		a.HasSecret = true
+	}
+	if err := s.insert(ctx, a); err != nil {
+		if a.HasSecret {
+			s.secrets.Delete(context.WithoutCancel(ctx), a.ID)
+		}
+		return err
+	}
+	return nil
+}
+
+// AddWithSessionSecret saves a new account whose secret is kept only in
+// memory until Postie exits. Use it only after the user chose so because
+// the keyring cannot be used.
+func (s *Store) AddWithSessionSecret(ctx context.Context, a *Account, secret string) error {
+	if err := s.prepareNew(ctx, a, secret); err != nil {
+		return err
+	}
+	a.HasSecret = false
+	if err := s.insert(ctx, a); err != nil {
+		return err
+	}
+	s.secrets.KeepForSession(a.ID, secret)
+	return nil
+}
+
+func (s *Store) prepareNew(ctx context.Context, a *Account, secret string) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if secret != "" && a.sendsPasswordInClear() {
+		return ErrCleartextPassword
+	}
+	if _, err := s.Get(ctx, a.Name); err == nil {
+		return &DuplicateError{Name: a.Name}
+	}
+	a.ID = newID()
+	return nil
+}
+
+func (s *Store) insert(ctx context.Context, a *Account) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var count int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&count); err != nil {
+			return err
+		}
+		if count == 0 {
+			a.Default = true
+		}
+		if a.Default {
+			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET is_default = 0 WHERE is_default = 1`); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts(`+columns+`, created_at)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
+			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.Signature, a.Default, a.HasSecret,
+			time.Now().UTC().Format(time.RFC3339))
+		if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
+			return &DuplicateError{Name: a.Name}
+		}
+		return err
+	})
+}
+
+// Update saves changed settings of an existing account (found by a.ID).
+// The secret and the default flag are changed with SetSecret and
+// SetDefault.
+func (s *Store) Update(ctx context.Context, a *Account) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	old, err := s.ByID(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if (old.HasSecret || s.secrets.HasSessionSecret(a.ID)) && a.sendsPasswordInClear() {
+		return ErrCleartextPassword
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET name = ?, display_name = ?, email = ?, host = ?, port = ?,
+		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, signature = ? WHERE id = ?`,
+		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
+		a.CAFile, a.PinSHA256, a.Signature, a.ID)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
+		return &DuplicateError{Name: a.Name}
+	}
+	if err != nil {
+		return fmt.Errorf("cannot save the account: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &NotFoundError{Name: a.Name}
+	}
+	a.Default, a.HasSecret = old.Default, old.HasSecret
+	return nil
+}
+
+// SetSecret replaces the account's saved password or token in the keyring.
+func (s *Store) SetSecret(ctx context.Context, a *Account, secret string) error {
+	if a.sendsPasswordInClear() {
+		return ErrCleartextPassword
+	}
+	if err := s.secrets.Set(ctx, a.ID, secret); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET has_secret = 1 WHERE id = ?`, a.ID); err != nil {
+		return fmt.Errorf("cannot save the account: %w", err)
+	}
+	a.HasSecret = true
+	return nil
+}
+
+// Secret returns the account's password or token: kept for this session,
+// or from the keyring. It returns ErrNoSecret when there is none.
+func (s *Store) Secret(ctx context.Context, a Account) (string, error) {
+	if !a.HasSecret && !s.secrets.HasSessionSecret(a.ID) {
+		return "", ErrNoSecret
+	}
+	return s.secrets.Get(ctx, a.ID)
+}
+
+// Remove deletes the account and its keyring entry. When the keyring entry
+// cannot be deleted, the account is kept, so no secret is left behind
+// without an account that points to it. If the account was the default,
+// the first remaining one by name becomes the default.
+func (s *Store) Remove(ctx context.Context, name string) error {
+	a, err := s.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if a.HasSecret {
+		if err := s.secrets.Delete(ctx, a.ID); err != nil {
+			return fmt.Errorf("The account %q was not removed, because its saved password could not be deleted. %w", a.Name, err)
+		}
+	} else {
+		s.secrets.forgetSession(a.ID)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID); err != nil {
+			return err
+		}
+		if !a.Default {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET is_default = 1
+			WHERE id = (SELECT id FROM accounts ORDER BY name COLLATE NOCASE LIMIT 1)`)
+		return err
+	})
+}
+
+// SetDefault makes the named account the default, and no other.
+func (s *Store) SetDefault(ctx context.Context, name string) error {
+	a, err := s.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET is_default = 0 WHERE is_default = 1 AND id <> ?`, a.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET is_default = 1 WHERE id = ?`, a.ID)
+		return err
+	})
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cannot save the accounts: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		var dup *DuplicateError
+		if errors.As(err, &dup) {
+			return err
+		}
+		return fmt.Errorf("cannot save the accounts: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cannot save the accounts: %w", err)
+	}
+	return nil
+}
