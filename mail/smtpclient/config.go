@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // Security says how the connection to the server is protected.
@@ -125,7 +127,7 @@ type ProbeResult struct {
 // network, so a mistyped setting fails with a sentence naming it.
 func (cfg Config) validate() error {
 	switch {
-	case strings.TrimSpace(cfg.Host) == "" || strings.ContainsAny(cfg.Host, " \t\r\n/"):
+	case strings.TrimSpace(cfg.Host) == "" || strings.ContainsAny(cfg.Host, " \t\r\n/") || cfg.dialHost() == "":
 		return configError(fmt.Sprintf("The server name %q is not valid. Enter a name like smtp.example.com.", cfg.Host))
 	case cfg.Port < 1 || cfg.Port > 65535:
 		return configError(fmt.Sprintf("The port %d is not valid. Submission servers usually use port 465 (TLS) or 587 (STARTTLS).", cfg.Port))
@@ -149,6 +151,19 @@ func (cfg Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// dialHost is Host as DNS and certificates know it: an international name
+// in its A-label form (RFC 5890), "" if it cannot be converted.
+func (cfg Config) dialHost() string {
+	if isASCII(cfg.Host) {
+		return cfg.Host
+	}
+	host, err := idna.Lookup.ToASCII(cfg.Host)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 func (cfg Config) localName() string {

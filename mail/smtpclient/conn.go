@@ -41,40 +41,55 @@ func newConn(cfg Config) *conn {
 	return c
 }
 
-// open connects, secures the connection, greets and signs in. Until it
-// returns, ctx ending closes the connection.
+// open connects, secures the connection, greets and signs in. While it
+// runs, ctx ending closes the connection.
 func (c *conn) open(ctx context.Context) error {
 	tlsConf, err := tlsConfig(c.cfg)
 	if err != nil {
 		return err
 	}
 	c.stage = StageConnect
-	addr := net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
+	addr := net.JoinHostPort(c.cfg.dialHost(), strconv.Itoa(c.cfg.Port))
 	if c.raw, err = c.dial(ctx, "tcp", addr); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, c.abort)
-	defer stop()
 	if remote := c.raw.RemoteAddr().String(); remote != addr {
 		addr += " (" + remote + ")"
 	}
 	c.log.notef("connected to %s", addr)
+	err = c.secureAndGreet(ctx, tlsConf)
+	if err == nil {
+		err = c.authenticate()
+	}
+	if !stop() && err == nil {
+		return ctx.Err() // cancelled just as we finished: the connection is closed
+	}
+	return err
+}
 
+// secureAndGreet sets up TLS as the account says and hands the connection
+// to go-smtp, which reads the greeting and sends EHLO.
+func (c *conn) secureAndGreet(ctx context.Context, tlsConf *tls.Config) error {
 	var replay []byte
-	secured := c.raw
+	var secured net.Conn = c.raw
 	switch c.cfg.Security {
 	case SecurityTLS:
-		if secured, err = c.handshake(ctx, tlsConf); err != nil {
+		tc, err := c.handshake(ctx, tlsConf)
+		if err != nil {
 			return err
 		}
+		secured = tc
 	case SecurityStartTLS:
 		greeting, err := c.startTLS()
 		if err != nil {
 			return err
 		}
-		if secured, err = c.handshake(ctx, tlsConf); err != nil {
+		tc, err := c.handshake(ctx, tlsConf)
+		if err != nil {
 			return err
 		}
+		secured = tc
 		// go-smtp's Client begins by reading a greeting, and the server
 		// sends none after STARTTLS (RFC 3207 §4.2): give it the one the
 		// server sent before. go-smtp then sends a fresh EHLO, as §4.2
@@ -91,14 +106,11 @@ func (c *conn) open(ctx context.Context) error {
 	if replay != nil {
 		c.stage = StageEHLO
 	}
-	if err := c.client.Hello(c.cfg.localName()); err != nil {
-		if c.wire.linesSent > 0 {
-			c.stage = StageEHLO
-		}
-		return err
+	err := c.client.Hello(c.cfg.localName())
+	if err == nil || c.wire.linesSent > 0 {
+		c.stage = StageEHLO
 	}
-	c.stage = StageEHLO
-	return c.authenticate()
+	return err
 }
 
 // startTLS speaks the plain part of RFC 3207 itself: greeting, EHLO,
@@ -208,9 +220,12 @@ func (c *conn) authenticate() error {
 	c.stage = StageAuth
 	// go-smtp would send AUTH on any connection; a password must never
 	// travel unencrypted, except to a local bridge on this computer.
-	if !c.encrypted() && !c.loopback() {
-		return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
-			"Postie will not send your password to %s over an unencrypted connection. Choose TLS or STARTTLS in the account settings.", c.cfg.Host)}
+	if !c.encrypted() {
+		if !c.loopback() {
+			return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
+				"Postie will not send your password to %s over an unencrypted connection. Choose TLS or STARTTLS in the account settings.", c.cfg.Host)}
+		}
+		c.log.notef("signing in without TLS: the server is on this computer (loopback)")
 	}
 	offered := c.offeredMechanisms()
 	if offered == nil {

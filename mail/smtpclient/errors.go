@@ -2,13 +2,16 @@ package smtpclient
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"syscall"
@@ -319,4 +322,85 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// fail turns any error of a session step into an *Error for the current
+// stage.
+func (c *conn) fail(ctx context.Context, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var reply *smtp.SMTPError
+	if errors.As(err, &reply) && ctx.Err() == nil {
+		return replyError(c.stage, reply, c.errContext, c.log.scrub)
+	}
+	e = &Error{Stage: c.stage, Class: Temporary, Err: err, detail: c.log.scrub.Replace(err.Error())}
+	afterDot := c.wire != nil && c.wire.dotWritten
+	var cert *certError
+	var dns *net.DNSError
+	var record tls.RecordHeaderError
+	switch {
+	case ctx.Err() != nil:
+		e.Err = ctx.Err()
+		e.Message = fmt.Sprintf("The connection to %s was cancelled; nothing was sent.", c.cfg.Host)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			e.Message = fmt.Sprintf("Postie stopped waiting for %s; nothing was sent.", c.cfg.Host)
+		}
+		if afterDot {
+			e.Class, e.Message = UnknownOutcome, "The connection was stopped after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again."
+		}
+	case errors.As(err, &cert):
+		e.Stage, e.Class, e.Message, e.Certificate = StageTLS, Permanent, cert.sentence(), certInfo(cert.cert)
+	case errors.As(err, &dns):
+		e.Stage = StageDNS
+		e.Message = fmt.Sprintf("The server name %s could not be looked up. Check your internet connection.", c.cfg.Host)
+		if dns.IsNotFound {
+			e.Message = fmt.Sprintf("The server name %s could not be found. Check the server name, or your internet connection.", c.cfg.Host)
+		}
+	case c.stage == StageConnect:
+		e.Message = connectSentence(err, c.errContext)
+	case afterDot:
+		e.Class, e.Message = UnknownOutcome, fmt.Sprintf("The connection to %s was lost after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again.", c.cfg.Host)
+	case isTimeout(err):
+		e.Message = fmt.Sprintf("The server %s stopped answering (nothing for %s). Try again later.", c.cfg.Host, plainDuration(c.currentTimeout()))
+	case isConnectionLoss(err):
+		e.Message = fmt.Sprintf("The connection to %s was lost; nothing was sent. Try again later.", c.cfg.Host)
+	case errors.As(err, &record):
+		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s did not answer with encryption on port %d. It may expect STARTTLS (usually port 587) rather than TLS (usually port 465).", c.cfg.Host, c.cfg.Port)
+	case c.stage == StageTLS:
+		e.Class, e.Message = Permanent, fmt.Sprintf("Postie could not set up a secure connection with %s. The server may not support TLS 1.2 or newer.", c.cfg.Host)
+	case errors.As(err, new(textproto.ProtocolError)):
+		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s sent a reply Postie does not understand.", c.cfg.Host)
+	default:
+		e.Message = fmt.Sprintf("Sending failed at the %s step because of an unexpected problem. Try again later.", c.stage)
+	}
+	return e
+}
+
+// currentTimeout says which timeout applies now, for the sentence.
+func (c *conn) currentTimeout() time.Duration {
+	switch {
+	case c.stage == StageConnect || c.stage == StageTLS:
+		return c.timeouts.Connect
+	case c.wire != nil && c.wire.mode == modeBody:
+		return c.timeouts.BodyWrite
+	case c.stage == StageAfterData:
+		return c.timeouts.FinalReply
+	}
+	return c.timeouts.Command
+}
+
+func connectSentence(err error, ec errorContext) string {
+	where := fmt.Sprintf("Postie could not connect to %s on port %d", ec.host, ec.port)
+	const advice = " Check the server name and port, or your internet connection / firewall."
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return where + ": the connection was refused." + advice
+	case isTimeout(err):
+		return where + ": there was no answer within " + plainDuration(ec.timeouts.Connect) + "." + advice
+	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
+		return where + ": the network cannot be reached." + advice
+	}
+	return where + "." + advice
 }

@@ -247,3 +247,15 @@ func TestErrorSentencesWithoutNetwork(t *testing.T) {
 		t.Errorf("cause lost")
 	}
 }
+
+func TestInternationalServerName(t *testing.T) {
+	cfg := Config{Host: "smtp.bücher.example", Port: 587, Security: SecurityStartTLS}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.dialHost(); got != "smtp.xn--bcher-kva.example" {
+		t.Errorf("dial host %q", got)
+	}
+	cfg.Host = "smtp.bad\u200d-name.example"
+	expectError(t, cfg.validate(), StageConfig, Permanent, "is not valid")
+}

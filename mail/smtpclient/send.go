@@ -2,15 +2,10 @@ package smtpclient
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/textproto"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -25,7 +20,7 @@ func Submit(ctx context.Context, cfg Config, env Envelope, size int64, body io.W
 		return &Result{Transcript: transcriptOf(err)}, err
 	}
 	res, err := s.Send(ctx, env, size, body, opts)
-	s.Close()
+	s.close(ctx)
 	res.Transcript = append(res.Transcript, s.c.log.take()...)
 	return res, err
 }
@@ -70,27 +65,50 @@ func (s *Session) Send(ctx context.Context, env Envelope, size int64, body io.Wr
 	}
 	stop := context.AfterFunc(ctx, c.abort)
 	err := c.send(env, size, body, opts, res)
-	stop()
+	if !stop() || !keepsConnection(err) {
+		c.broken = true
+		c.raw.Close()
+	}
 	res.Transcript = c.log.take()
 	if err == nil {
 		return res, nil
 	}
 	e := c.fail(ctx, err)
 	e.Transcript = res.Transcript
-	if e.Err != nil && !isReply(e.Err) {
-		c.broken = true
-		c.raw.Close()
-	}
 	return res, e
+}
+
+// keepsConnection reports whether the session is still in step with the
+// server after err: the server answered with a refusal (other than 421,
+// which closes), or Postie refused before sending anything.
+func keepsConnection(err error) bool {
+	var reply *smtp.SMTPError
+	if errors.As(err, &reply) {
+		return reply.Code != 421
+	}
+	var e *Error
+	return err == nil || errors.As(err, &e) && (e.Stage == StageMail || e.Stage == StageRcpt)
 }
 
 // Close ends the session politely with QUIT and closes the connection.
 func (s *Session) Close() error {
+	return s.close(context.Background())
+}
+
+// close is Close bounded by ctx as well as by the command timeout.
+func (s *Session) close(ctx context.Context) error {
 	c := s.c
-	if !c.broken {
-		c.client.Quit() // the messages are already accepted; a failed QUIT changes nothing
+	if c.broken {
+		c.client.Close()
+		return nil
 	}
 	c.broken = true
+	stop := context.AfterFunc(ctx, c.abort)
+	defer stop()
+	if c.client.Quit() == nil {
+		return nil // QUIT closed the connection
+	}
+	// The messages are already accepted; a failed QUIT changes nothing.
 	return c.client.Close()
 }
 
@@ -107,7 +125,7 @@ func Probe(ctx context.Context, cfg Config) (*ProbeResult, error) {
 	if n, ok := c.client.MaxMessageSize(); ok {
 		res.MaxSize = int64(n)
 	}
-	s.Close()
+	s.close(ctx)
 	res.Transcript = c.log.take()
 	return res, nil
 }
@@ -124,12 +142,23 @@ func (c *conn) send(env Envelope, size int64, body io.WriterTo, opts Options, re
 	if err := c.checkExtensions(env, size); err != nil {
 		return err
 	}
+	// go-smtp adds BODY=8BITMIME whenever the server offers 8BITMIME
+	// (RFC 6152 §2); that is harmless for a 7-bit body.
 	if err := c.client.Mail(env.From, &smtp.MailOptions{Size: size, UTF8: env.SMTPUTF8}); err != nil {
 		return err
 	}
+	if err := c.recipients(env.To, opts.PartialRecipients, res); err != nil {
+		return err
+	}
+	return c.data(size, body, opts.Progress, res)
+}
 
+// recipients sends RCPT for each address and records each reply. When a
+// recipient is refused and partial sending is not allowed, it ends the
+// transaction with RSET so that nothing is sent.
+func (c *conn) recipients(to []string, partial bool, res *Result) error {
 	c.stage = StageRcpt
-	for _, rcpt := range env.To {
+	for _, rcpt := range to {
 		err := c.client.Rcpt(rcpt, nil)
 		var reply *smtp.SMTPError
 		switch {
@@ -145,15 +174,18 @@ func (c *conn) send(env Envelope, size int64, body io.WriterTo, opts Options, re
 			res.Accepted = append(res.Accepted, rcpt)
 		}
 	}
-	if len(res.Refused) > 0 && (!opts.PartialRecipients || len(res.Accepted) == 0) {
-		// Send nothing: end the transaction so the session stays usable.
-		if err := c.client.Reset(); err != nil {
-			return err
-		}
-		c.used = false
-		return recipientsError(res, len(env.To))
+	if len(res.Refused) == 0 || (partial && len(res.Accepted) > 0) {
+		return nil
 	}
+	if err := c.client.Reset(); err != nil {
+		return err
+	}
+	c.used = false
+	return recipientsError(res, len(to))
+}
 
+// data sends DATA, streams the body and waits for the final reply.
+func (c *conn) data(size int64, body io.WriterTo, progress func(written, total int64), res *Result) error {
 	c.stage = StageData
 	data, err := c.client.Data()
 	if err != nil {
@@ -161,14 +193,14 @@ func (c *conn) send(env Envelope, size int64, body io.WriterTo, opts Options, re
 	}
 	c.wire.setMode(modeBody)
 	c.wire.bodyBytes = 0
-	w := &bodyWriter{w: data, wire: c.wire, total: size, progress: opts.Progress, sevenBit: !c.has("8BITMIME")}
+	w := &bodyWriter{w: data, wire: c.wire, total: size, progress: progress, sevenBit: !c.has("8BITMIME")}
 	n, err := body.WriteTo(w)
 	if err == nil && w.prevCR {
 		err = errBareCR
 	}
 	if err != nil || n != size {
 		// Never send the final dot of an incomplete message: closing the
-		// connection makes the server discard it.
+		// connection makes the server discard it (RFC 5321 §4.1.1.4).
 		c.abort()
 		return bodyError(err, w, n, size)
 	}
@@ -257,96 +289,10 @@ func isASCII(s string) bool {
 	return true
 }
 
-func isReply(err error) bool {
-	var reply *smtp.SMTPError
-	return errors.As(err, &reply) && reply.Code != 421
-}
-
 func transcriptOf(err error) []TranscriptLine {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Transcript
 	}
 	return nil
-}
-
-// fail turns any error of a session step into an *Error for the current
-// stage.
-func (c *conn) fail(ctx context.Context, err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var reply *smtp.SMTPError
-	if errors.As(err, &reply) && ctx.Err() == nil {
-		return replyError(c.stage, reply, c.errContext, c.log.scrub)
-	}
-	e = &Error{Stage: c.stage, Class: Temporary, Err: err, detail: c.log.scrub.Replace(err.Error())}
-	afterDot := c.wire != nil && c.wire.dotWritten
-	var cert *certError
-	var dns *net.DNSError
-	var record tls.RecordHeaderError
-	switch {
-	case ctx.Err() != nil:
-		e.Err = ctx.Err()
-		e.Message = fmt.Sprintf("The connection to %s was cancelled; nothing was sent.", c.cfg.Host)
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			e.Message = fmt.Sprintf("Postie stopped waiting for %s; nothing was sent.", c.cfg.Host)
-		}
-		if afterDot {
-			e.Class, e.Message = UnknownOutcome, "The connection was stopped after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again."
-		}
-	case errors.As(err, &cert):
-		e.Stage, e.Class, e.Message, e.Certificate = StageTLS, Permanent, cert.sentence(), certInfo(cert.cert)
-	case errors.As(err, &dns):
-		e.Stage = StageDNS
-		e.Message = fmt.Sprintf("The server name %s could not be looked up. Check your internet connection.", c.cfg.Host)
-		if dns.IsNotFound {
-			e.Message = fmt.Sprintf("The server name %s could not be found. Check the server name, or your internet connection.", c.cfg.Host)
-		}
-	case c.stage == StageConnect:
-		e.Message = connectSentence(err, c.errContext)
-	case afterDot:
-		e.Class, e.Message = UnknownOutcome, fmt.Sprintf("The connection to %s was lost after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again.", c.cfg.Host)
-	case isTimeout(err):
-		e.Message = fmt.Sprintf("The server %s stopped answering (nothing for %s). Try again later.", c.cfg.Host, plainDuration(c.currentTimeout()))
-	case isConnectionLoss(err):
-		e.Message = fmt.Sprintf("The connection to %s was lost; the message was not sent. Try again later.", c.cfg.Host)
-	case errors.As(err, &record):
-		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s did not answer with encryption on port %d. It may expect STARTTLS (usually port 587) rather than TLS (usually port 465).", c.cfg.Host, c.cfg.Port)
-	case c.stage == StageTLS:
-		e.Class, e.Message = Permanent, fmt.Sprintf("Postie could not set up a secure connection with %s. The server may not support TLS 1.2 or newer.", c.cfg.Host)
-	case errors.As(err, new(textproto.ProtocolError)):
-		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s sent a reply Postie does not understand.", c.cfg.Host)
-	default:
-		e.Message = fmt.Sprintf("Sending failed at the %s step because of an unexpected problem. Try again later.", c.stage)
-	}
-	return e
-}
-
-// currentTimeout says which timeout applies now, for the sentence.
-func (c *conn) currentTimeout() time.Duration {
-	switch {
-	case c.stage == StageConnect || c.stage == StageTLS:
-		return c.timeouts.Connect
-	case c.wire != nil && c.wire.mode == modeBody:
-		return c.timeouts.BodyWrite
-	case c.stage == StageAfterData:
-		return c.timeouts.FinalReply
-	}
-	return c.timeouts.Command
-}
-
-func connectSentence(err error, ec errorContext) string {
-	where := fmt.Sprintf("Postie could not connect to %s on port %d", ec.host, ec.port)
-	const advice = " Check the server name and port, or your internet connection / firewall."
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return where + ": the connection was refused." + advice
-	case isTimeout(err):
-		return where + ": there was no answer within " + plainDuration(ec.timeouts.Connect) + "." + advice
-	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
-		return where + ": the network cannot be reached." + advice
-	}
-	return where + "." + advice
 }

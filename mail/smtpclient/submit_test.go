@@ -18,7 +18,8 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 			cfg := withAuth(startServer(t, security, b, newTestCA(t, "Test CA")))
 			env := simpleEnvelope()
 			msg := testMessage(env.From, env.To, "exact")
-			res, err := send(t, cfg, env, msg, Options{})
+			var written, total int64
+			res, err := send(t, cfg, env, msg, Options{Progress: func(w, t int64) { written, total = w, t }})
 			if err != nil {
 				t.Fatalf("Submit: %v\n%s", err, transcriptText(res.Transcript))
 			}
@@ -31,6 +32,9 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 			}
 			if !strings.HasPrefix(res.Reply, "250 ") || len(res.Accepted) != 1 || len(res.Refused) != 0 {
 				t.Errorf("result %+v", res)
+			}
+			if written != int64(len(msg)) || total != int64(len(msg)) {
+				t.Errorf("progress ended at %d/%d, want %d", written, total, len(msg))
 			}
 			log := transcriptText(res.Transcript)
 			for _, want := range []string{"TLS 1.3 established", "C: AUTH PLAIN [redacted]", "[message body: " + itoa(len(msg)) + " bytes]", "C: QUIT"} {

@@ -30,12 +30,13 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 		}
 	}
 	pin, _ := parsePin(cfg.PinSHA256)
+	host := cfg.dialHost()
 	return &tls.Config{
-		ServerName:         cfg.Host,
+		ServerName:         host,
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true,
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			return verifyPeer(cfg.Host, cs.PeerCertificates, roots, pin)
+			return verifyPeer(host, cs.PeerCertificates, roots, pin)
 		},
 	}, nil
 }
