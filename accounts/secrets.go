@@ -81,7 +81,22 @@ type Secrets struct {
 // Set saves the secret for the account ID in the keyring. A session secret
 // for the ID is dropped once the keyring holds it.
 func (s *Secrets) Set(ctx context.Context, id, secret string) error {
-	_, err := s.call(ctx, func() (string, error) { return "", keyring.Set(KeyringService, id, secret) })
+	return s.set(ctx, id, secret, nil)
+}
+
+// setNew saves the secret of a new account. If the keyring gives up in
+// time but writes the entry later (its prompt was answered after all), the
+// entry is deleted again: the caller was told nothing was saved.
+func (s *Secrets) setNew(ctx context.Context, id, secret string) error {
+	return s.set(ctx, id, secret, func(err error) {
+		if err == nil {
+			keyring.Delete(KeyringService, id)
+		}
+	})
+}
+
+func (s *Secrets) set(ctx context.Context, id, secret string, late func(error)) error {
+	_, err := s.call(ctx, func() (string, error) { return "", keyring.Set(KeyringService, id, secret) }, late)
 	if err == nil {
 		s.forgetSession(id)
 	}
@@ -98,7 +113,7 @@ func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
 	if ok {
 		return secret, nil
 	}
-	secret, err := s.call(ctx, func() (string, error) { return keyring.Get(KeyringService, id) })
+	secret, err := s.call(ctx, func() (string, error) { return keyring.Get(KeyringService, id) }, nil)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", ErrNoSecret
 	}
@@ -109,7 +124,7 @@ func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
 // session. A missing entry is not an error.
 func (s *Secrets) Delete(ctx context.Context, id string) error {
 	s.forgetSession(id)
-	_, err := s.call(ctx, func() (string, error) { return "", keyring.Delete(KeyringService, id) })
+	_, err := s.call(ctx, func() (string, error) { return "", keyring.Delete(KeyringService, id) }, nil)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}
@@ -145,8 +160,9 @@ func (s *Secrets) forgetSession(id string) {
 // call runs one keyring operation on its own goroutine and waits for it at
 // most until ctx ends or the timeout passes. go-keyring cannot be
 // interrupted, so an operation that never returns leaves its goroutine
-// waiting on D-Bus; the caller is free either way.
-func (s *Secrets) call(ctx context.Context, op func() (string, error)) (string, error) {
+// waiting on D-Bus; the caller is free either way. If the operation
+// finishes after call gave up, late (when not nil) gets its error.
+func (s *Secrets) call(ctx context.Context, op func() (string, error), late func(error)) (string, error) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultKeyringTimeout
@@ -169,6 +185,9 @@ func (s *Secrets) call(ctx context.Context, op func() (string, error)) (string, 
 		}
 		return "", classifyKeyringError(a.err)
 	case <-ctx.Done():
+		if late != nil {
+			go func() { late((<-done).err) }()
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return "", &KeyringError{Problem: KeyringTimedOut, Timeout: timeout, Err: ctx.Err()}
 		}

@@ -140,7 +140,7 @@ func (s *Store) Add(ctx context.Context, a *Account, secret string) error {
 		return err
 	}
 	if secret != "" {
-		if err := s.secrets.Set(ctx, a.ID, secret); err != nil {
+		if err := s.secrets.setNew(ctx, a.ID, secret); err != nil {
 			return err
 		}
 		a.HasSecret = true

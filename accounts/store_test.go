@@ -1,0 +1,310 @@
+package accounts
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
+)
+
+func openTestStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := Open(db, &Secrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
+}
+
+func testAccount(name, email string) *Account {
+	return &Account{Name: name, DisplayName: "Anna Lind", Email: email, Host: "smtp.example.org", Port: 587,
+		Security: smtpclient.SecurityStartTLS, Username: email, Mechanisms: []string{"plain"},
+		Signature: "-- \nAnna"}
+}
+
+// add adds an account with a secret in the real keyring and removes the
+// keyring entry when the test ends.
+func add(t *testing.T, s *Store, a *Account, secret string) {
+	t.Helper()
+	if err := s.Add(background, a, secret); err != nil {
+		t.Fatalf("Add(%s): %v", a.Name, err)
+	}
+	t.Cleanup(func() { keyring.Delete(KeyringService, a.ID) })
+}
+
+func TestAddGetListRoundTrip(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Work", "anna@example.org")
+	add(t, s, a, "work password")
+	if len(a.ID) != 32 || !a.Default || !a.HasSecret {
+		t.Fatalf("after Add: id %q, default %v, has secret %v", a.ID, a.Default, a.HasSecret)
+	}
+	got, err := s.Get(background, "WORK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *a
+	want.Mechanisms = []string{"PLAIN"}
+	if got.ID != want.ID || got.Name != "Work" || got.DisplayName != want.DisplayName || got.Email != want.Email ||
+		got.Host != want.Host || got.Port != 587 || got.Security != "starttls" || got.Username != want.Username ||
+		!slices.Equal(got.Mechanisms, want.Mechanisms) || got.Signature != want.Signature || !got.Default || !got.HasSecret {
+		t.Errorf("Get = %+v\nwant  %+v", got, want)
+	}
+	if byID, err := s.ByID(background, a.ID); err != nil || byID.Name != "Work" {
+		t.Errorf("ByID = %+v, %v", byID, err)
+	}
+	if secret, err := s.Secret(background, got); err != nil || secret != "work password" {
+		t.Errorf("Secret = %q, %v", secret, err)
+	}
+	if _, err := s.Get(background, "Home"); err == nil || !strings.Contains(err.Error(), `no account named "Home"`) {
+		t.Errorf("Get(missing) = %v", err)
+	}
+}
+
+func TestNameDefaultsToEmailAndIsUnique(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("", "anna@example.org")
+	add(t, s, a, "")
+	if a.Name != "anna@example.org" || a.HasSecret {
+		t.Fatalf("name %q, has secret %v", a.Name, a.HasSecret)
+	}
+	var dup *DuplicateError
+	if err := s.Add(background, testAccount("ANNA@example.org", "anna@example.org"), "pw"); !errors.As(err, &dup) {
+		t.Fatalf("second Add = %v, want DuplicateError", err)
+	}
+	if list, _ := s.List(background); len(list) != 1 {
+		t.Fatalf("%d accounts after a refused duplicate", len(list))
+	}
+}
+
+func defaults(t *testing.T, s *Store) []string {
+	t.Helper()
+	list, err := s.List(background)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range list {
+		if a.Default {
+			names = append(names, a.Name)
+		}
+	}
+	return names
+}
+
+func TestExactlyOneDefault(t *testing.T) {
+	s, _ := openTestStore(t)
+	if _, err := s.Default(background); err == nil || !strings.Contains(err.Error(), "postie accounts add") {
+		t.Errorf("Default without accounts = %v", err)
+	}
+	for _, name := range []string{"b", "a", "c"} {
+		add(t, s, testAccount(name, name+"@example.org"), "pw-"+name)
+	}
+	if got := defaults(t, s); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("defaults = %q, want the first account", got)
+	}
+	d := testAccount("d", "d@example.org")
+	d.Default = true
+	add(t, s, d, "pw-d")
+	if got := defaults(t, s); !slices.Equal(got, []string{"d"}) {
+		t.Fatalf("defaults = %q after adding d as default", got)
+	}
+	if err := s.SetDefault(background, "C"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Default(background); err != nil || got.Name != "c" {
+		t.Fatalf("Default = %+v, %v", got, err)
+	}
+	if err := s.Remove(background, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if got := defaults(t, s); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("defaults = %q after removing the default, want the first by name", got)
+	}
+	list, _ := s.List(background)
+	var order []string
+	for _, a := range list {
+		order = append(order, a.Name)
+	}
+	if !slices.Equal(order, []string{"a", "b", "d"}) {
+		t.Errorf("List order = %q, want the default first, then by name", order)
+	}
+	if err := s.SetDefault(background, "nobody"); err == nil {
+		t.Error("SetDefault of a missing account succeeded")
+	}
+}
+
+func TestRemoveDeletesTheKeyringEntry(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Work", "anna@example.org")
+	add(t, s, a, "doomed password")
+	if err := s.Remove(background, "work"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.Get(KeyringService, a.ID); !errors.Is(err, keyring.ErrNotFound) {
+		t.Fatalf("keyring entry after Remove: %v", err)
+	}
+	if _, err := s.Get(background, "Work"); err == nil {
+		t.Fatal("the account is still there")
+	}
+	var nf *NotFoundError
+	if err := s.Remove(background, "work"); !errors.As(err, &nf) {
+		t.Fatalf("second Remove = %v", err)
+	}
+}
+
+func TestUpdateAndSetSecret(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Work", "anna@example.org")
+	add(t, s, a, "old password")
+	a.Host, a.Port, a.Security, a.PinSHA256 = "mail.example.org", 465, smtpclient.SecurityTLS, strings.Repeat("AB:", 31)+"AB"
+	if err := s.Update(background, a); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(background, "Work")
+	if got.Host != "mail.example.org" || got.Port != 465 || got.PinSHA256 != strings.Repeat("ab", 32) || !got.Default {
+		t.Errorf("after Update: %+v", got)
+	}
+	if err := s.SetSecret(background, &got, "new password"); err != nil {
+		t.Fatal(err)
+	}
+	if secret, _ := s.Secret(background, got); secret != "new password" {
+		t.Errorf("Secret = %q", secret)
+	}
+	a.Security, a.Port = smtpclient.SecurityNone, 25
+	if err := s.Update(background, a); !errors.Is(err, ErrCleartextPassword) {
+		t.Errorf("Update to an unencrypted remote server with a saved password = %v", err)
+	}
+}
+
+func TestNoPasswordOverUnencryptedConnections(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Plain", "anna@example.org")
+	a.Security, a.Port = smtpclient.SecurityNone, 25
+	if err := s.Add(background, a, "pw"); !errors.Is(err, ErrCleartextPassword) {
+		t.Fatalf("Add = %v, want ErrCleartextPassword", err)
+	}
+	if !strings.Contains(ErrCleartextPassword.Error(), "unencrypted") {
+		t.Errorf("message %q", ErrCleartextPassword)
+	}
+	add(t, s, a, "") // without a password it is allowed
+	local := testAccount("Bridge", "anna@example.org")
+	local.Host, local.Security, local.Port = "127.0.0.1", smtpclient.SecurityNone, 1025
+	add(t, s, local, "bridge password") // loopback: a local bridge
+}
+
+func TestValidate(t *testing.T) {
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(caFile, []byte("not a certificate"), 0o600)
+	for _, tc := range []struct {
+		field  string
+		change func(*Account)
+	}{
+		{"name", func(a *Account) { a.Name = "two\nlines" }},
+		{"display name", func(a *Account) { a.DisplayName = "Anna\r\nBcc: x@example.org" }},
+		{"email", func(a *Account) { a.Email = "anna" }},
+		{"email", func(a *Account) { a.Email = "anna@example" }},
+		{"email", func(a *Account) { a.Email = "Anna <anna@example.org>" }},
+		{"host", func(a *Account) { a.Host = "" }},
+		{"host", func(a *Account) { a.Host = "smtp example org" }},
+		{"port", func(a *Account) { a.Port = 0 }},
+		{"port", func(a *Account) { a.Port = 70000 }},
+		{"security", func(a *Account) { a.Security = "ssl" }},
+		{"username", func(a *Account) { a.Username = "anna\x00" }},
+		{"mechanisms", func(a *Account) { a.Mechanisms = []string{"PLAIN LOGIN"} }},
+		{"pin", func(a *Account) { a.PinSHA256 = "abcd" }},
+		{"certificate", func(a *Account) { a.CAFile, a.PinSHA256 = caFile, strings.Repeat("a", 64) }},
+		{"CA file", func(a *Account) { a.CAFile = caFile }},
+		{"CA file", func(a *Account) { a.CAFile = filepath.Join(t.TempDir(), "missing.pem") }},
+	} {
+		a := testAccount("Work", "anna@example.org")
+		tc.change(a)
+		var ie *InvalidError
+		if err := a.Validate(); !errors.As(err, &ie) || ie.Field != tc.field || ie.Reason == "" {
+			t.Errorf("%s: Validate = %v, want a plain error about the %s", tc.field, err, tc.field)
+		}
+	}
+	good := testAccount("Work", "jörg@bücher.example")
+	if err := good.Validate(); err != nil {
+		t.Errorf("Validate(internationalized address) = %v", err)
+	}
+}
+
+func TestSMTPConfig(t *testing.T) {
+	a := Account{Email: "anna@gmail.com", Host: "smtp.gmail.com", Port: 465, Security: smtpclient.SecurityTLS,
+		Username: "anna@gmail.com", Mechanisms: []string{"XOAUTH2"}, PinSHA256: strings.Repeat("a", 64)}
+	cfg := a.SMTPConfig("token")
+	if cfg.Host != a.Host || cfg.Port != 465 || cfg.Security != smtpclient.SecurityTLS || cfg.Username != a.Username ||
+		cfg.Secret != "token" || !cfg.OAuth || !slices.Equal(cfg.Mechanisms, a.Mechanisms) || cfg.PinSHA256 != a.PinSHA256 {
+		t.Errorf("SMTPConfig = %+v", cfg)
+	}
+	if !strings.Contains(cfg.ProviderHint, "app password") {
+		t.Errorf("hint = %q", cfg.ProviderHint)
+	}
+	a.Mechanisms = []string{"PLAIN", "XOAUTH2"}
+	if a.SMTPConfig("pw").OAuth {
+		t.Error("a password account is treated as OAuth")
+	}
+}
+
+// TestSecretIsNeverWrittenToDisk adds accounts with a password and searches
+// every file of the data directory (the database and its WAL) for it.
+func TestSecretIsNeverWrittenToDisk(t *testing.T) {
+	s, dir := openTestStore(t)
+	secret := "disk-canary-" + newID()
+	a := testAccount("Work", "anna@example.org")
+	add(t, s, a, secret)
+	a.Signature = "changed"
+	if err := s.Update(background, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSecret(background, a, secret+"-2"); err != nil {
+		t.Fatal(err)
+	}
+	session := testAccount("Session", "bo@example.org")
+	if err := s.AddWithSessionSecret(background, session, secret+"-3"); err != nil {
+		t.Fatal(err)
+	}
+	files := grepTree(t, dir, secret)
+	if len(files) > 0 {
+		t.Fatalf("the password is in %q", files)
+	}
+}
+
+// grepTree returns the files under root that contain needle.
+func grepTree(t *testing.T, root, needle string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(needle)) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
