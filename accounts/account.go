@@ -20,27 +20,27 @@ import (
 // lives in the keyring under ID.
 type Account struct {
 	// ID is random and never changes; the keyring entry is filed under it.
-	ID string
+	ID string `json:"id"`
 	// Name is what the user calls the account; unique, ignoring case.
-	Name        string
-	DisplayName string // the name shown in From, e.g. "Anna Lind"
-	Email       string
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"` // the name shown in From, e.g. "Anna Lind"
+	Email       string `json:"email"`
 
-	Host     string
-	Port     int
-	Security smtpclient.Security
-	Username string
+	Host     string              `json:"host"`
+	Port     int                 `json:"port"`
+	Security smtpclient.Security `json:"security"`
+	Username string              `json:"username"`
 	// Mechanisms are the allowed SASL mechanisms, upper case; empty means
 	// automatic. Only OAuth mechanisms (XOAUTH2, OAUTHBEARER) means the
 	// secret is an OAuth token.
-	Mechanisms []string
-	CAFile     string // optional PEM file of extra trusted authorities
-	PinSHA256  string // optional accepted certificate fingerprint, lower-case hex
+	Mechanisms []string `json:"mechanisms"`
+	CAFile     string   `json:"ca_file"`    // optional PEM file of extra trusted authorities
+	PinSHA256  string   `json:"pin_sha256"` // optional accepted certificate fingerprint, lower-case hex
 
-	Signature string
-	Default   bool
+	Signature string `json:"signature"`
+	Default   bool   `json:"default"`
 	// HasSecret says that a password or token is saved in the keyring.
-	HasSecret bool
+	HasSecret bool `json:"has_password"`
 }
 
 // InvalidError says which setting of an account is wrong, in plain words.

@@ -40,26 +40,27 @@ type KeyringError struct {
 	Err     error         // what go-keyring said, for diagnosis
 }
 
-// sessionOffer ends every keyring message: the one way out that keeps
-// working without a password store.
-const sessionOffer = " You can let Postie keep the password in memory until it closes instead; it is then never saved."
+// SessionOnlyOffer is what a user interface offers with a KeyringError:
+// the one way to go on without a working password store. Accepting it means
+// Store.AddWithSessionSecret or Secrets.KeepForSession.
+const SessionOnlyOffer = "Postie can keep the password in memory until it closes instead; it is then never saved."
 
 func (e *KeyringError) Error() string {
 	switch e.Problem {
 	case KeyringUnavailable:
 		return "No password store is available on this computer, so Postie cannot save your password. " +
-			"Install or start one (such as GNOME Keyring or KWallet) and try again." + sessionOffer
+			"Install or start one (such as GNOME Keyring or KWallet) and try again."
 	case KeyringLocked:
-		return "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again." + sessionOffer
+		return "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."
 	case KeyringTimedOut:
 		return "Your password store did not answer within " + e.Timeout.String() + ". " +
-			"It may be waiting for you to unlock it in a window that is hidden; unlock it and try again." + sessionOffer
+			"It may be waiting for you to unlock it in a window that is hidden; unlock it and try again."
 	}
 	msg := "Postie could not use your password store"
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	return msg + "." + sessionOffer
+	return msg + "."
 }
 
 func (e *KeyringError) Unwrap() error { return e.Err }

@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -46,10 +47,14 @@ func parseAddress(s string) (address, error) {
 }
 
 // registrableDomain returns the part of host that its owner registered
-// (example.co.uk for smtp.example.co.uk), using the Public Suffix List; a
-// host that is itself a public suffix or unparsable is returned unchanged.
+// (example.co.uk for smtp.example.co.uk), using the Public Suffix List; an
+// IP address, a host that is itself a public suffix, or an unparsable one
+// is returned unchanged.
 func registrableDomain(host string) string {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if net.ParseIP(host) != nil {
+		return host
+	}
 	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
 		return d
 	}
