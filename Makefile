@@ -46,3 +46,77 @@ lint:
 
 test: test-deps mailpit lint
 	.ci/with-session $(GO) test -race -timeout 45m ./...
+
+# --- Packaging (issue 8) ---
+# make package          $(PACKAGE_DIR)/Postie.tar.xz for Linux; unpacked, its
+#                       `make install` or `make user-install` installs Postie
+# make package-windows  $(PACKAGE_DIR)/Postie.exe, cross-built with mingw-w64
+# make package-darwin   $(PACKAGE_DIR)/Postie.app, on a Mac only (docs-install.md)
+#
+# fyne package runs in a copy of the source tree, $(PACKAGE_DIR)/stage-OS: it
+# writes generated files next to main.go and bumps Build in FyneApp.toml, and
+# neither may touch the working tree, where the test suite packages Postie
+# while it compiles other tests. Each package is remade only when a file it
+# is made from changed.
+
+FYNE_TOOLS_VERSION := v1.7.4
+PACKAGE_DIR ?= dist
+WINDOWS_CC := x86_64-w64-mingw32-gcc
+# What the packaging tests run: the tools that validate desktop entries and
+# AppStream metadata, the Windows cross-compiler, xz for the Linux archive and
+# rsvg-convert to check that the committed icon.png matches icon.svg.
+PACKAGING_TEST_PACKAGES := desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils librsvg2-bin
+PACKAGE_INPUTS := go.mod go.sum FyneApp.toml $(shell find . \( -path ./.git -o -path ./dist -o -path './$(PACKAGE_DIR)' \) -prune \
+	-o -type f \( -name '*.go' -o -path './resources/*' \) ! -name '*_test.go' -print)
+
+.PHONY: package package-windows package-darwin fyne-tool packaging-test-deps
+
+package: $(PACKAGE_DIR)/Postie.tar.xz
+package-windows: $(PACKAGE_DIR)/Postie.exe
+
+test-deps: packaging-test-deps
+packaging-test-deps: fyne-tool
+	@.ci/install-packages $(PACKAGING_TEST_PACKAGES)
+
+fyne-tool:
+	@if [ "$$($(GO) version -m $(GOBIN)/fyne 2>/dev/null | awk '$$1=="mod"{print $$3}')" != "$(FYNE_TOOLS_VERSION)" ]; then \
+		echo "Installing fyne $(FYNE_TOOLS_VERSION)"; \
+		$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION); \
+	fi
+
+# stage-source copies the source tree to $(1) for fyne package.
+define stage-source
+	rm -rf $(1) && mkdir -p $(1)
+	tar -c --exclude=./.git --exclude=./dist --exclude='./$(PACKAGE_DIR)' --exclude=./postie --exclude=./postie.exe . | tar -x -C $(1)
+endef
+
+$(PACKAGE_DIR)/Postie.tar.xz: $(PACKAGE_INPUTS) | build-deps fyne-tool
+	@.ci/install-packages xz-utils
+	$(call stage-source,$(PACKAGE_DIR)/stage-linux)
+	cd $(PACKAGE_DIR)/stage-linux && fyne package -os linux --release
+	resources/linux/finish-package $(PACKAGE_DIR)/stage-linux/Postie.tar.xz
+	mv $(PACKAGE_DIR)/stage-linux/Postie.tar.xz $@
+	rm -rf $(PACKAGE_DIR)/stage-linux
+
+$(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) | fyne-tool
+	@.ci/install-packages gcc-mingw-w64-x86-64
+	$(call stage-source,$(PACKAGE_DIR)/stage-windows)
+	cd $(PACKAGE_DIR)/stage-windows && CC=$(WINDOWS_CC) fyne package -os windows --release
+	mv $(PACKAGE_DIR)/stage-windows/Postie.exe $@
+	rm -rf $(PACKAGE_DIR)/stage-windows
+
+# On a Mac only: fyne needs Xcode's command line tools there. The merged plist
+# declares the mailto: scheme, which fyne cannot. With MACOS_SIGN_IDENTITY set
+# to a "Developer ID Application" identity the bundle is signed for
+# notarisation; docs-install.md has the remaining steps.
+package-darwin: | fyne-tool
+	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see docs-install.md)" >&2; exit 1; }
+	$(call stage-source,$(PACKAGE_DIR)/stage-darwin)
+	cd $(PACKAGE_DIR)/stage-darwin && fyne package -os darwin --release
+	/usr/libexec/PlistBuddy -c "Merge resources/darwin/mailto-url-scheme.plist" $(PACKAGE_DIR)/stage-darwin/Postie.app/Contents/Info.plist
+	rm -rf $(PACKAGE_DIR)/Postie.app && mv $(PACKAGE_DIR)/stage-darwin/Postie.app $(PACKAGE_DIR)/Postie.app
+	rm -rf $(PACKAGE_DIR)/stage-darwin
+	@if [ -n "$(MACOS_SIGN_IDENTITY)" ]; then \
+		echo "Signing Postie.app as $(MACOS_SIGN_IDENTITY)"; \
+		codesign --force --options runtime --timestamp --sign "$(MACOS_SIGN_IDENTITY)" $(PACKAGE_DIR)/Postie.app; \
+	fi
