@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/postie-app/postie/accounts/autoconfig"
+)
+
+func init() {
+	register(Command{Name: "autoconfig", Summary: "find the outgoing server settings for an email address", Run: runAutoconfig})
+}
+
+const autoconfigUsage = `Usage: postie autoconfig ADDRESS [--json]
+
+Finds the outgoing (SMTP) server for ADDRESS from Postie's provider table, the
+provider's own settings file, Thunderbird's ISPDB, DNS, and finally by trying
+the usual server names. Prints the host, port, security, user name,
+authentication and where the settings came from. Exits 1 when nothing is
+found. POSTIE_ISPDB_URL replaces the ISPDB's address.
+`
+
+// newDiscoverer makes the discoverer for autoconfig and accounts add; tests
+// point it at local servers.
+var newDiscoverer = func() *autoconfig.Discoverer { return &autoconfig.Discoverer{} }
+
+func runAutoconfig(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("postie autoconfig", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	positional, code, ok := parseFlags(env, fs, autoconfigUsage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) != 1 {
+		return usageError(env, autoconfigUsage, "postie autoconfig: give exactly one email address")
+	}
+	res, err := newDiscoverer().Discover(ctx, positional[0])
+	if err != nil {
+		if *asJSON {
+			writeJSON(env.Stdout, discoveryFailureJSON(err))
+		}
+		printDiscoveryFailure(env.Stderr, err)
+		return discoveryExitCode(err)
+	}
+	if *asJSON {
+		writeJSON(env.Stdout, res)
+		return ExitOK
+	}
+	printResult(env.Stdout, res)
+	return ExitOK
+}
+
+func printResult(w io.Writer, res *autoconfig.Result) {
+	row := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(w, "%-13s %s\n", label+":", value)
+		}
+	}
+	row("Host", res.Host)
+	row("Port", fmt.Sprint(res.Port))
+	row("Security", string(res.Security))
+	row("Username", res.Username)
+	row("Auth", strings.Join(res.Auth, ", "))
+	row("Source", fmt.Sprintf("%s (%s)", res.Source, res.Detail))
+	row("Provider", res.Provider)
+	row("Hint", res.Hint)
+	if res.Confirm {
+		row("Confirm", res.ConfirmReason)
+	}
+	if c := res.UntrustedCertificate; c != nil {
+		row("Certificate", "NOT TRUSTED: "+res.CertificateProblem)
+		printCertificate(w, c)
+	}
+}
+
+// printDiscoveryFailure explains why discovery found nothing, listing what
+// each source said.
+func printDiscoveryFailure(w io.Writer, err error) {
+	fmt.Fprintln(w, err)
+	var nf *autoconfig.NotFoundError
+	if errors.As(err, &nf) {
+		fmt.Fprintln(w, "What Postie tried:")
+		for _, a := range nf.Attempts {
+			fmt.Fprintf(w, "  %s (%s): %s\n", a.Source, a.Detail, a.Outcome)
+		}
+	}
+}
+
+func discoveryExitCode(err error) int {
+	var ae *autoconfig.AddressError
+	switch {
+	case errors.As(err, &ae):
+		return ExitDataErr
+	case errors.Is(err, context.Canceled):
+		return ExitTempFail
+	}
+	return ExitUnknown
+}
+
+func discoveryFailureJSON(err error) any {
+	out := struct {
+		Error    string               `json:"error"`
+		Attempts []autoconfig.Attempt `json:"attempts,omitempty"`
+	}{Error: err.Error()}
+	var nf *autoconfig.NotFoundError
+	if errors.As(err, &nf) {
+		out.Attempts = nf.Attempts
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
