@@ -17,7 +17,7 @@ func MailtoHandlerStatus() (registered bool, supported bool, err error) {
 	if err != nil {
 		return false, true, fmt.Errorf("finding Postie's own location: %w", err)
 	}
-	registered, err = isRegisteredFor(exe, readCurrentUserString)
+	registered, err = isRegisteredFor(exe, readString(registry.CURRENT_USER))
 	return registered, true, err
 }
 
@@ -27,14 +27,8 @@ func MailtoHandlerStatus() (registered bool, supported bool, err error) {
 // the default: Windows leaves that to the user (see OpenDefaultAppsSettings).
 // Call it only after the user agreed.
 func RegisterMailtoHandler(exePath string) error {
-	values, err := mailtoRegistration(exePath)
-	if err != nil {
+	if err := register(registry.CURRENT_USER, exePath); err != nil {
 		return err
-	}
-	for _, v := range values {
-		if err := writeCurrentUserString(v); err != nil {
-			return fmt.Errorf("registering Postie to open email links: %w", err)
-		}
 	}
 	notifyAssociationsChanged()
 	return nil
@@ -54,30 +48,49 @@ func OpenDefaultAppsSettings() error {
 	return nil
 }
 
-func readCurrentUserString(path, name string) (string, error) {
-	k, err := registry.OpenKey(registry.CURRENT_USER, path, registry.QUERY_VALUE)
-	if errors.Is(err, registry.ErrNotExist) {
-		return "", errMissing
-	}
+// register writes the registration for exePath below root, which is
+// HKEY_CURRENT_USER except in tests.
+func register(root registry.Key, exePath string) error {
+	values, err := mailtoRegistration(exePath)
 	if err != nil {
-		return "", err
+		return err
 	}
-	defer k.Close()
-	s, _, err := k.GetStringValue(name)
-	if errors.Is(err, registry.ErrNotExist) {
-		return "", errMissing
+	for _, v := range values {
+		if err := writeString(root, v); err != nil {
+			return fmt.Errorf("registering Postie to open email links: %w", err)
+		}
 	}
-	return s, err
+	return nil
 }
 
-func writeCurrentUserString(v regValue) error {
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, v.Key, registry.SET_VALUE)
+// readString returns a reader of string values below root for
+// isRegisteredFor.
+func readString(root registry.Key) func(path, name string) (string, error) {
+	return func(path, name string) (string, error) {
+		k, err := registry.OpenKey(root, path, registry.QUERY_VALUE)
+		if errors.Is(err, registry.ErrNotExist) {
+			return "", errMissing
+		}
+		if err != nil {
+			return "", err
+		}
+		defer k.Close()
+		s, _, err := k.GetStringValue(name)
+		if errors.Is(err, registry.ErrNotExist) {
+			return "", errMissing
+		}
+		return s, err
+	}
+}
+
+func writeString(root registry.Key, v regValue) error {
+	k, _, err := registry.CreateKey(root, v.Key, registry.SET_VALUE)
 	if err != nil {
-		return fmt.Errorf(`creating HKEY_CURRENT_USER\%s: %w`, v.Key, err)
+		return fmt.Errorf(`creating key %s: %w`, v.Key, err)
 	}
 	defer k.Close()
 	if err := k.SetStringValue(v.Name, v.Data); err != nil {
-		return fmt.Errorf(`setting %q in HKEY_CURRENT_USER\%s: %w`, v.Name, v.Key, err)
+		return fmt.Errorf(`setting %q in key %s: %w`, v.Name, v.Key, err)
 	}
 	return nil
 }
