@@ -21,7 +21,7 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 		Mechanisms:   append([]string(nil), a.Mechanisms...),
 		CAFile:       a.CAFile,
 		PinSHA256:    a.PinSHA256,
-		ProviderHint: autoconfig.HintFor(a.Email, a.Host),
+		ProviderHint: autoconfig.HintFor(a.Host),
 	}
 }
 

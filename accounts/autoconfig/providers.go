@@ -356,20 +356,21 @@ func providerForMX(mxHost string) *Provider {
 	return best
 }
 
-// HintFor returns the table's hint for an account, found by its SMTP host
-// first and its email domain second; empty when the provider needs nothing
-// special or is unknown. Sending code appends it to authentication failures.
-func HintFor(email, host string) string {
+// HintFor returns the table's hint for an SMTP host: that of the entry
+// with this host, or else of the entry serving the host's domain
+// (smtp.googlemail.com is Gmail's). It is empty when the provider needs
+// nothing special or is unknown, so a company relay used with a Gmail
+// address gets no Gmail advice. Sending code appends it to authentication
+// failures.
+func HintFor(host string) string {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	for i := range providers {
 		if providers[i].Host == host {
 			return providers[i].Hint
 		}
 	}
-	if at := strings.LastIndexByte(email, '@'); at >= 0 {
-		if p := providerForDomain(email[at+1:]); p != nil {
-			return p.Hint
-		}
+	if p := providerForDomain(host); p != nil {
+		return p.Hint
 	}
 	return ""
 }

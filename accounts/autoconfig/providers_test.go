@@ -171,14 +171,20 @@ func TestProviderForMXPrefersLongestSuffix(t *testing.T) {
 }
 
 func TestHintFor(t *testing.T) {
-	if h := HintFor("anna@gmail.com", "smtp.gmail.com"); !strings.Contains(h, "app password") {
-		t.Errorf("Gmail hint = %q", h)
-	}
-	if h := HintFor("anna@example.org", "smtp.mail.me.com"); !strings.Contains(h, "app-specific password") {
-		t.Errorf("hint by host = %q", h)
-	}
-	if h := HintFor("anna@example.org", "smtp.example.org"); h != "" {
-		t.Errorf("unknown provider hint = %q", h)
+	for host, want := range map[string]string{
+		"smtp.gmail.com":        "app password",
+		"SMTP.googlemail.com.":  "app password",
+		"smtp.mail.me.com":      "app-specific password",
+		"smtp-mail.outlook.com": "OAuth",
+		"smtp.office365.com":    "Authenticated SMTP",
+		"posteo.de":             "",
+		"smtp.example.org":      "",
+		"127.0.0.1":             "",
+	} {
+		got := HintFor(host)
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("HintFor(%q) = %q, want it to mention %q", host, got, want)
+		}
 	}
 }
 
