@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,7 @@ const repoRoot = "../.."
 // packaging Postie does.
 func makeTarget(t *testing.T, target, dir string) {
 	t.Helper()
+	statSources(t)
 	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", target, "PACKAGE_DIR="+dir)
@@ -46,6 +48,29 @@ func makeTarget(t *testing.T, target, dir string) {
 		t.Fatalf("make %s: %v\n%s", target, err, out)
 	}
 	t.Logf("make %s took %s", target, time.Since(start).Round(time.Second))
+}
+
+// statSources looks at every file of the source tree. The go command caches a
+// passing test's result and reuses it until a file the test itself opened or
+// looked at changes; what make and fyne read does not count, so without this
+// a change to main.go, say, would replay an old result.
+func statSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // environment is this process's environment without make's own variables,
