@@ -68,9 +68,6 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 	return &Store{db: db, secrets: secrets}, nil
 }
 
-// Secrets returns the secret store the accounts use.
-func (s *Store) Secrets() *Secrets { return s.secrets }
-
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
 	ca_file, pin_sha256, signature, is_default, has_secret`
 

@@ -22,13 +22,10 @@ const (
 // encrypted reports whether s protects the connection.
 func encrypted(s Security) bool { return s == TLS || s == STARTTLS }
 
-// Authentication methods as named by clientConfig files, and the ones Postie
-// derives from SMTP AUTH mechanisms.
+// Authentication methods as clientConfig files name them.
 const (
-	AuthPassword          = "password-cleartext" // PLAIN or LOGIN inside TLS
-	AuthPasswordEncrypted = "password-encrypted" // CRAM-MD5 and the like
-	AuthOAuth2            = "OAuth2"             // XOAUTH2 or OAUTHBEARER
-	AuthNone              = "none"               // the server asks for no login
+	AuthPassword = "password-cleartext" // PLAIN or LOGIN inside TLS
+	AuthOAuth2   = "OAuth2"             // XOAUTH2 or OAUTHBEARER
 )
 
 // Settings are the outgoing server settings for one address.
