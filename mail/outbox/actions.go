@@ -1,0 +1,176 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+)
+
+// The user's decisions about a message. Each checks the state and changes
+// it in one transaction, so that it cannot race the worker or another
+// process: a message being sent cannot be discarded, and one undone cannot
+// then be claimed.
+
+// ErrTooLate is returned by Cancel when the whole message has already gone
+// to the server.
+var ErrTooLate = errors.New("The whole message has already gone to the server, so sending can no longer be stopped.")
+
+// ErrSentElsewhere is returned when another Postie process is sending the
+// message.
+var ErrSentElsewhere = errors.New("Another Postie window is sending this message right now; it can only be stopped there.")
+
+// transition changes message id from one of the states in from to state to,
+// with extra column assignments, and records note in its history. It
+// returns the message's spool file name as it was before.
+func (o *Outbox) transition(ctx context.Context, id int64, action string, from []State, to State, set string, note string) (string, error) {
+	var spool, subject string
+	err := o.inTx(ctx, func(tx *sql.Tx) error {
+		var state State
+		err := tx.QueryRow(`SELECT state, spool, subject FROM outbox_messages WHERE id = ?`, id).Scan(&state, &spool, &subject)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !oneOf(state, from) {
+			return &StateError{ID: id, State: state, Action: action}
+		}
+		now := o.now()
+		if _, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?`+set+` WHERE id = ?`, to, ms(now), id); err != nil {
+			return err
+		}
+		if to == DraftState {
+			if err := unindex(tx, id); err != nil {
+				return err
+			}
+		}
+		if to == Sent {
+			if err := rememberRecipients(tx, id, now); err != nil {
+				return err
+			}
+		}
+		return addHistory(tx, id, now, to, note)
+	})
+	if err != nil {
+		return "", err
+	}
+	o.events.publish(Event{ID: id, State: to, Subject: subject})
+	return spool, nil
+}
+
+func oneOf(s State, list []State) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Retry tries a waiting message again now instead of at its next retry
+// time. Failed and unknown messages need Resend: only the user may decide
+// to send those again.
+func (o *Outbox) Retry(ctx context.Context, id int64) error {
+	_, err := o.transition(ctx, id, "retried", []State{Queued, Retrying}, Queued,
+		", due = "+sqlInt(ms(o.now()))+", offline = 0", "You asked to try again now.")
+	if err == nil {
+		o.Nudge()
+	}
+	return err
+}
+
+// Resend queues a failed or unknown message again, with the same bytes and
+// so the same Message-ID, so that recipients' programs can recognise a
+// duplicate. For an unknown message the user accepts that the server may
+// already have it.
+func (o *Outbox) Resend(ctx context.Context, id int64) error {
+	_, err := o.transition(ctx, id, "sent again", []State{Failed, Unknown}, Queued,
+		", due = "+sqlInt(ms(o.now()))+", first_try = 0, temp_failures = 0, offline = 0, error = '', owner = ''",
+		"You asked to send it again, with the same Message-ID.")
+	if err == nil {
+		o.Nudge()
+	}
+	return err
+}
+
+// MarkSent records that a message whose outcome was unknown did arrive,
+// as the user found out.
+func (o *Outbox) MarkSent(ctx context.Context, id int64) error {
+	_, err := o.transition(ctx, id, "marked as sent", []State{Unknown}, Sent,
+		", sent_at = updated, error = '', owner = ''", "You marked it as sent.")
+	return err
+}
+
+// Undo takes a queued message back before it is sent (during the undo
+// window, or before its "send later" time) and returns it as a draft.
+func (o *Outbox) Undo(ctx context.Context, id int64) (*Draft, error) {
+	return o.backToDraft(ctx, id, "undone", []State{Queued}, "You undid sending; nothing was sent.")
+}
+
+func (o *Outbox) backToDraft(ctx context.Context, id int64, action string, from []State, note string) (*Draft, error) {
+	spool, err := o.transition(ctx, id, action, from, DraftState, ", spool = '', due = 0, owner = ''", note)
+	if err != nil {
+		return nil, err
+	}
+	o.removeSpool(spool)
+	return o.Draft(ctx, id)
+}
+
+// Cancel stops sending message id. A message this process is uploading is
+// stopped before its final dot, so the server discards it, and it becomes
+// a draft; ErrTooLate says the whole message was already written. A
+// message waiting in the outbox becomes a draft at once.
+func (o *Outbox) Cancel(ctx context.Context, id int64) error {
+	o.mu.Lock()
+	f := o.inflight[id]
+	o.mu.Unlock()
+	if f != nil {
+		if f.written.Load() >= f.total {
+			return ErrTooLate
+		}
+		f.cancelled.Store(true)
+		f.cancel()
+		return nil
+	}
+	_, err := o.backToDraft(ctx, id, "cancelled", []State{Queued, Retrying}, "You cancelled sending; nothing was sent.")
+	var se *StateError
+	if errors.As(err, &se) && se.State == Sending {
+		return ErrSentElsewhere
+	}
+	return err
+}
+
+// Discard removes a message that has not been sent and is not being sent,
+// with its history and saved copy.
+func (o *Outbox) Discard(ctx context.Context, id int64) error {
+	var spool string
+	err := o.inTx(ctx, func(tx *sql.Tx) error {
+		var state State
+		err := tx.QueryRow(`SELECT state, spool FROM outbox_messages WHERE id = ?`, id).Scan(&state, &spool)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if state == Sending || state == Sent {
+			return &StateError{ID: id, State: state, Action: "discarded"}
+		}
+		if _, err := tx.Exec(`DELETE FROM outbox_messages WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return unindex(tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	o.removeSpool(spool)
+	o.events.publish(Event{ID: id, State: "discarded"})
+	return nil
+}
+
+func sqlInt(v int64) string {
+	return strconv.FormatInt(v, 10)
+}

@@ -1,0 +1,326 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+// claimed is a message this process has moved to "sending".
+type claimed struct {
+	id           int64
+	account      string
+	spool        string
+	size         int64
+	env          smtpclient.Envelope
+	subject      string
+	scheduled    bool
+	firstTry     time.Time
+	tempFailures int
+	started      time.Time
+	server       string // host:port, once the account's settings are known
+}
+
+// flight is a send in progress in this process, for Cancel and progress.
+type flight struct {
+	cancel    context.CancelFunc
+	written   atomic.Int64
+	total     int64
+	cancelled atomic.Bool // the user asked to stop it
+}
+
+// Outcome is the result of one delivery attempt.
+type Outcome struct {
+	ID    int64
+	State State // the message's state after the attempt
+	// Reply is the server's final reply when the message was sent.
+	Reply string
+	// Err is why it was not sent: an *smtpclient.Error, whose Message is a
+	// plain-language sentence and whose Class and Stage say what kind of
+	// failure it was. Nil when sent.
+	Err error
+	// NextAttempt is when a retrying message is tried again.
+	NextAttempt time.Time
+}
+
+const claimColumns = `id, account_id, spool, size, env_from, env_to, smtputf8, eightbit, subject, scheduled, first_try, temp_failures`
+
+// claim atomically moves one message to "sending" for this process: the
+// next due message of account, or message id whatever its due time. It
+// returns nil when there is none. The state change is committed (durably)
+// before any byte goes to the server; that is what makes a crash during the
+// send end in "unknown" rather than a second copy.
+func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed, error) {
+	now := o.now()
+	var c *claimed
+	err := o.inTx(ctx, func(tx *sql.Tx) error {
+		set := `UPDATE outbox_messages SET state = 'sending', owner = ?, updated = ?, attempts = attempts + 1,
+			first_try = CASE first_try WHEN 0 THEN ? ELSE first_try END `
+		var row *sql.Row
+		if id != 0 {
+			row = tx.QueryRow(set+`WHERE id = ? AND state IN ('queued', 'retrying') RETURNING `+claimColumns,
+				o.self.id, ms(now), ms(now), id)
+		} else {
+			row = tx.QueryRow(set+`WHERE id = (SELECT id FROM outbox_messages
+				WHERE state IN ('queued', 'retrying') AND due <= ? AND account_id = ? ORDER BY due, id LIMIT 1)
+				RETURNING `+claimColumns, o.self.id, ms(now), ms(now), ms(now), account)
+		}
+		var m claimed
+		var envTo string
+		var firstTry int64
+		err := row.Scan(&m.id, &m.account, &m.spool, &m.size, &m.env.From, &envTo, &m.env.SMTPUTF8, &m.env.EightBit,
+			&m.subject, &m.scheduled, &firstTry, &m.tempFailures)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(envTo), &m.env.To); err != nil {
+			return err
+		}
+		m.firstTry, m.started = fromMS(firstTry), now
+		if err := addHistory(tx, m.id, now, Sending, ""); err != nil {
+			return err
+		}
+		// Our heartbeat is as fresh as our newest claim; the row comes back
+		// should another process have given us up for dead meanwhile.
+		_, err = tx.Exec(`INSERT INTO outbox_owners(owner, host, pid, process, heartbeat) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(owner) DO UPDATE SET heartbeat = excluded.heartbeat`,
+			o.self.id, o.self.host, o.self.pid, o.self.process, ms(now))
+		c = &m
+		return err
+	})
+	if err != nil || c == nil {
+		return nil, err
+	}
+	o.events.publish(Event{ID: c.id, State: Sending, Subject: c.subject, Total: c.size})
+	return c, nil
+}
+
+// sender sends one message over some connection: a reused Session or a
+// one-off Submit.
+type sender func(ctx context.Context, env smtpclient.Envelope, size int64, body io.WriterTo, opts smtpclient.Options) (*smtpclient.Result, error)
+
+// transmit sends a claimed message's spooled bytes, reporting progress and
+// letting Cancel stop it.
+func (o *Outbox) transmit(ctx context.Context, c *claimed, settings Settings, send sender) (*smtpclient.Result, *flight, error) {
+	f := &flight{total: c.size}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	f.cancel = cancel
+	o.mu.Lock()
+	o.inflight[c.id] = f
+	o.mu.Unlock()
+	defer func() {
+		o.mu.Lock()
+		delete(o.inflight, c.id)
+		o.mu.Unlock()
+	}()
+
+	file, err := os.Open(o.spoolPath(c.spool))
+	if err == nil {
+		defer file.Close()
+		var info os.FileInfo
+		if info, err = file.Stat(); err == nil && info.Size() != c.size {
+			err = fmt.Errorf("size %d, expected %d", info.Size(), c.size)
+		}
+	}
+	if err != nil {
+		return &smtpclient.Result{}, f, &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Permanent, Err: err,
+			Message: "Postie's saved copy of this message is missing or damaged, so it cannot be sent. Nothing was sent; please write it again."}
+	}
+	var reported atomic.Int64
+	opts := smtpclient.Options{
+		PartialRecipients: settings.PartialRecipients,
+		Progress: func(written, total int64) {
+			f.written.Store(written)
+			// A report every 64 KiB and at the end is enough for a bar.
+			if written-reported.Load() >= 64<<10 || written == total {
+				reported.Store(written)
+				o.events.publish(Event{ID: c.id, State: Sending, Subject: c.subject, Progress: true, Written: written, Total: total})
+			}
+		},
+	}
+	res, err := send(fctx, c.env, c.size, file, opts)
+	if res == nil {
+		res = &smtpclient.Result{}
+	}
+	return res, f, err
+}
+
+// verdict is what an attempt's result means for the message.
+type verdict struct {
+	state   State
+	note    string // plain language, for the history and the message's error
+	reply   string // the server's reply
+	due     time.Time
+	offline bool
+	class   string
+	stage   string
+}
+
+// judge decides the message's next state from an attempt's result.
+func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclient.Result, err error, limit time.Duration) verdict {
+	now := o.now()
+	if err == nil {
+		v := verdict{state: Sent, reply: res.Reply, note: "Sent. The server replied: " + res.Reply}
+		if len(res.Refused) > 0 {
+			v.note = fmt.Sprintf("Sent to %d of %d recipients; the server refused the others: %s",
+				len(res.Accepted), len(res.Accepted)+len(res.Refused), refusedSentence(res.Refused))
+		}
+		return v
+	}
+	e := asSMTPError(err)
+	v := verdict{note: e.Message, reply: replyOf(e), class: string(e.Class), stage: string(e.Stage)}
+	switch {
+	case e.Class == smtpclient.UnknownOutcome:
+		v.state = Unknown
+	case f != nil && f.cancelled.Load():
+		v.state, v.note = DraftState, "You stopped sending this message before it was complete; nothing was sent. It is back among your drafts."
+	case ctx.Err() != nil:
+		v.state, v.due, v.note = Queued, now, "Postie was closing, so sending stopped before the message was complete; nothing was sent. It will be sent next time."
+	case e.Class == smtpclient.Permanent:
+		v.state = Failed
+	default:
+		next, ok := nextAttempt(now, c.firstTry, c.tempFailures+1, limit)
+		if !ok {
+			v.state, v.note = Failed, gaveUpSentence(limit, e.Message)
+			break
+		}
+		v.state, v.due = Retrying, next
+		v.offline = e.Stage == smtpclient.StageDNS || e.Stage == smtpclient.StageConnect
+	}
+	return v
+}
+
+// asSMTPError gives every failure the shape of smtpclient's errors, so
+// that one set of rules classifies them.
+func asSMTPError(err error) *smtpclient.Error {
+	var e *smtpclient.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Temporary, Message: err.Error(), Err: err}
+}
+
+// replyOf formats the server's reply carried by an error: "550 5.1.1 text".
+func replyOf(e *smtpclient.Error) string {
+	if e.Code == 0 {
+		return ""
+	}
+	parts := []string{fmt.Sprint(e.Code)}
+	if e.EnhancedCode != "" {
+		parts = append(parts, e.EnhancedCode)
+	}
+	if e.ServerText != "" {
+		parts = append(parts, e.ServerText)
+	}
+	return strings.Join(parts, " ")
+}
+
+func refusedSentence(refused []smtpclient.RecipientError) string {
+	s := make([]string, len(refused))
+	for i, r := range refused {
+		s[i] = r.Message
+	}
+	return strings.Join(s, " ")
+}
+
+func formatTranscript(lines []smtpclient.TranscriptLine) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// finish records an attempt's result durably and tells subscribers. It
+// runs even when ctx was cancelled: the result must not be lost.
+func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpclient.Result, err error) Outcome {
+	settings, serr := o.Settings(context.WithoutCancel(ctx))
+	if serr != nil {
+		settings = DefaultSettings
+	}
+	v := o.judge(ctx, c, f, res, err, settings.RetryLimit)
+	now := o.now()
+	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due}
+	if err != nil {
+		out.Err = asSMTPError(err)
+	} else {
+		out.Reply = res.Reply
+	}
+	tempFailures := 0
+	if v.state == Retrying {
+		tempFailures = c.tempFailures + 1
+	}
+	errText := v.note
+	var sentAt int64
+	if v.state == Sent {
+		errText, sentAt = "", ms(now)
+		if len(res.Refused) > 0 {
+			errText = v.note
+		}
+	}
+	transcript := formatTranscript(res.Transcript)
+	if transcript == "" && err != nil {
+		transcript = formatTranscript(asSMTPError(err).Transcript)
+	}
+	dbErr := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		r, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?, due = ?, error = ?, server_reply = ?,
+			sent_at = CASE WHEN ? > 0 THEN ? ELSE sent_at END, temp_failures = ?, offline = ?, owner = '',
+			server = CASE WHEN ? <> '' THEN ? ELSE server END
+			WHERE id = ? AND owner = ? AND state IN ('sending', 'unknown')`,
+			v.state, ms(now), ms(v.due), errText, v.reply, sentAt, sentAt, tempFailures, v.offline,
+			c.server, c.server, c.id, o.self.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil // the user already decided about it; keep their decision
+		}
+		if v.state == DraftState {
+			if _, err := tx.Exec(`UPDATE outbox_messages SET spool = '' WHERE id = ?`, c.id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, class, stage, server_reply, transcript)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, c.id, ms(c.started), ms(now), v.note, v.class, v.stage, v.reply, transcript)
+		if err != nil {
+			return err
+		}
+		if err := addHistory(tx, c.id, now, v.state, v.note); err != nil {
+			return err
+		}
+		if v.state == Sent {
+			return rememberRecipients(tx, c.id, now)
+		}
+		return nil
+	})
+	if dbErr != nil {
+		// The send happened but its result could not be saved; the message
+		// stays in "sending" and becomes "unknown" at the next start, which
+		// is the truth as far as the database can tell.
+		out.Err = fmt.Errorf("the result of sending message %d could not be saved: %w", c.id, dbErr)
+		return out
+	}
+	if v.state == DraftState {
+		o.removeSpool(c.spool)
+	}
+	ev := Event{ID: c.id, State: v.state, Subject: c.subject, WasScheduled: v.state == Sent && c.scheduled}
+	if v.state != Sent || errText != "" {
+		ev.Error = v.note
+	}
+	o.events.publish(ev)
+	return out
+}

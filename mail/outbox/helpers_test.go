@@ -1,0 +1,438 @@
+package outbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
+)
+
+// clock is a settable clock for schedules: tests move it instead of
+// sleeping.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// accountsMap serves SMTP settings by account id.
+type accountsMap struct {
+	mu   sync.Mutex
+	cfgs map[string]smtpclient.Config
+}
+
+func (a *accountsMap) SMTPConfig(_ context.Context, id string) (smtpclient.Config, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cfg, ok := a.cfgs[id]
+	if !ok {
+		return cfg, fmt.Errorf("There is no account %q.", id)
+	}
+	return cfg, nil
+}
+
+func (a *accountsMap) set(id string, cfg smtpclient.Config) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cfgs == nil {
+		a.cfgs = map[string]smtpclient.Config{}
+	}
+	a.cfgs[id] = cfg
+}
+
+// openDir opens the outbox of data directory dir.
+func openDir(t testing.TB, dir string, accts Accounts, opts ...Option) *Outbox {
+	t.Helper()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(db, accts, opts...)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		o.Close()
+		db.Close()
+	})
+	return o
+}
+
+// rawMessage builds a small message's bytes with the given Message-ID.
+func rawMessage(msgID, subject, body string, to ...string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: Sender <sender@example.org>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\n", strings.Join(to, ", "), subject, msgID)
+	fmt.Fprintf(&b, "Date: Mon, 02 Jan 2006 15:04:05 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", body)
+	return b.Bytes()
+}
+
+// enqueueRaw queues a prepared message to the given recipients.
+func enqueueRaw(t testing.TB, o *Outbox, account, msgID, subject string, hold time.Time, to ...string) int64 {
+	t.Helper()
+	if len(to) == 0 {
+		to = []string{"rcpt@example.net"}
+	}
+	data := rawMessage(msgID, subject, "Hello from the outbox tests.", to...)
+	p := &prepared{
+		from:    addr{Name: "Sender", Email: "sender@example.org"},
+		subject: subject,
+		body:    "Hello from the outbox tests.",
+		env:     smtpclient.Envelope{From: "sender@example.org", To: to},
+		write:   func(w io.Writer) (int64, error) { n, err := w.Write(data); return int64(n), err },
+	}
+	for _, r := range to {
+		p.to = append(p.to, addr{Email: r})
+	}
+	id, err := o.enqueue(context.Background(), account, p, hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// ---- an in-process go-smtp server ----
+
+// sink is a go-smtp server that keeps every message it accepted, by
+// Message-ID.
+type sink struct {
+	addr string
+	srv  *smtp.Server
+
+	mu       sync.Mutex
+	byID     map[string]int
+	total    int
+	sessions int
+	// dataHook, when set, runs after the body is read and before the reply.
+	dataHook func(msgID string, c *smtp.Conn) error
+}
+
+func startSink(t testing.TB) *sink {
+	t.Helper()
+	return startSinkAt(t, "127.0.0.1:0")
+}
+
+func startSinkAt(t testing.TB, address string) *sink {
+	t.Helper()
+	s := &sink{byID: map[string]int{}}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
+		return &sinkSession{s: s, conn: c}, nil
+	}))
+	s.srv.Domain = "sink.test"
+	s.srv.MaxRecipients = 1000
+	ln, err := net.Listen("tcp", address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go s.srv.Serve(ln)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+func (s *sink) config() smtpclient.Config {
+	host, port, _ := net.SplitHostPort(s.addr)
+	p, _ := strconv.Atoi(port)
+	return smtpclient.Config{Host: host, Port: p, Security: smtpclient.SecurityNone}
+}
+
+func (s *sink) count(msgID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID[msgID]
+}
+
+func (s *sink) stats() (total, sessions int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total, s.sessions
+}
+
+type sinkSession struct {
+	s    *sink
+	conn *smtp.Conn
+}
+
+func (*sinkSession) Reset()                                  {}
+func (*sinkSession) Logout() error                           { return nil }
+func (*sinkSession) Mail(string, *smtp.MailOptions) error    { return nil }
+func (*sinkSession) Rcpt(string, *smtp.RcptOptions) error    { return nil }
+func (ss *sinkSession) Data(r io.Reader) error {
+	msg, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, r)
+	id := strings.Trim(msg.Get("Message-Id"), "<>")
+	if hook := ss.s.dataHook; hook != nil {
+		if err := hook(id, ss.conn); err != nil {
+			return err
+		}
+	}
+	ss.s.mu.Lock()
+	ss.s.byID[id]++
+	ss.s.total++
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// ---- a scripted server that fails at a chosen stage ----
+
+// Stages of the scripted server, in the order of a submission.
+var scriptStages = []string{"greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot"}
+
+// scripted answers like a submission server (STARTTLS required, AUTH
+// PLAIN), except that at failStage it replies with failReply or, when
+// failReply is "drop", closes the connection.
+type scripted struct {
+	addr string
+	cert tls.Certificate
+	pin  string
+
+	mu        sync.Mutex
+	failStage string
+	failReply string
+	accepted  map[string]int // Message-ID → copies acknowledged with 250
+	dropped   map[string]int // complete bodies read, then the connection dropped
+}
+
+func startScripted(t testing.TB) *scripted {
+	t.Helper()
+	cert, pin := selfSigned(t)
+	s := &scripted{cert: cert, pin: pin, accepted: map[string]int{}, dropped: map[string]int{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return s
+}
+
+func (s *scripted) script(stage, reply string) {
+	s.mu.Lock()
+	s.failStage, s.failReply = stage, reply
+	s.mu.Unlock()
+}
+
+func (s *scripted) copies(msgID string) (accepted, dropped int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted[msgID], s.dropped[msgID]
+}
+
+func (s *scripted) config() smtpclient.Config {
+	host, port, _ := net.SplitHostPort(s.addr)
+	p, _ := strconv.Atoi(port)
+	return smtpclient.Config{Host: host, Port: p, Security: smtpclient.SecurityStartTLS, PinSHA256: s.pin,
+		Username: "user", Secret: "secret-password"}
+}
+
+// fail says how the stage goes: ok, a reply to send, or drop.
+func (s *scripted) fail(stage string) (reply string, failing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failStage != stage {
+		return "", false
+	}
+	return s.failReply, true
+}
+
+func (s *scripted) serve(c net.Conn) {
+	defer func() { c.Close() }()
+	r := bufio.NewReader(c)
+	// answer replies ok, or fails the stage; false means stop. A refusal
+	// of the greeting or of STARTTLS ends the session, others do not.
+	answer := func(stage, ok string) bool {
+		if reply, failing := s.fail(stage); failing {
+			if reply == "drop" {
+				return false
+			}
+			fmt.Fprintf(c, "%s\r\n", reply)
+			return stage != "greeting" && stage != "starttls" && stage != "data"
+		}
+		fmt.Fprintf(c, "%s\r\n", ok)
+		return true
+	}
+	if !answer("greeting", "220 scripted.test ESMTP") {
+		return
+	}
+	tlsDone := false
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb := strings.ToUpper(strings.Fields(line + " x")[0])
+		switch verb {
+		case "EHLO", "HELO":
+			ext := "250-scripted.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 STARTTLS"
+			if tlsDone {
+				ext = "250-scripted.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN"
+			}
+			if !answer("ehlo", ext) {
+				return
+			}
+		case "STARTTLS":
+			if !answer("starttls", "220 2.0.0 Ready to start TLS") {
+				return
+			}
+			tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{s.cert}})
+			if tc.Handshake() != nil {
+				return
+			}
+			c, r, tlsDone = tc, bufio.NewReader(tc), true
+		case "AUTH":
+			if !answer("auth", "235 2.7.0 Authentication successful") {
+				return
+			}
+		case "MAIL":
+			if !answer("mail", "250 2.1.0 Ok") {
+				return
+			}
+		case "RCPT":
+			if !answer("rcpt", "250 2.1.5 Ok") {
+				return
+			}
+		case "DATA":
+			if _, failing := s.fail("data"); failing {
+				if !answer("data", "") {
+					return
+				}
+				continue
+			}
+			answer("data", "354 End data with <CR><LF>.<CR><LF>")
+			id, ok := readBody(r)
+			if !ok {
+				return
+			}
+			if reply, failing := s.fail("dot"); failing {
+				if reply == "drop" {
+					s.mu.Lock()
+					s.dropped[id]++
+					s.mu.Unlock()
+					return
+				}
+				fmt.Fprintf(c, "%s\r\n", reply)
+				continue
+			}
+			s.mu.Lock()
+			s.accepted[id]++
+			s.mu.Unlock()
+			fmt.Fprintf(c, "250 2.0.0 Ok: queued as Q%d\r\n", len(id))
+		case "RSET", "NOOP":
+			fmt.Fprintf(c, "250 2.0.0 Ok\r\n")
+		case "QUIT":
+			fmt.Fprintf(c, "221 2.0.0 Bye\r\n")
+			return
+		default:
+			fmt.Fprintf(c, "502 5.5.2 Command not recognized\r\n")
+		}
+	}
+}
+
+// readBody reads a DATA body up to its final dot and returns its
+// Message-ID.
+func readBody(r *bufio.Reader) (string, bool) {
+	id := ""
+	inHeader := true
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return "", false
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "." {
+			return id, true
+		}
+		if line == "" {
+			inHeader = false
+		}
+		if inHeader && strings.HasPrefix(strings.ToLower(line), "message-id:") {
+			id = strings.Trim(strings.TrimSpace(line[len("message-id:"):]), "<>")
+		}
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and its SHA-256 pin.
+func selfSigned(t testing.TB) (tls.Certificate, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "scripted.test"},
+		DNSNames:     []string{"scripted.test"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, hex.EncodeToString(sum[:])
+}
+
+// mustGet returns a message's details.
+func mustGet(t testing.TB, o *Outbox, id int64) *Detail {
+	t.Helper()
+	d, err := o.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

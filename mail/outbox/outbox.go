@@ -1,0 +1,200 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
+)
+
+// State is where a message is in its life; see the package comment.
+type State string
+
+// The states of a message.
+const (
+	DraftState State = "draft"    // being written; never sent as it is
+	Queued     State = "queued"   // waiting to be sent, perhaps held until a time
+	Sending    State = "sending"  // a process is talking to the server about it
+	Sent       State = "sent"     // the server accepted it
+	Failed     State = "failed"   // refused for good, or retried for too long
+	Retrying   State = "retrying" // failed for now; tried again at NextAttempt
+	Unknown    State = "unknown"  // lost after the final dot: it may have arrived (RFC 1047)
+)
+
+// Accounts gives the worker an account's server settings with its secret.
+// The accounts package implements it; the outbox never reads the keyring
+// itself.
+type Accounts interface {
+	SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error)
+}
+
+// Outbox is the outbox, sent log, drafts and settings of one data
+// directory. Its methods are safe for concurrent use, and several
+// processes may open the same data directory at once.
+type Outbox struct {
+	db    *store.DB
+	accts Accounts
+	spool string // <data dir>/messages
+	now   func() time.Time
+	lease time.Duration
+	self  owner
+
+	wake chan struct{} // nudges Run; buffered, one pending nudge is enough
+
+	mu       sync.Mutex
+	inflight map[int64]*flight // messages this process is sending
+	draining map[string]bool   // accounts with a delivery loop running
+
+	events    hub
+	closeOnce sync.Once
+	stop      chan struct{} // closed by Close
+}
+
+// Option adjusts Open.
+type Option func(*Outbox)
+
+// WithClock replaces the clock used for holds, retry times and leases, for
+// tests of schedules that must not sleep.
+func WithClock(now func() time.Time) Option {
+	return func(o *Outbox) { o.now = now }
+}
+
+// WithLease sets how long another process trusts this one's claim on a
+// message in "sending" without hearing from it (default 2 minutes). It only
+// matters between processes that cannot see each other, such as two
+// computers sharing a data directory.
+func WithLease(d time.Duration) Option {
+	return func(o *Outbox) { o.lease = d }
+}
+
+// DefaultLease is how long a sending process's claim lasts between
+// heartbeats when its liveness cannot be checked directly.
+const DefaultLease = 2 * time.Minute
+
+// Open prepares the outbox tables in db, registers this process as a
+// possible sender, and turns messages left in "sending" by a process that
+// is gone into "unknown". It starts nothing in the background except a
+// heartbeat; call Run for the worker.
+func Open(db *store.DB, accts Accounts, opts ...Option) (*Outbox, error) {
+	o := &Outbox{
+		db:       db,
+		accts:    accts,
+		spool:    filepath.Join(db.Dir, "messages"),
+		now:      time.Now,
+		lease:    DefaultLease,
+		wake:     make(chan struct{}, 1),
+		inflight: map[int64]*flight{},
+		draining: map[string]bool{},
+		stop:     make(chan struct{}),
+	}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if err := db.Migrate(component, migrations); err != nil {
+		return nil, err
+	}
+	if err := prepareSpool(o.spool); err != nil {
+		return nil, err
+	}
+	o.self = currentProcess()
+	ctx := context.Background()
+	if err := o.register(ctx); err != nil {
+		return nil, err
+	}
+	if err := o.recover(ctx); err != nil {
+		return nil, err
+	}
+	go o.heartbeat()
+	return o, nil
+}
+
+// Close stops the heartbeat and withdraws this process as a sender. Call
+// it after Run and every send have returned; a message still in "sending"
+// then becomes "unknown" when the next process starts.
+func (o *Outbox) Close() error {
+	o.closeOnce.Do(func() { close(o.stop) })
+	_, err := o.db.Exec(`DELETE FROM outbox_owners WHERE owner = ?`, o.self.id)
+	o.events.closeAll()
+	return err
+}
+
+// ms turns a time into the stored form.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS turns a stored time back; 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// inTx runs fn in one IMMEDIATE transaction (store opens them so): it takes
+// the write lock first, so a read followed by a write in fn cannot be
+// overtaken by another process.
+func (o *Outbox) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cannot open Postie's outbox: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cannot save to Postie's outbox: %w", err)
+	}
+	return nil
+}
+
+// addHistory records that message id entered state at the given time.
+func addHistory(tx *sql.Tx, id int64, at time.Time, state State, note string) error {
+	_, err := tx.Exec(`INSERT INTO outbox_history(message, at, state, note) VALUES(?, ?, ?, ?)`, id, ms(at), state, note)
+	return err
+}
+
+// ErrNotFound is returned for an id that names no message.
+var ErrNotFound = errors.New("This message is no longer in Postie; it may have been discarded.")
+
+// StateError says that an action does not fit the message's state.
+type StateError struct {
+	ID     int64
+	State  State
+	Action string // e.g. "retry"
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("Message %d cannot be %s: it is %s.", e.ID, e.Action, describeState(e.State))
+}
+
+// describeState names a state in a sentence.
+func describeState(s State) string {
+	switch s {
+	case DraftState:
+		return "a draft"
+	case Queued:
+		return "waiting in the outbox"
+	case Sending:
+		return "being sent right now"
+	case Sent:
+		return "already sent"
+	case Failed:
+		return "failed"
+	case Retrying:
+		return "waiting to be tried again"
+	case Unknown:
+		return "in an unknown state (it may have been sent)"
+	}
+	return string(s)
+}
