@@ -191,10 +191,10 @@ type sinkSession struct {
 	conn *smtp.Conn
 }
 
-func (*sinkSession) Reset()                                  {}
-func (*sinkSession) Logout() error                           { return nil }
-func (*sinkSession) Mail(string, *smtp.MailOptions) error    { return nil }
-func (*sinkSession) Rcpt(string, *smtp.RcptOptions) error    { return nil }
+func (*sinkSession) Reset()                               {}
+func (*sinkSession) Logout() error                        { return nil }
+func (*sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (*sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (ss *sinkSession) Data(r io.Reader) error {
 	msg, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
 	if err != nil {
