@@ -301,7 +301,9 @@ type entityCreator interface {
 
 type partCreator struct{ parent *gomessage.Writer }
 
-func (p partCreator) create(h gomessage.Header) (*gomessage.Writer, error) { return p.parent.CreatePart(h) }
+func (p partCreator) create(h gomessage.Header) (*gomessage.Writer, error) {
+	return p.parent.CreatePart(h)
+}
 
 type topCreator struct{ w io.Writer }
 
