@@ -7,7 +7,8 @@
 //
 //   - Non-ASCII display names and subjects become RFC 2047 encoded words,
 //     short enough that every header line folds within 78 characters.
-//   - Attachment names use RFC 2231 parameter encoding (filename*=utf-8”…),
+//   - Attachment names use RFC 2231 parameter encoding (filename* with a
+//     utf-8 charset and percent-encoded bytes),
 //     with continuations for long names, never RFC 2047 inside a parameter.
 //   - Text is UTF-8 in quoted-printable and attachments are base64, so the
 //     body is 7-bit clean; only a non-ASCII local part makes a message need
