@@ -48,6 +48,8 @@ func encodeJSON(v any) string {
 }
 
 // rememberRecipients adds a sent message's recipients to the address list.
+// An address keeps the form it was last written in, but not at the cost of
+// a display name it had.
 func rememberRecipients(tx *sql.Tx, id int64, now time.Time) error {
 	var to, cc, bcc string
 	if err := tx.QueryRow(`SELECT to_addrs, cc_addrs, bcc_addrs FROM outbox_messages WHERE id = ?`, id).Scan(&to, &cc, &bcc); err != nil {
@@ -57,7 +59,8 @@ func rememberRecipients(tx *sql.Tx, id int64, now time.Time) error {
 		for _, a := range decodeAddrs(list) {
 			_, err := tx.Exec(`INSERT INTO outbox_addresses(email, display, uses, last_used) VALUES(?, ?, 1, ?)
 				ON CONFLICT(email) DO UPDATE SET uses = uses + 1, last_used = excluded.last_used,
-					display = CASE WHEN excluded.display <> excluded.email THEN excluded.display ELSE display END`,
+					display = CASE WHEN lower(excluded.display) <> excluded.email OR lower(display) = email
+						THEN excluded.display ELSE display END`,
 				strings.ToLower(a.Email), a.display(), ms(now))
 			if err != nil {
 				return err

@@ -14,9 +14,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/textproto"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,8 +140,52 @@ type sink struct {
 	byID     map[string]int
 	total    int
 	sessions int
+	trap     *trap
 	// dataHook, when set, runs after the body is read and before the reply.
-	dataHook func(msgID string, c *smtp.Conn) error
+	dataHook func(msgID string) error
+}
+
+// trap stops a client at a chosen point: the at-th time the server sees
+// phase ("mail", "rcpt" or "data", the last after the whole body and
+// before the reply), it closes hit and, when block is set, waits for
+// release before answering.
+type trap struct {
+	phase   string
+	at      int
+	block   bool
+	hit     chan struct{}
+	release chan struct{}
+	seen    int
+}
+
+func newTrap(phase string, at int, block bool) *trap {
+	return &trap{phase: phase, at: at, block: block, hit: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (s *sink) setTrap(tr *trap) {
+	s.mu.Lock()
+	s.trap = tr
+	s.mu.Unlock()
+}
+
+// hook runs the trap, if any, at phase.
+func (s *sink) hook(phase string) {
+	s.mu.Lock()
+	tr := s.trap
+	if tr == nil || tr.phase != phase || tr.seen >= tr.at {
+		s.mu.Unlock()
+		return
+	}
+	tr.seen++
+	fire := tr.seen == tr.at
+	s.mu.Unlock()
+	if !fire {
+		return
+	}
+	close(tr.hit)
+	if tr.block {
+		<-tr.release
+	}
 }
 
 func startSink(t testing.TB) *sink {
@@ -154,9 +200,10 @@ func startSinkAt(t testing.TB, address string) *sink {
 		s.mu.Lock()
 		s.sessions++
 		s.mu.Unlock()
-		return &sinkSession{s: s, conn: c}, nil
+		return &sinkSession{s: s}, nil
 	}))
 	s.srv.Domain = "sink.test"
+	s.srv.ErrorLog = log.New(io.Discard, "", 0) // killed clients are expected
 	s.srv.MaxRecipients = 1000
 	ln, err := net.Listen("tcp", address)
 	if err != nil {
@@ -187,14 +234,22 @@ func (s *sink) stats() (total, sessions int) {
 }
 
 type sinkSession struct {
-	s    *sink
-	conn *smtp.Conn
+	s *sink
 }
 
-func (*sinkSession) Reset()                               {}
-func (*sinkSession) Logout() error                        { return nil }
-func (*sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (*sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (*sinkSession) Reset()        {}
+func (*sinkSession) Logout() error { return nil }
+
+func (ss *sinkSession) Mail(string, *smtp.MailOptions) error {
+	ss.s.hook("mail")
+	return nil
+}
+
+func (ss *sinkSession) Rcpt(string, *smtp.RcptOptions) error {
+	ss.s.hook("rcpt")
+	return nil
+}
+
 func (ss *sinkSession) Data(r io.Reader) error {
 	msg, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
 	if err != nil {
@@ -202,8 +257,9 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	}
 	io.Copy(io.Discard, r)
 	id := strings.Trim(msg.Get("Message-Id"), "<>")
+	ss.s.hook("data")
 	if hook := ss.s.dataHook; hook != nil {
-		if err := hook(id, ss.conn); err != nil {
+		if err := hook(id); err != nil {
 			return err
 		}
 	}
@@ -436,3 +492,5 @@ func mustGet(t testing.TB, o *Outbox, id int64) *Detail {
 	}
 	return d
 }
+
+func statFile(path string) (os.FileInfo, error) { return os.Stat(path) }
