@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -116,4 +117,52 @@ func nonNilAttachments(s []attachmentRecord) []attachmentRecord {
 		return []attachmentRecord{}
 	}
 	return s
+}
+
+// Enqueue checks msg, writes its exact bytes durably and queues it for
+// accountID, held until hold (zero: due at once). Nothing reaches a server
+// before this returns. The Message-ID is fixed here and kept for resends.
+// Bad input is reported as the message builder's *mail.InputError, and
+// then nothing is written.
+func (o *Outbox) Enqueue(ctx context.Context, accountID string, msg *mail.Message, hold time.Time) (int64, error) {
+	if err := msg.Validate(); err != nil {
+		return 0, err
+	}
+	if err := msg.Prepare(); err != nil {
+		return 0, err
+	}
+	from, rcpts, smtputf8, err := msg.Envelope()
+	if err != nil {
+		return 0, err
+	}
+	p := &prepared{
+		from:      addr(msg.From),
+		to:        addrsOf(msg.To),
+		cc:        addrsOf(msg.Cc),
+		bcc:       addrsOf(msg.Bcc),
+		subject:   msg.Subject,
+		body:      msg.Body,
+		markdown:  msg.Markdown,
+		inReplyTo: msg.InReplyTo,
+		refs:      msg.References,
+		messageID: msg.MessageID,
+		env:       smtpclient.Envelope{From: from, To: rcpts, SMTPUTF8: smtputf8},
+		write:     msg.WriteTo,
+	}
+	for _, a := range msg.Attachments {
+		name := a.Name
+		if name == "" {
+			name = baseName(a.Path)
+		}
+		p.attachments = append(p.attachments, attachmentRecord{Name: name, Path: a.Path})
+	}
+	return o.enqueue(ctx, accountID, p, hold)
+}
+
+func addrsOf(list []mail.Address) []addr {
+	out := make([]addr, len(list))
+	for i, a := range list {
+		out[i] = addr(a)
+	}
+	return out
 }

@@ -141,14 +141,16 @@ type sink struct {
 	total    int
 	sessions int
 	trap     *trap
+	data     map[string][]byte   // Message-ID → the last copy's bytes
+	rcpts    map[string][]string // Message-ID → its envelope recipients
 	// dataHook, when set, runs after the body is read and before the reply.
 	dataHook func(msgID string) error
 }
 
 // trap stops a client at a chosen point: the at-th time the server sees
-// phase ("mail", "rcpt" or "data", the last after the whole body and
-// before the reply), it closes hit and, when block is set, waits for
-// release before answering.
+// phase ("mail", "rcpt", "body" before reading the body, or "data" after
+// the whole body and before the reply), it closes hit and, when block is
+// set, waits for release before going on.
 type trap struct {
 	phase   string
 	at      int
@@ -195,7 +197,7 @@ func startSink(t testing.TB) *sink {
 
 func startSinkAt(t testing.TB, address string) *sink {
 	t.Helper()
-	s := &sink{byID: map[string]int{}}
+	s := &sink{byID: map[string]int{}, data: map[string][]byte{}, rcpts: map[string][]string{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.sessions++
@@ -227,6 +229,12 @@ func (s *sink) count(msgID string) int {
 	return s.byID[msgID]
 }
 
+func (s *sink) message(msgID string) ([]byte, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data[msgID], s.rcpts[msgID]
+}
+
 func (s *sink) stats() (total, sessions int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,10 +242,11 @@ func (s *sink) stats() (total, sessions int) {
 }
 
 type sinkSession struct {
-	s *sink
+	s     *sink
+	rcpts []string
 }
 
-func (*sinkSession) Reset()        {}
+func (ss *sinkSession) Reset()     { ss.rcpts = nil }
 func (*sinkSession) Logout() error { return nil }
 
 func (ss *sinkSession) Mail(string, *smtp.MailOptions) error {
@@ -245,17 +254,22 @@ func (ss *sinkSession) Mail(string, *smtp.MailOptions) error {
 	return nil
 }
 
-func (ss *sinkSession) Rcpt(string, *smtp.RcptOptions) error {
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.hook("rcpt")
+	ss.rcpts = append(ss.rcpts, to)
 	return nil
 }
 
 func (ss *sinkSession) Data(r io.Reader) error {
-	msg, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
+	ss.s.hook("body")
+	var raw bytes.Buffer
+	if _, err := io.Copy(&raw, r); err != nil {
+		return err
+	}
+	msg, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw.Bytes()))).ReadMIMEHeader()
 	if err != nil {
 		return err
 	}
-	io.Copy(io.Discard, r)
 	id := strings.Trim(msg.Get("Message-Id"), "<>")
 	ss.s.hook("data")
 	if hook := ss.s.dataHook; hook != nil {
@@ -266,6 +280,8 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	ss.s.mu.Lock()
 	ss.s.byID[id]++
 	ss.s.total++
+	ss.s.data[id] = raw.Bytes()
+	ss.s.rcpts[id] = ss.rcpts
 	ss.s.mu.Unlock()
 	return nil
 }
