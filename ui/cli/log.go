@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/mail/outbox"
+)
+
+func init() {
+	register(Command{Name: "log", Summary: "show, search and export the messages sent", Run: runLog})
+}
+
+const logUsage = `Usage:
+  postie log [--search WORDS] [--limit N] [--json]   messages, newest first
+  postie log show ID                                  details, attempts and transcripts
+  postie log export ID                                the message as an .eml file, to standard output
+
+--search finds messages whose subject, recipients or text contain every word
+(or a word starting with it).
+`
+
+func runLog(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "show":
+			return logShow(ctx, env, args[1:])
+		case "export":
+			return logExport(ctx, env, args[1:])
+		}
+	}
+	fs := flag.NewFlagSet("postie log", flag.ContinueOnError)
+	search := fs.String("search", "", "only messages containing these words")
+	limit := fs.Int("limit", 50, "at most this many messages")
+	asJSON := fs.Bool("json", false, "print JSON")
+	positional, code, ok := parseFlags(env, fs, logUsage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(env, logUsage, "postie log: unknown command %q", positional[0])
+	}
+	if *limit < 1 {
+		return usageError(env, logUsage, "postie log: --limit must be at least 1")
+	}
+	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
+		list, err := allEntries(ctx, box, outbox.Query{Search: *search}, *limit)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, err)
+			return ExitIOErr
+		}
+		if len(list) == 0 && *search != "" && !*asJSON {
+			fmt.Fprintf(env.Stderr, "No message contains %q.\n", *search)
+			return ExitUnknown
+		}
+		return printEntries(ctx, env, s, list, *asJSON)
+	})
+}
+
+func logShow(ctx context.Context, env *Env, args []string) int {
+	return withMessageID(ctx, env, "postie log show", logUsage, args, func(s *accounts.Store, box *outbox.Outbox, id int64) int {
+		d, err := box.Get(ctx, id)
+		if err != nil {
+			return reportLookup(env, err)
+		}
+		if name, ok := accountNames(ctx, s)[d.Account]; ok {
+			d.Account = name
+		}
+		printDetail(env, d)
+		return ExitOK
+	})
+}
+
+func printDetail(env *Env, d *outbox.Detail) {
+	w := env.Stdout
+	line := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(w, "%-13s %s\n", label+":", value)
+		}
+	}
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+	line("Message", fmt.Sprint(d.ID))
+	line("Status", string(d.State))
+	line("Message-ID", "<"+d.MessageID+">")
+	line("Account", d.Account)
+	line("From", d.From)
+	line("To", strings.Join(d.To, ", "))
+	line("Cc", strings.Join(d.Cc, ", "))
+	line("Bcc", strings.Join(d.Bcc, ", "))
+	line("Subject", d.Subject)
+	line("Attachments", strings.Join(d.Attachments, ", "))
+	line("Created", stamp(d.Created))
+	line("Sent", stamp(d.SentAt))
+	line("Next attempt", stamp(d.NextAttempt))
+	line("Attempts", fmt.Sprint(d.AttemptCount))
+	line("Last error", d.Error)
+	line("Server reply", d.ServerReply)
+	fmt.Fprintln(w, "\nHistory:")
+	for _, c := range d.History {
+		fmt.Fprintf(w, "  %s  %-8s %s\n", stamp(c.At), c.State, c.Note)
+	}
+	for i, a := range d.Attempts {
+		fmt.Fprintf(w, "\nAttempt %d, %s: %s\n", i+1, stamp(a.Started), a.Outcome)
+		if a.ServerReply != "" {
+			fmt.Fprintf(w, "Server reply: %s\n", a.ServerReply)
+		}
+		if a.Transcript != "" {
+			fmt.Fprintf(w, "Transcript:\n%s", indent(a.Transcript))
+		}
+	}
+}
+
+func indent(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "")
+}
+
+func logExport(ctx context.Context, env *Env, args []string) int {
+	return withMessageID(ctx, env, "postie log export", logUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
+		if err := box.ExportEML(ctx, id, env.Stdout); err != nil {
+			return reportLookup(env, err)
+		}
+		return ExitOK
+	})
+}

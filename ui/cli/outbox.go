@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/mail/outbox"
+)
+
+func init() {
+	register(Command{Name: "outbox", Summary: "list, send, retry or discard waiting messages", Run: runOutbox})
+}
+
+const outboxUsage = `Usage:
+  postie outbox list [--json]   messages not sent yet: queued, retrying, failed, unknown
+  postie outbox flush           send every message that is due now
+  postie outbox retry ID        send a message now; for a failed or unknown one this
+                                sends it again with the same Message-ID
+  postie outbox discard ID      remove a message that was not sent
+`
+
+// pendingStates are the states the outbox list shows.
+var pendingStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Retrying, outbox.Failed, outbox.Unknown}
+
+func runOutbox(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, outboxUsage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.Stdout, outboxUsage)
+		return ExitOK
+	case "list":
+		return outboxList(ctx, env, args[1:])
+	case "flush":
+		return outboxFlush(ctx, env, args[1:])
+	case "retry":
+		return outboxRetry(ctx, env, args[1:])
+	case "discard":
+		return outboxDiscard(ctx, env, args[1:])
+	}
+	fmt.Fprintf(env.Stderr, "postie outbox: unknown command %q\n\n%s", args[0], outboxUsage)
+	return ExitUsage
+}
+
+func outboxList(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("postie outbox list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	positional, code, ok := parseFlags(env, fs, outboxUsage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(env, outboxUsage, "postie outbox list: unexpected argument %q", positional[0])
+	}
+	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
+		list, err := allEntries(ctx, box, outbox.Query{States: pendingStates}, 0)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, err)
+			return ExitIOErr
+		}
+		return printEntries(ctx, env, s, list, *asJSON)
+	})
+}
+
+// allEntries pages through q with keyset pagination; limit 0 means all.
+func allEntries(ctx context.Context, box *outbox.Outbox, q outbox.Query, limit int) ([]outbox.Entry, error) {
+	var all []outbox.Entry
+	for {
+		q.Limit = 500
+		if limit > 0 {
+			q.Limit = min(500, limit-len(all))
+		}
+		page, err := box.List(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < q.Limit || (limit > 0 && len(all) >= limit) {
+			return all, nil
+		}
+		q.Before = page[len(page)-1].ID
+	}
+}
+
+func outboxFlush(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("postie outbox flush", flag.ContinueOnError)
+	positional, code, ok := parseFlags(env, fs, outboxUsage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(env, outboxUsage, "postie outbox flush: unexpected argument %q", positional[0])
+	}
+	return withOutbox(env, func(_ *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
+		sum, err := box.Flush(ctx)
+		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.\n",
+			sum.Sent, sum.Retrying, sum.Failed, sum.Unknown)
+		switch {
+		case err != nil:
+			fmt.Fprintln(env.Stderr, err)
+			return ExitTempFail
+		case sum.Unknown > 0:
+			fmt.Fprintln(env.Stderr, "Some messages may or may not have been sent; see: postie outbox list")
+			return ExitUnknown
+		case sum.Failed > 0:
+			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
+			return ExitUnavailable
+		case sum.Retrying > 0 || sum.Other > 0:
+			return ExitTempFail
+		}
+		return ExitOK
+	})
+}
+
+func outboxRetry(ctx context.Context, env *Env, args []string) int {
+	return withMessageID(ctx, env, "postie outbox retry", outboxUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
+		d, err := box.Get(ctx, id)
+		if err != nil {
+			return reportLookup(env, err)
+		}
+		switch d.State {
+		case outbox.Failed, outbox.Unknown:
+			err = box.Resend(ctx, id)
+		default:
+			err = box.Retry(ctx, id)
+		}
+		if err != nil {
+			return reportLookup(env, err)
+		}
+		return reportDelivery(ctx, env, box, id)
+	})
+}
+
+func outboxDiscard(ctx context.Context, env *Env, args []string) int {
+	return withMessageID(ctx, env, "postie outbox discard", outboxUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
+		if err := box.Discard(ctx, id); err != nil {
+			return reportLookup(env, err)
+		}
+		fmt.Fprintf(env.Stdout, "Message %d was discarded; it will not be sent.\n", id)
+		return ExitOK
+	})
+}
+
+// withMessageID parses a command whose one argument is a message id.
+func withMessageID(ctx context.Context, env *Env, name, usage string, args []string, fn func(*accounts.Store, *outbox.Outbox, int64) int) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	positional, code, ok := parseFlags(env, fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) != 1 {
+		return usageError(env, usage, "%s: give one message ID (see postie outbox list or postie log)", name)
+	}
+	id, err := strconv.ParseInt(positional[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageError(env, usage, "%s: %q is not a message ID; IDs are numbers", name, positional[0])
+	}
+	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int { return fn(s, box, id) })
+}
+
+// reportLookup prints an error about a message and picks its exit code.
+func reportLookup(env *Env, err error) int {
+	fmt.Fprintln(env.Stderr, err)
+	var se *outbox.StateError
+	switch {
+	case errors.Is(err, outbox.ErrNotFound):
+		return ExitUnknown
+	case errors.As(err, &se):
+		return ExitDataErr
+	}
+	return ExitIOErr
+}
+
+// entryJSON is one message in --json output.
+type entryJSON struct {
+	ID          int64      `json:"id"`
+	MessageID   string     `json:"message_id"`
+	Account     string     `json:"account"`
+	From        string     `json:"from"`
+	To          []string   `json:"to"`
+	Cc          []string   `json:"cc"`
+	Bcc         []string   `json:"bcc"`
+	Subject     string     `json:"subject"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	Error       string     `json:"error"`
+	ServerReply string     `json:"server_reply"`
+	Created     time.Time  `json:"created"`
+	SentAt      *time.Time `json:"sent_at"`
+}
+
+// accountNames maps account ids to names for display.
+func accountNames(ctx context.Context, s *accounts.Store) map[string]string {
+	names := map[string]string{}
+	list, _ := s.List(ctx)
+	for _, a := range list {
+		names[a.ID] = a.Name
+	}
+	return names
+}
+
+func printEntries(ctx context.Context, env *Env, s *accounts.Store, list []outbox.Entry, asJSON bool) int {
+	names := accountNames(ctx, s)
+	nameOf := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	}
+	if asJSON {
+		out := make([]entryJSON, len(list))
+		for i, e := range list {
+			out[i] = entryJSON{ID: e.ID, MessageID: e.MessageID, Account: nameOf(e.Account), From: e.From,
+				To: nonNil(e.To), Cc: nonNil(e.Cc), Bcc: nonNil(e.Bcc), Subject: e.Subject, Status: string(e.State),
+				Attempts: e.AttemptCount, Error: e.Error, ServerReply: e.ServerReply, Created: e.Created}
+			if !e.SentAt.IsZero() {
+				sent := e.SentAt
+				out[i].SentAt = &sent
+			}
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return ExitIOErr
+		}
+		return ExitOK
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stdout, "No messages.")
+		return ExitOK
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tWHEN\tTO\tSUBJECT")
+	for _, e := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.ID, e.State, when(e).Local().Format("2006-01-02 15:04"),
+			shorten(strings.Join(append(append(append([]string{}, e.To...), e.Cc...), e.Bcc...), ", "), 40), shorten(e.Subject, 50))
+	}
+	tw.Flush()
+	return ExitOK
+}
+
+// when is the time a list shows: sent, next attempt, or created.
+func when(e outbox.Entry) time.Time {
+	switch {
+	case !e.SentAt.IsZero():
+		return e.SentAt
+	case !e.NextAttempt.IsZero():
+		return e.NextAttempt
+	}
+	return e.Created
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

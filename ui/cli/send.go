@@ -1,0 +1,325 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+func init() {
+	register(Command{Name: "send", Summary: "send a message now, or queue it for later", Run: runSend})
+}
+
+const sendUsage = `Usage:
+  postie send [--account NAME] --to ADDRESS[,…] [--cc ADDRESS[,…]] [--bcc ADDRESS[,…]]
+              [--subject TEXT] [--body-file FILE|-] [--attach FILE]… [--markdown]
+              [--queue | --later DURATION|TIME]
+
+The message is saved in the outbox first, then delivered at once; with --queue
+or --later it is only saved, and the Postie window or "postie outbox flush"
+sends it. Without --account, the default account sends it.
+
+--later takes a duration (90m, 2h30m) or a time: 15:04 (the next such time),
+"2030-01-02 15:04" (local time) or RFC 3339.
+
+Exit codes: 0 sent (or queued when asked), 65 bad input, 69 refused for good,
+75 temporary failure (the message stays in the outbox and is retried),
+77 sign-in refused, 78 configuration error, 1 unknown outcome (the server may
+have the message; see "postie log show ID").
+`
+
+// listFlag collects a flag given several times; each value may itself be a
+// comma-separated list, which the address parser splits.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type sendOptions struct {
+	account, subject, bodyFile, later string
+	to, cc, bcc, attach               listFlag
+	markdown, queue                   bool
+}
+
+func runSend(ctx context.Context, env *Env, args []string) int {
+	var o sendOptions
+	fs := flag.NewFlagSet("postie send", flag.ContinueOnError)
+	fs.StringVar(&o.account, "account", "", "the account to send from (default: the default account)")
+	fs.Var(&o.to, "to", "recipients, separated by commas")
+	fs.Var(&o.cc, "cc", "copy recipients")
+	fs.Var(&o.bcc, "bcc", "hidden copy recipients")
+	fs.StringVar(&o.subject, "subject", "", "the subject")
+	fs.StringVar(&o.bodyFile, "body-file", "", "a file with the text, or - for standard input")
+	fs.Var(&o.attach, "attach", "a file to attach (repeat for more)")
+	fs.BoolVar(&o.markdown, "markdown", false, "the text is Markdown; also send it as HTML")
+	fs.BoolVar(&o.queue, "queue", false, "only put the message in the outbox")
+	fs.StringVar(&o.later, "later", "", "send at this time or after this long")
+	positional, code, ok := parseFlags(env, fs, sendUsage, args)
+	if !ok {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(env, sendUsage, "postie send: unexpected argument %q", positional[0])
+	}
+	if o.queue && o.later != "" {
+		return usageError(env, sendUsage, "postie send: give --queue or --later, not both")
+	}
+	var hold time.Time
+	if o.later != "" {
+		var err error
+		if hold, err = parseLater(o.later, time.Now()); err != nil {
+			return usageError(env, sendUsage, "postie send: %v", err)
+		}
+	}
+	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, cfgs *accountConfigs) int {
+		acct, code := chooseAccount(ctx, env, s, o.account)
+		if code != ExitOK {
+			return code
+		}
+		msg, err := o.message(env, acct)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, err)
+			return ExitDataErr
+		}
+		deliver := !o.queue && o.later == ""
+		if deliver {
+			// A missing password or broken settings fail before anything
+			// is recorded, so running the command again cannot send twice.
+			if _, err := cfgs.SMTPConfig(ctx, acct.ID); err != nil {
+				fmt.Fprintf(env.Stderr, "%v\nNothing was sent.\n", err)
+				return ExitConfig
+			}
+		}
+		id, err := box.Enqueue(ctx, acct.ID, msg, hold)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, err)
+			var input *mail.InputError
+			if errors.As(err, &input) {
+				return ExitDataErr
+			}
+			return ExitIOErr
+		}
+		if !deliver {
+			when := "the next time Postie sends (the Postie window, or \"postie outbox flush\")"
+			if !hold.IsZero() {
+				when = hold.Local().Format("Mon 2 Jan 2006 15:04") + " or later, when Postie is running"
+			}
+			fmt.Fprintf(env.Stdout, "Queued as message %d. It will be sent %s.\n", id, when)
+			return ExitOK
+		}
+		return reportDelivery(ctx, env, box, id)
+	})
+}
+
+// reportDelivery sends message id now and says what happened.
+func reportDelivery(ctx context.Context, env *Env, box *outbox.Outbox, id int64) int {
+	out, err := box.SendNow(ctx, id)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitSoftware
+	}
+	printOutcome(env, out)
+	return exitCode(out)
+}
+
+func printOutcome(env *Env, out outbox.Outcome) {
+	if out.State == outbox.Sent {
+		fmt.Fprintf(env.Stdout, "Sent (message %d). The server replied: %s\n", out.ID, out.Reply)
+		return
+	}
+	var e *smtpclient.Error
+	if errors.As(out.Err, &e) {
+		fmt.Fprintln(env.Stderr, e.Message)
+		if e.Code != 0 {
+			fmt.Fprintf(env.Stderr, "The server replied: %s\n", strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Code, e.EnhancedCode, e.ServerText)))
+		}
+	} else if out.Err != nil {
+		fmt.Fprintln(env.Stderr, out.Err)
+	}
+	switch out.State {
+	case outbox.Retrying:
+		fmt.Fprintf(env.Stderr, "Message %d stays in the outbox and will be tried again at %s.\n", out.ID, out.NextAttempt.Local().Format("15:04 on Mon 2 Jan"))
+	case outbox.Queued:
+		fmt.Fprintf(env.Stderr, "Message %d was not sent and stays in the outbox.\n", out.ID)
+	case outbox.Failed:
+		fmt.Fprintf(env.Stderr, "Message %d was not sent. Details: postie log show %d\n", out.ID, out.ID)
+	case outbox.Unknown:
+		fmt.Fprintf(env.Stderr, "Message %d may or may not have been sent. Check with a recipient; to send it again: postie outbox retry %d\n", out.ID, out.ID)
+	}
+}
+
+// exitCode maps an outcome to msmtp's sysexits codes.
+func exitCode(out outbox.Outcome) int {
+	switch out.State {
+	case outbox.Sent:
+		return ExitOK
+	case outbox.Unknown:
+		return ExitUnknown
+	case outbox.Failed:
+		var e *smtpclient.Error
+		if errors.As(out.Err, &e) {
+			switch e.Stage {
+			case smtpclient.StageAuth:
+				return ExitNoPerm
+			case smtpclient.StageConfig, smtpclient.StageTLS:
+				return ExitConfig
+			}
+		}
+		return ExitUnavailable
+	}
+	return ExitTempFail
+}
+
+// message builds the message from the options.
+func (o *sendOptions) message(env *Env, acct accounts.Account) (*mail.Message, error) {
+	msg := &mail.Message{
+		From:     mail.Address{Name: acct.DisplayName, Email: acct.Email},
+		Subject:  o.subject,
+		Markdown: o.markdown,
+	}
+	for _, list := range []struct {
+		field  string
+		values listFlag
+		into   *[]mail.Address
+	}{{"To", o.to, &msg.To}, {"Cc", o.cc, &msg.Cc}, {"Bcc", o.bcc, &msg.Bcc}} {
+		for _, v := range list.values {
+			addrs, err := mail.ParseAddressList(v)
+			if err != nil {
+				return nil, err
+			}
+			*list.into = append(*list.into, addrs...)
+		}
+	}
+	switch o.bodyFile {
+	case "":
+	case "-":
+		body, err := io.ReadAll(env.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("The text could not be read from standard input: %w", err)
+		}
+		msg.Body = string(body)
+	default:
+		body, err := os.ReadFile(o.bodyFile)
+		if err != nil {
+			return nil, fmt.Errorf("The text file %s could not be read: %w", o.bodyFile, errors.Unwrap(err))
+		}
+		msg.Body = string(body)
+	}
+	for _, path := range o.attach {
+		msg.Attachments = append(msg.Attachments, mail.Attachment{Path: path})
+	}
+	return msg, nil
+}
+
+// parseLater reads --later: a duration, a clock time, or a date and time.
+func parseLater(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		if d <= 0 {
+			return time.Time{}, fmt.Errorf("--later %s is not in the future", s)
+		}
+		return now.Add(d), nil
+	}
+	if t, err := time.ParseInLocation("15:04", s, now.Location()); err == nil {
+		at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, now.Location())
+		if !at.After(now) {
+			at = at.AddDate(0, 0, 1)
+		}
+		return at, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, now.Location()); err == nil {
+			if !t.After(now) {
+				return time.Time{}, fmt.Errorf("--later %s is in the past", s)
+			}
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--later %q is neither a duration like 90m nor a time like 15:04 or 2030-01-02 15:04", s)
+}
+
+// chooseAccount finds the account by name, or the default one.
+func chooseAccount(ctx context.Context, env *Env, s *accounts.Store, name string) (accounts.Account, int) {
+	var a accounts.Account
+	var err error
+	if name != "" {
+		a, err = s.Get(ctx, name)
+	} else {
+		a, err = s.Default(ctx)
+	}
+	if err != nil {
+		if name == "" {
+			fmt.Fprintf(env.Stderr, "%v\nAdd an account first: postie accounts add --email ADDRESS\n", err)
+		} else {
+			fmt.Fprintln(env.Stderr, err)
+		}
+		return a, ExitConfig
+	}
+	return a, ExitOK
+}
+
+// accountConfigs gives the outbox each account's server settings with its
+// password, looked up once per command.
+type accountConfigs struct {
+	store *accounts.Store
+	mu    sync.Mutex
+	cache map[string]smtpclient.Config
+}
+
+func (c *accountConfigs) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg, ok := c.cache[accountID]; ok {
+		return cfg, nil
+	}
+	a, err := c.store.ByID(ctx, accountID)
+	if err != nil {
+		return smtpclient.Config{}, err
+	}
+	secret := ""
+	if a.Username != "" { // an account that does not sign in needs no password
+		if secret, err = c.store.Secret(ctx, a); err != nil {
+			return smtpclient.Config{}, err
+		}
+	}
+	cfg := a.SMTPConfig(secret)
+	if c.cache == nil {
+		c.cache = map[string]smtpclient.Config{}
+	}
+	c.cache[accountID] = cfg
+	return cfg, nil
+}
+
+// withOutbox opens the database, the accounts and the outbox of env's data
+// directory, runs fn and closes them.
+func withOutbox(env *Env, fn func(*accounts.Store, *outbox.Outbox, *accountConfigs) int) int {
+	db, err := env.OpenStore()
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitIOErr
+	}
+	defer db.Close()
+	s, err := accounts.Open(db, &accounts.Secrets{})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitIOErr
+	}
+	cfgs := &accountConfigs{store: s}
+	box, err := outbox.Open(db, cfgs)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitIOErr
+	}
+	defer box.Close()
+	return fn(s, box, cfgs)
+}
