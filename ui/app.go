@@ -2,25 +2,102 @@
 // compose, the outbox and the sent log. It only presents. Protocol logic
 // lives in mail and accounts, and network, keyring and disk work never run
 // on the UI goroutine: they run in goroutines with contexts and timeouts, and
-// their results reach widgets through fyne.Do or data bindings only.
+// their results reach widgets through fyne.Do only.
+//
+// One file holds one view: welcome.go (first run), compose.go, messages.go
+// (Outbox and Sent), details.go, accounts.go, settings.go, about.go and
+// demo.go (the Demo inbox). window.go holds the main window that navigates
+// between them, and services.go what the views call into.
 package ui
 
 import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
+	"github.com/postie-app/postie/mail/store"
 	"github.com/postie-app/postie/resources"
+	"github.com/postie-app/postie/ui/instance"
 )
+
+// options are the window's command-line arguments.
+type options struct {
+	demo   bool
+	mailto string
+}
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var opts options
+	fs := flag.NewFlagSet("postie", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&opts.demo, "demo", false, "try Postie with a built-in demo mail server")
+	if err := fs.Parse(args); err != nil {
+		return opts, err
+	}
+	for _, arg := range fs.Args() {
+		if !strings.HasPrefix(strings.ToLower(arg), "mailto:") {
+			return opts, fmt.Errorf("postie: unexpected argument %q", arg)
+		}
+		opts.mailto = arg
+	}
+	return opts, nil
+}
+
+// demoDir is where demo mode keeps its own database and inbox, apart from
+// the user's real data.
+func demoDir(dataDir string) string { return filepath.Join(dataDir, "demo") }
 
 // Run opens Postie's main window and returns the process exit code once the
 // user closes it. args are the window's own arguments (see cli.WantsWindow).
 func Run(args []string) int {
+	opts, err := parseArgs(args, os.Stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		return 64
+	}
+	dir, err := store.DataDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 78
+	}
+	if opts.demo {
+		dir = demoDir(dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, "postie:", err)
+		return 73
+	}
+	// A second launch, such as a mailto: link clicked in a browser, goes to
+	// the window that is already open.
+	if handed, err := instance.HandOff(context.Background(), dir, args); handed {
+		return 0
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, "postie:", err)
+	}
+
 	a := app.NewWithID(resources.AppID)
-	w := a.NewWindow("Postie")
-	w.SetContent(container.NewCenter(widget.NewLabel("Postie")))
-	w.Resize(fyne.NewSize(900, 640))
-	w.ShowAndRun()
+	a.SetIcon(appIcon)
+	loadTranslations()
+	w := newMainWindow(a, dir, opts, nil)
+	if l, err := instance.Listen(dir); err == nil {
+		defer l.Close()
+		go l.Serve(func(args []string) { w.do(func() { w.handleLaunch(args) }) })
+	} else {
+		fyne.LogError("Another launch cannot hand mailto: links to this window", err)
+	}
+	w.win.ShowAndRun()
+	w.shutdown()
 	return 0
 }
+
+var appIcon = fyne.NewStaticResource("postie.png", resources.IconPNG)

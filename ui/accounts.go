@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/accounts"
+)
+
+// accountsView lists the accounts with add, edit, test, remove and
+// set-default actions.
+type accountsView struct {
+	w       *mainWindow
+	content fyne.CanvasObject
+	list    *fyne.Container
+}
+
+func newAccountsView(w *mainWindow) *accountsView {
+	v := &accountsView{w: w, list: container.NewVBox()}
+	add := widget.NewButtonWithIcon(lang.L("Add account…"), theme.ContentAddIcon(), func() { v.openWizard(nil) })
+	add.Importance = widget.HighImportance
+	v.content = container.NewBorder(container.NewHBox(add), nil, nil, nil, container.NewVScroll(v.list))
+	v.reload()
+	return v
+}
+
+func (v *accountsView) reload() {
+	v.w.background(func(ctx context.Context) func() {
+		list, err := v.w.svc.listAccounts(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			v.list.RemoveAll()
+			for _, a := range list {
+				v.list.Add(v.card(a))
+			}
+			if v.w.compose != nil {
+				v.w.compose.loadAccounts()
+			}
+		}
+	})
+}
+
+func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
+	title := accountLabel(a)
+	if a.Default {
+		title += " – " + lang.L("default")
+	}
+	summary := fmt.Sprintf("%s:%d, %s", a.Host, a.Port, securityLabel(a.Security))
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	status.Hide()
+	buttons := container.NewHBox(
+		widget.NewButtonWithIcon(lang.L("Edit…"), theme.DocumentCreateIcon(), func() { v.openWizard(&a) }),
+		widget.NewButtonWithIcon(lang.L("Test"), theme.ConfirmIcon(), func() { v.test(a, status) }),
+	)
+	if !a.Default {
+		buttons.Add(widget.NewButtonWithIcon(lang.L("Make default"), theme.RadioButtonCheckedIcon(), func() {
+			v.run(func(ctx context.Context) error { return v.w.svc.setDefaultAccount(ctx, a) })
+		}))
+	}
+	buttons.Add(widget.NewButtonWithIcon(lang.L("Remove…"), theme.DeleteIcon(), func() { v.confirmRemove(a) }))
+	return widget.NewCard(title, summary, container.NewVBox(status, buttons))
+}
+
+func (v *accountsView) test(a accounts.Account, status *widget.Label) {
+	status.Importance = widget.MediumImportance
+	status.SetText(lang.L("Checking the connection…"))
+	status.Show()
+	v.w.background(func(ctx context.Context) func() {
+		err := v.w.svc.testSavedAccount(ctx, a)
+		return func() {
+			if err != nil {
+				status.Importance = widget.DangerImportance
+				status.SetText(err.Error())
+				return
+			}
+			status.Importance = widget.SuccessImportance
+			status.SetText(lang.L("The connection works: the server accepted the login."))
+		}
+	})
+}
+
+func (v *accountsView) confirmRemove(a accounts.Account) {
+	d := dialog.NewConfirm(lang.L("Remove this account?"),
+		fmt.Sprintf(lang.L("%s and its saved password will be removed from Postie. Messages already sent stay in the sent log."), a.Email),
+		func(ok bool) {
+			if ok {
+				v.run(func(ctx context.Context) error { return v.w.svc.removeAccount(ctx, a) })
+			}
+		}, v.w.win)
+	v.w.show(d)
+}
+
+func (v *accountsView) run(action func(ctx context.Context) error) {
+	v.w.background(func(ctx context.Context) func() {
+		err := action(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+			}
+			v.reload()
+		}
+	})
+}
+
+// openWizard adds an account (editing nil) or edits one, in a dialog.
+func (v *accountsView) openWizard(editing *accounts.Account) {
+	var d dialog.Dialog
+	wizard := newAccountWizard(v.w, editing, func() {
+		d.Hide()
+		v.reload()
+	})
+	title := lang.L("Add an email account")
+	if editing != nil {
+		title = lang.L("Edit account")
+	}
+	d = dialog.NewCustom(title, lang.L("Close"), container.NewVScroll(wizard.content), v.w.win)
+	d.Resize(fyne.NewSize(620, 560))
+	v.w.show(d)
+}
+
+// accountLabel is how an account appears in lists and the From picker.
+func accountLabel(a accounts.Account) string {
+	if a.DisplayName != "" {
+		return fmt.Sprintf("%s <%s>", a.DisplayName, a.Email)
+	}
+	return a.Email
+}

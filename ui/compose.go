@@ -1,0 +1,629 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/mailto"
+)
+
+// composition is what the composer holds: the fields as the user typed them.
+type composition struct {
+	DraftID     int64
+	AccountID   string
+	To, Cc, Bcc string
+	Subject     string
+	Body        string
+	Markdown    bool
+	Attachments []string // file paths
+	InReplyTo   string
+	References  []string
+}
+
+// composeView is the message editor.
+type composeView struct {
+	w       *mainWindow
+	content fyne.CanvasObject
+
+	from        *widget.Select
+	accountIDs  []string // parallel to from.Options
+	to, cc, bcc *addressField
+	subject     *widget.Entry
+	markdown    *widget.Check
+	body        *widget.Entry
+	preview     *widget.RichText
+	bodyTabs    *container.AppTabs
+	attachments []attachedFile
+	attachList  *fyne.Container
+	attachTotal *widget.Label
+	sendButton  *widget.Button
+
+	draftID    int64
+	inReplyTo  string
+	references []string
+	dirty      bool
+	loading    bool // true while fields are filled in programmatically
+	autosave   *time.Timer
+}
+
+type attachedFile struct {
+	path string
+	size int64
+}
+
+func newComposeView(w *mainWindow) *composeView {
+	v := &composeView{w: w}
+	v.from = widget.NewSelect(nil, func(string) { v.changed(); v.updateTotal() })
+	v.to = newAddressField(w, lang.L("To"), v.changed)
+	v.cc = newAddressField(w, lang.L("Cc"), v.changed)
+	v.bcc = newAddressField(w, lang.L("Bcc"), v.changed)
+	v.subject = widget.NewEntry()
+	v.subject.OnChanged = func(string) { v.changed() }
+	v.body = widget.NewMultiLineEntry()
+	v.body.Wrapping = fyne.TextWrapWord
+	v.body.SetMinRowsVisible(12)
+	v.body.OnChanged = func(string) { v.changed() }
+	v.preview = widget.NewRichText()
+	v.preview.Wrapping = fyne.TextWrapWord
+	v.markdown = widget.NewCheck(lang.L("Write in Markdown"), func(on bool) {
+		v.showPreviewTab(on)
+		v.changed()
+	})
+	v.bodyTabs = container.NewAppTabs(container.NewTabItem(lang.L("Write"), v.body))
+	v.bodyTabs.OnSelected = func(item *container.TabItem) {
+		if item.Content != v.body {
+			v.preview.ParseMarkdown(v.body.Text)
+		}
+	}
+
+	v.attachList = container.NewVBox()
+	v.attachTotal = widget.NewLabel("")
+	attachButton := widget.NewButtonWithIcon(lang.L("Attach files…"), theme.MailAttachmentIcon(), v.chooseAttachment)
+
+	v.sendButton = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), v.send)
+	v.sendButton.Importance = widget.HighImportance
+	laterButton := widget.NewButtonWithIcon(lang.L("Send later…"), theme.HistoryIcon(), v.sendLater)
+	saveButton := widget.NewButtonWithIcon(lang.L("Save draft"), theme.DocumentSaveIcon(), func() { v.saveDraft(true) })
+	newButton := widget.NewButtonWithIcon(lang.L("New message"), theme.ContentAddIcon(), v.newMessage)
+
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("From"), v.from),
+		v.to.formItem(), v.cc.formItem(), v.bcc.formItem(),
+		widget.NewFormItem(lang.L("Subject"), v.subject),
+	)
+	top := container.NewVBox(form, container.NewHBox(v.markdown))
+	bottom := container.NewVBox(
+		container.NewBorder(nil, nil, attachButton, nil, v.attachTotal),
+		v.attachList,
+		widget.NewSeparator(),
+		container.NewHBox(v.sendButton, laterButton, saveButton, newButton),
+	)
+	v.content = container.NewBorder(top, bottom, nil, nil, v.bodyTabs)
+	v.loadAccounts()
+	v.loadLatestDraft()
+	return v
+}
+
+// changed marks the message as edited and schedules an autosave.
+func (v *composeView) changed() {
+	if v.loading {
+		return
+	}
+	v.dirty = true
+	if v.autosave != nil {
+		v.autosave.Stop()
+	}
+	v.autosave = v.w.later(v.w.autosaveDelay, func() { v.saveDraft(false) })
+}
+
+func (v *composeView) showPreviewTab(on bool) {
+	if on && len(v.bodyTabs.Items) == 1 {
+		v.bodyTabs.Append(container.NewTabItem(lang.L("Preview"), container.NewVScroll(v.preview)))
+	} else if !on && len(v.bodyTabs.Items) == 2 {
+		v.bodyTabs.SelectIndex(0)
+		v.bodyTabs.RemoveIndex(1)
+	}
+}
+
+// loadAccounts fills the From picker, default account first.
+func (v *composeView) loadAccounts() {
+	v.w.background(func(ctx context.Context) func() {
+		list, err := v.w.svc.listAccounts(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			selected := v.selectedAccount()
+			v.accountIDs = v.accountIDs[:0]
+			var options []string
+			for _, a := range list {
+				v.accountIDs = append(v.accountIDs, a.ID)
+				options = append(options, accountLabel(a))
+			}
+			v.from.SetOptions(options)
+			v.selectAccount(selected)
+			if v.from.SelectedIndex() < 0 && len(options) > 0 {
+				v.from.SetSelectedIndex(0) // the list comes default first
+			}
+		}
+	})
+}
+
+func (v *composeView) selectedAccount() string {
+	if i := v.from.SelectedIndex(); i >= 0 && i < len(v.accountIDs) {
+		return v.accountIDs[i]
+	}
+	return ""
+}
+
+func (v *composeView) selectAccount(id string) {
+	for i, candidate := range v.accountIDs {
+		if candidate == id {
+			v.from.SetSelectedIndex(i)
+			return
+		}
+	}
+}
+
+// current reads the fields.
+func (v *composeView) current() composition {
+	c := composition{
+		DraftID:    v.draftID,
+		AccountID:  v.selectedAccount(),
+		To:         v.to.entry.Text,
+		Cc:         v.cc.entry.Text,
+		Bcc:        v.bcc.entry.Text,
+		Subject:    v.subject.Text,
+		Body:       v.body.Text,
+		Markdown:   v.markdown.Checked,
+		InReplyTo:  v.inReplyTo,
+		References: v.references,
+	}
+	for _, a := range v.attachments {
+		c.Attachments = append(c.Attachments, a.path)
+	}
+	return c
+}
+
+// load puts a composition into the fields.
+func (v *composeView) load(c composition) {
+	v.loading = true
+	defer func() { v.loading = false }()
+	v.draftID = c.DraftID
+	if c.AccountID != "" {
+		v.selectAccount(c.AccountID)
+	}
+	v.to.entry.SetText(c.To)
+	v.cc.entry.SetText(c.Cc)
+	v.bcc.entry.SetText(c.Bcc)
+	v.subject.SetText(c.Subject)
+	v.body.SetText(c.Body)
+	v.markdown.SetChecked(c.Markdown)
+	v.inReplyTo, v.references = c.InReplyTo, c.References
+	v.attachments = nil
+	for _, p := range c.Attachments {
+		v.addAttachment(p)
+	}
+	v.refreshAttachments()
+	v.dirty = false
+}
+
+// newMessage clears the composer, asking first when it holds unsaved work.
+func (v *composeView) newMessage() {
+	if v.dirty {
+		v.saveDraft(false)
+	}
+	v.clear()
+}
+
+func (v *composeView) clear() {
+	if v.autosave != nil {
+		v.autosave.Stop()
+	}
+	v.load(composition{Body: v.signature(v.selectedAccount()), Markdown: v.w.svc.markdownByDefault()})
+	v.dirty = false
+	v.w.win.Canvas().Focus(v.to.entry)
+}
+
+func (v *composeView) signature(accountID string) string {
+	if sig := v.w.svc.signature(accountID); sig != "" {
+		return "\n\n-- \n" + sig
+	}
+	return ""
+}
+
+// fillFromMailto opens a new message from a mailto: link (RFC 6068).
+func (v *composeView) fillFromMailto(link string) error {
+	parsed, err := mailto.Parse(link)
+	if err != nil {
+		return err
+	}
+	if v.dirty {
+		v.saveDraft(false)
+	}
+	c := composition{
+		AccountID: v.selectedAccount(),
+		To:        strings.Join(parsed.To, ", "),
+		Cc:        strings.Join(parsed.Cc, ", "),
+		Bcc:       strings.Join(parsed.Bcc, ", "),
+		Subject:   parsed.Subject,
+		Body:      parsed.Body + v.signature(v.selectedAccount()),
+		InReplyTo: strings.Trim(parsed.InReplyTo, "<>"),
+	}
+	v.load(c)
+	v.dirty = true
+	return nil
+}
+
+// loadLatestDraft restores the draft that was being written when Postie
+// last closed or crashed.
+func (v *composeView) loadLatestDraft() {
+	v.w.background(func(ctx context.Context) func() {
+		c, found, err := v.w.svc.latestDraft(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+			} else if found {
+				v.load(c)
+			} else {
+				v.clear()
+			}
+		}
+	})
+}
+
+// saveDraft stores the fields; a visible save also confirms it.
+func (v *composeView) saveDraft(visible bool) {
+	if !v.dirty && !visible {
+		return
+	}
+	c := v.current()
+	v.w.background(func(ctx context.Context) func() {
+		id, err := v.w.svc.saveDraft(ctx, c)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			if v.draftID == c.DraftID {
+				v.draftID = id
+			}
+			if v.current().equal(c) {
+				v.dirty = false
+			}
+			if visible {
+				v.w.status.flash(lang.L("Draft saved."))
+			}
+		}
+	})
+}
+
+func (c composition) equal(o composition) bool {
+	return c.AccountID == o.AccountID && c.To == o.To && c.Cc == o.Cc && c.Bcc == o.Bcc &&
+		c.Subject == o.Subject && c.Body == o.Body && c.Markdown == o.Markdown &&
+		strings.Join(c.Attachments, "\n") == strings.Join(o.Attachments, "\n")
+}
+
+// confirmDiscard asks what to do with unsaved changes, then calls done.
+func (v *composeView) confirmDiscard(done func()) {
+	var d *dialog.CustomDialog
+	save := widget.NewButton(lang.L("Save draft"), func() {
+		d.Hide()
+		c := v.current()
+		v.w.background(func(ctx context.Context) func() {
+			_, err := v.w.svc.saveDraft(ctx, c)
+			return func() {
+				if err != nil {
+					v.w.showError(err)
+					return
+				}
+				done()
+			}
+		})
+	})
+	save.Importance = widget.HighImportance
+	discard := widget.NewButton(lang.L("Discard"), func() {
+		d.Hide()
+		id := v.draftID
+		v.w.background(func(ctx context.Context) func() {
+			err := v.w.svc.deleteDraft(ctx, id)
+			return func() {
+				if err != nil {
+					v.w.showError(err)
+				}
+				done()
+			}
+		})
+	})
+	cancel := widget.NewButton(lang.L("Cancel"), func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons(lang.L("Save this message as a draft?"),
+		container.NewVBox(
+			widget.NewLabel(lang.L("The message has changes that are not saved.")),
+			container.NewHBox(save, discard, cancel)),
+		v.w.win)
+	v.w.show(d)
+}
+
+func (v *composeView) chooseAttachment() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			v.w.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		v.attachPath(path)
+	}, v.w.win)
+	v.w.show(d)
+}
+
+// attachPath adds a file, checking it first off the UI goroutine.
+func (v *composeView) attachPath(path string) {
+	v.w.background(func(context.Context) func() {
+		info, err := os.Stat(path)
+		return func() {
+			switch {
+			case err != nil:
+				v.w.showError(fmt.Errorf(lang.L("The file %s cannot be attached: %v"), path, plainFileError(err)))
+			case info.IsDir():
+				v.w.showError(fmt.Errorf(lang.L("%s is a folder; only files can be attached."), path))
+			default:
+				v.attachments = append(v.attachments, attachedFile{path: path, size: info.Size()})
+				v.refreshAttachments()
+				v.changed()
+			}
+		}
+	})
+}
+
+// addAttachment restores an attachment of a draft; a file that has gone
+// since is still listed, so that sending names it as missing.
+func (v *composeView) addAttachment(path string) {
+	f := attachedFile{path: path}
+	if info, err := os.Stat(path); err == nil {
+		f.size = info.Size()
+	}
+	v.attachments = append(v.attachments, f)
+}
+
+func plainFileError(err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return lang.L("the file does not exist")
+	case errors.Is(err, os.ErrPermission):
+		return lang.L("you are not allowed to read it")
+	}
+	return err.Error()
+}
+
+func (v *composeView) refreshAttachments() {
+	v.attachList.RemoveAll()
+	for i, a := range v.attachments {
+		i := i
+		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+			v.attachments = append(v.attachments[:i:i], v.attachments[i+1:]...)
+			v.refreshAttachments()
+			v.changed()
+		})
+		remove.Importance = widget.LowImportance
+		v.attachList.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), remove,
+			widget.NewLabel(fmt.Sprintf("%s (%s)", filepath.Base(a.path), formatSize(a.size)))))
+	}
+	v.updateTotal()
+}
+
+// updateTotal shows the attachments' total and checks it against the
+// server's limit once that limit is known.
+func (v *composeView) updateTotal() {
+	if len(v.attachments) == 0 {
+		v.attachTotal.SetText("")
+		return
+	}
+	var total int64
+	for _, a := range v.attachments {
+		total += a.size
+	}
+	text := fmt.Sprintf(lang.L("%d attached, %s in all"), len(v.attachments), formatSize(total))
+	v.attachTotal.Importance = widget.MediumImportance
+	// Attachments grow by a third in transit (base64).
+	if limit := v.w.svc.sizeLimit(v.selectedAccount()); limit > 0 && total*4/3 > limit {
+		text += " – " + fmt.Sprintf(lang.L("too large: this server accepts at most %s"), formatSize(limit))
+		v.attachTotal.Importance = widget.DangerImportance
+	}
+	v.attachTotal.SetText(text)
+}
+
+// send checks the message, warns where the user may have forgotten
+// something, then queues it with the undo window.
+func (v *composeView) send() {
+	v.checkAndSend(time.Time{})
+}
+
+func (v *composeView) sendLater() {
+	picker := newSendLaterPicker()
+	d := dialog.NewCustomConfirm(lang.L("Send later"), lang.L("Schedule"), lang.L("Cancel"), picker.content, func(ok bool) {
+		if !ok {
+			return
+		}
+		when, err := picker.time()
+		if err != nil {
+			v.w.showError(err)
+			return
+		}
+		v.checkAndSend(when)
+	}, v.w.win)
+	v.w.show(d)
+}
+
+func (v *composeView) checkAndSend(later time.Time) {
+	c := v.current()
+	if c.AccountID == "" {
+		v.w.showError(errors.New(lang.L("Choose the account to send from.")))
+		return
+	}
+	msg, problems := v.buildMessage(c)
+	if problems {
+		return
+	}
+	warnings := composeWarnings(c, len(msg.Attachments))
+	v.confirmWarnings(warnings, func() { v.queue(c, msg, later) })
+}
+
+// buildMessage turns the fields into a message, showing every address
+// problem next to its field.
+func (v *composeView) buildMessage(c composition) (*mail.Message, bool) {
+	msg := &mail.Message{
+		Subject:    c.Subject,
+		Body:       c.Body,
+		Markdown:   c.Markdown,
+		InReplyTo:  c.InReplyTo,
+		References: c.References,
+	}
+	problems := false
+	for _, f := range []struct {
+		field *addressField
+		dest  *[]mail.Address
+	}{{v.to, &msg.To}, {v.cc, &msg.Cc}, {v.bcc, &msg.Bcc}} {
+		list, ok := f.field.check(true)
+		problems = problems || !ok
+		*f.dest = list
+	}
+	if problems {
+		return nil, true
+	}
+	if len(msg.To)+len(msg.Cc)+len(msg.Bcc) == 0 {
+		v.to.showProblem(lang.L("Add at least one recipient."))
+		v.w.win.Canvas().Focus(v.to.entry)
+		return nil, true
+	}
+	for _, a := range c.Attachments {
+		msg.Attachments = append(msg.Attachments, mail.Attachment{Name: filepath.Base(a), Path: a})
+	}
+	return msg, false
+}
+
+// composeWarnings lists what deserves a second look before sending.
+func composeWarnings(c composition, attachments int) []string {
+	var warnings []string
+	if strings.TrimSpace(c.Subject) == "" {
+		warnings = append(warnings, lang.L("The message has no subject."))
+	}
+	if attachments == 0 && mentionsAttachment(c.Body) {
+		warnings = append(warnings, lang.L("The message mentions an attachment, but nothing is attached."))
+	}
+	return warnings
+}
+
+func (v *composeView) confirmWarnings(warnings []string, proceed func()) {
+	if len(warnings) == 0 {
+		proceed()
+		return
+	}
+	d := dialog.NewConfirm(lang.L("Send anyway?"), strings.Join(warnings, "\n"), func(ok bool) {
+		if ok {
+			proceed()
+		}
+	}, v.w.win)
+	d.SetConfirmText(lang.L("Send anyway"))
+	d.SetDismissText(lang.L("Go back"))
+	v.w.show(d)
+}
+
+// queue hands the message to the outbox. It is written to disk before the
+// composer clears, so nothing is lost if Postie stops now.
+func (v *composeView) queue(c composition, msg *mail.Message, later time.Time) {
+	v.sendButton.Disable()
+	v.w.background(func(ctx context.Context) func() {
+		queued, err := v.w.svc.enqueue(ctx, c, msg, later)
+		return func() {
+			v.sendButton.Enable()
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			v.clear()
+			if later.IsZero() {
+				v.w.status.showUndo(queued, c)
+			} else {
+				v.w.status.flash(fmt.Sprintf(lang.L("The message will be sent %s."), formatWhen(later)))
+			}
+		}
+	})
+}
+
+// restore puts an undone message back into the composer.
+func (v *composeView) restore(c composition) {
+	if v.dirty {
+		v.saveDraft(false)
+	}
+	v.w.selectView(v.content)
+	v.load(c)
+	v.dirty = true
+}
+
+// attachmentWords are the words that suggest a file should be attached, in
+// the interface's languages.
+var attachmentWords = []string{
+	"attached", "attachment", "attach", "enclosed",
+	"anhang", "angehängt", "anbei", "beigefügt",
+	"pièce jointe", "pièces jointes", "ci-joint", "en pièce",
+	"adjunto", "adjunta", "adjuntos", "archivo adjunto",
+}
+
+// mentionsAttachment reports whether the text the user wrote (not quoted
+// replies, not the signature) mentions an attachment.
+func mentionsAttachment(body string) bool {
+	if sig := strings.Index(body, "\n-- \n"); sig >= 0 {
+		body = body[:sig]
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), ">") {
+			continue
+		}
+		lower := strings.ToLower(line)
+		for _, word := range attachmentWords {
+			if containsWord(lower, word) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsWord finds word in text at word boundaries, so "attachment"
+// matches but "detached" does not.
+func containsWord(text, word string) bool {
+	for start := 0; ; {
+		i := strings.Index(text[start:], word)
+		if i < 0 {
+			return false
+		}
+		i += start
+		end := i + len(word)
+		if (i == 0 || !isLetter(text[i-1])) && (end == len(text) || !isLetter(text[end])) {
+			return true
+		}
+		start = i + 1
+	}
+}
+
+func isLetter(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}

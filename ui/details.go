@@ -1,0 +1,301 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// messageDetail is everything the details pane shows about one message.
+type messageDetail struct {
+	messageSummary
+	Account     string
+	From        string
+	Cc, Bcc     string
+	Headers     string // the header block as sent
+	Body        string
+	Attachments []string
+	ServerReply string // the server's final reply, for a sent message
+	Error       string // the plain-language reason of the last failure
+	NextAttempt time.Time
+	Attempts    []attemptDetail
+}
+
+// attemptDetail is one delivery attempt.
+type attemptDetail struct {
+	When        time.Time
+	Outcome     string // plain language
+	ServerReply string
+	Transcript  string
+}
+
+// detailsView shows the selected message with the actions its state allows.
+type detailsView struct {
+	w       *mainWindow
+	list    *messageList
+	content *fyne.Container
+	current *messageDetail
+}
+
+func newDetailsView(w *mainWindow, list *messageList) *detailsView {
+	d := &detailsView{w: w, list: list}
+	d.content = container.NewStack(container.NewCenter(widget.NewLabelWithStyle(
+		lang.L("Select a message to see its details."), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})))
+	return d
+}
+
+func (d *detailsView) show(id int64) {
+	d.w.background(func(ctx context.Context) func() {
+		detail, err := d.w.svc.messageDetail(ctx, id)
+		return func() {
+			if err != nil {
+				d.w.showError(err)
+				return
+			}
+			d.current = detail
+			d.content.Objects = []fyne.CanvasObject{d.render(detail)}
+			d.content.Refresh()
+		}
+	})
+}
+
+func (d *detailsView) clear() {
+	d.current = nil
+	d.content.Objects = nil
+	d.content.Refresh()
+}
+
+func (d *detailsView) render(m *messageDetail) fyne.CanvasObject {
+	icon, word := stateLook(m.State)
+	subject := m.Subject
+	if subject == "" {
+		subject = lang.L("(no subject)")
+	}
+	title := widget.NewLabelWithStyle(subject, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Wrapping = fyne.TextWrapWord
+	header := container.NewVBox(
+		container.NewHBox(widget.NewIcon(icon), widget.NewLabel(word)),
+		title,
+		d.stateExplanation(m),
+		d.actions(m),
+	)
+
+	summary := widget.NewForm(
+		widget.NewFormItem(lang.L("From"), selectable(m.From)),
+		widget.NewFormItem(lang.L("To"), selectable(m.Recipients)),
+	)
+	if m.Cc != "" {
+		summary.Append(lang.L("Cc"), selectable(m.Cc))
+	}
+	if m.Bcc != "" {
+		summary.Append(lang.L("Bcc"), selectable(m.Bcc))
+	}
+	summary.Append(lang.L("Account"), selectable(m.Account))
+	if len(m.Attachments) > 0 {
+		summary.Append(lang.L("Attachments"), selectable(strings.Join(m.Attachments, "\n")))
+	}
+	if m.ServerReply != "" {
+		summary.Append(lang.L("Server reply"), selectable(m.ServerReply))
+	}
+
+	sections := widget.NewAccordion(
+		widget.NewAccordionItem(lang.L("Message"), selectable(m.Body)),
+		widget.NewAccordionItem(lang.L("Headers"), monospace(m.Headers)),
+		widget.NewAccordionItem(fmt.Sprintf(lang.L("Attempts (%d)"), len(m.Attempts)), d.attempts(m)),
+	)
+	sections.Open(0)
+	return container.NewVScroll(container.NewVBox(header, summary, sections))
+}
+
+// stateExplanation says in plain words what the state means for the user.
+func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
+	var text string
+	switch m.State {
+	case "queued":
+		text = lang.L("Waiting to be sent.")
+		if !m.NextAttempt.IsZero() {
+			text = fmt.Sprintf(lang.L("Will be sent %s."), formatWhen(m.NextAttempt))
+		}
+	case "retrying":
+		text = fmt.Sprintf(lang.L("%s Postie will try again %s."), m.Error, formatWhen(m.NextAttempt))
+	case "failed":
+		text = m.Error
+	case "unknown":
+		text = lang.L("The connection was lost just after the whole message had been sent, so the server may already have it. Resend only if you are sure it did not arrive, or the recipients may get it twice.")
+	case "sent":
+		text = fmt.Sprintf(lang.L("Your server accepted the message %s."), formatWhen(m.When))
+	}
+	label := widget.NewLabel(text)
+	label.Wrapping = fyne.TextWrapWord
+	if m.State == "failed" || m.State == "unknown" {
+		label.Importance = widget.DangerImportance
+	}
+	return label
+}
+
+func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
+	box := container.NewHBox()
+	add := func(label string, icon fyne.Resource, run func()) {
+		box.Add(widget.NewButtonWithIcon(label, icon, run))
+	}
+	switch m.State {
+	case "retrying":
+		add(lang.L("Retry now"), theme.ViewRefreshIcon(), func() { d.act(m.ID, d.w.svc.retry) })
+	case "unknown":
+		add(lang.L("Resend"), theme.MailSendIcon(), func() { d.confirmResend(m) })
+		add(lang.L("Mark as sent"), theme.ConfirmIcon(), func() { d.act(m.ID, d.w.svc.markSent) })
+	case "failed":
+		add(lang.L("Resend"), theme.MailSendIcon(), func() { d.act(m.ID, d.w.svc.resend) })
+	}
+	if m.State != "sending" {
+		add(lang.L("Send again"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
+		add(lang.L("Export .eml"), theme.DownloadIcon(), func() { d.export(m) })
+	}
+	if m.State != "sent" && m.State != "sending" {
+		add(lang.L("Discard"), theme.DeleteIcon(), func() { d.confirmDiscard(m) })
+	}
+	return box
+}
+
+// act runs an action on the message and refreshes the lists.
+func (d *detailsView) act(id int64, action func(context.Context, int64) error) {
+	d.w.background(func(ctx context.Context) func() {
+		err := action(ctx, id)
+		return func() {
+			if err != nil {
+				d.w.showError(err)
+				return
+			}
+			d.w.reloadLists()
+		}
+	})
+}
+
+func (d *detailsView) confirmResend(m *messageDetail) {
+	c := dialog.NewConfirm(lang.L("Resend this message?"),
+		lang.L("The server may already have this message. If it did arrive, the recipients will get it twice. It keeps its Message-ID, so many mail programs will show only one copy."),
+		func(ok bool) {
+			if ok {
+				d.act(m.ID, d.w.svc.resend)
+			}
+		}, d.w.win)
+	d.w.show(c)
+}
+
+func (d *detailsView) confirmDiscard(m *messageDetail) {
+	c := dialog.NewConfirm(lang.L("Discard this message?"), lang.L("It will not be sent, and it is removed from the outbox."),
+		func(ok bool) {
+			if ok {
+				d.act(m.ID, d.w.svc.discard)
+				d.clear()
+			}
+		}, d.w.win)
+	d.w.show(c)
+}
+
+// sendAgain opens a copy of the message in the composer.
+func (d *detailsView) sendAgain(id int64) {
+	d.w.background(func(ctx context.Context) func() {
+		c, err := d.w.svc.copyToComposer(ctx, id)
+		return func() {
+			if err != nil {
+				d.w.showError(err)
+				return
+			}
+			d.w.compose.restore(c)
+		}
+	})
+}
+
+func (d *detailsView) export(m *messageDetail) {
+	save := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil {
+			d.w.showError(err)
+			return
+		}
+		if wc == nil {
+			return
+		}
+		d.w.background(func(ctx context.Context) func() {
+			err := d.w.svc.exportEML(ctx, m.ID, wc)
+			if closeErr := wc.Close(); err == nil {
+				err = closeErr
+			}
+			return func() {
+				if err != nil {
+					d.w.showError(err)
+					return
+				}
+				d.w.status.flash(lang.L("Message exported."))
+			}
+		})
+	}, d.w.win)
+	save.SetFileName(emlFileName(m.Subject))
+	d.w.show(save)
+}
+
+// emlFileName makes a file name from a subject.
+func emlFileName(subject string) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(subject))
+	if name == "" {
+		name = "message"
+	}
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	return name + ".eml"
+}
+
+// attempts lists each delivery attempt with its transcript, which can be
+// selected and copied for support.
+func (d *detailsView) attempts(m *messageDetail) fyne.CanvasObject {
+	if len(m.Attempts) == 0 {
+		return widget.NewLabel(lang.L("Not tried yet."))
+	}
+	box := container.NewVBox()
+	for i, a := range m.Attempts {
+		transcript := a.Transcript
+		heading := widget.NewLabelWithStyle(fmt.Sprintf(lang.L("Attempt %d, %s"), i+1, formatWhen(a.When)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		outcome := widget.NewLabel(a.Outcome)
+		outcome.Wrapping = fyne.TextWrapWord
+		box.Add(heading)
+		box.Add(outcome)
+		if a.ServerReply != "" {
+			box.Add(selectable(lang.L("Server reply:") + " " + a.ServerReply))
+		}
+		copyButton := widget.NewButtonWithIcon(lang.L("Copy transcript"), theme.ContentCopyIcon(), func() {
+			d.w.app.Clipboard().SetContent(transcript)
+			d.w.status.flash(lang.L("Transcript copied."))
+		})
+		box.Add(widget.NewAccordion(widget.NewAccordionItem(lang.L("Transcript"),
+			container.NewVBox(monospace(transcript), container.NewHBox(copyButton)))))
+	}
+	return box
+}
+
+func selectable(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Selectable = true
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func monospace(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	l.Selectable = true
+	l.Wrapping = fyne.TextWrapBreak
+	return l
+}

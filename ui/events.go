@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+)
+
+// outboxEvent is a change the outbox worker reports: a new state, or
+// upload progress while sending.
+type outboxEvent struct {
+	ID       int64
+	State    string
+	Subject  string
+	Error    string // plain-language reason, for failed and retrying
+	Written  int64  // bytes uploaded so far, while sending
+	Total    int64
+	Progress bool // true for a progress report, false for a state change
+	// WasScheduled is set when a message sent with "Send later" went out.
+	WasScheduled bool
+}
+
+// watchOutbox shows the worker's progress live: the lists, the upload bar
+// and a desktop notification when a message fails or a scheduled one goes
+// out.
+func (w *mainWindow) watchOutbox() {
+	events, stop := w.svc.subscribe()
+	go func() {
+		defer stop()
+		for {
+			select {
+			case <-w.ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				w.do(func() { w.applyEvent(ev) })
+			}
+		}
+	}()
+}
+
+func (w *mainWindow) applyEvent(ev outboxEvent) {
+	if w.eventApplied != nil {
+		defer func() { w.eventApplied <- ev }()
+	}
+	if w.tabs == nil {
+		return
+	}
+	if ev.Progress {
+		w.status.showProgress(ev.ID, ev.Written, ev.Total)
+		return
+	}
+	w.status.uploadFinished(ev.ID)
+	w.reloadLists()
+	switch {
+	case ev.State == "failed":
+		w.notify(lang.L("A message could not be sent"), fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), ev.Error))
+	case ev.State == "unknown":
+		w.notify(lang.L("A message may not have been sent"), subjectOrPlaceholder(ev.Subject))
+	case ev.State == "sent" && ev.WasScheduled:
+		w.notify(lang.L("Your scheduled message was sent"), subjectOrPlaceholder(ev.Subject))
+	}
+}
+
+func subjectOrPlaceholder(subject string) string {
+	if subject == "" {
+		return lang.L("(no subject)")
+	}
+	return subject
+}
+
+func (w *mainWindow) notify(title, content string) {
+	w.app.SendNotification(fyne.NewNotification(title, content))
+}
+
+// reloadLists refreshes whichever message list is on screen.
+func (w *mainWindow) reloadLists() {
+	if w.tabs == nil {
+		return
+	}
+	switch w.tabs.Selected().Content {
+	case w.outbox.content:
+		w.outbox.reload()
+	case w.sent.content:
+		w.sent.reload()
+	}
+}

@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+)
+
+func containerVBox(objects ...fyne.CanvasObject) *fyne.Container {
+	return container.NewVBox(objects...)
+}
+
+// formatSize shows a byte count the way people read file sizes (SI units,
+// as file managers do).
+func formatSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf(lang.L("%d bytes"), n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.0f kB", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+}
+
+// formatWhen shows a time relative to today: the time alone today, with
+// the weekday within a week, with the date otherwise.
+func formatWhen(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	now := time.Now()
+	t = t.Local()
+	y1, m1, d1 := now.Date()
+	y2, m2, d2 := t.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return t.Format("15:04")
+	case t.After(now.AddDate(0, 0, -6)) && t.Before(now.AddDate(0, 0, 6)):
+		return t.Format("Mon 15:04")
+	case y1 == y2:
+		return t.Format("2 Jan 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}

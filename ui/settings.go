@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// appSettings are the preferences the Settings view edits.
+type appSettings struct {
+	UndoWindow        time.Duration
+	RetryLimit        time.Duration
+	PartialRecipients bool // send to the accepted recipients when some are refused
+	MarkdownByDefault bool
+}
+
+var (
+	undoChoices  = []time.Duration{0, 5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second}
+	retryChoices = []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 48 * time.Hour, 5 * 24 * time.Hour}
+)
+
+// settingsView edits the undo window, the retry limit, what happens when
+// some recipients are refused, and Markdown by default.
+type settingsView struct {
+	w        *mainWindow
+	content  fyne.CanvasObject
+	undo     *widget.Select
+	retry    *widget.Select
+	partial  *widget.RadioGroup
+	markdown *widget.Check
+	loading  bool
+}
+
+func newSettingsView(w *mainWindow) *settingsView {
+	v := &settingsView{w: w}
+	v.undo = widget.NewSelect(durationLabels(undoChoices, undoLabel), func(string) { v.save() })
+	v.retry = widget.NewSelect(durationLabels(retryChoices, retryLabel), func(string) { v.save() })
+	nothing, accepted := lang.L("Send nothing and tell me which ones"), lang.L("Send to the others and tell me which ones")
+	v.partial = widget.NewRadioGroup([]string{nothing, accepted}, func(string) { v.save() })
+	v.partial.Required = true
+	v.markdown = widget.NewCheck(lang.L("Write new messages in Markdown"), func(bool) { v.save() })
+
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("Undo send"), v.undo),
+		widget.NewFormItem(lang.L("Keep retrying for"), v.retry),
+		widget.NewFormItem(lang.L("When some recipients are refused"), v.partial),
+		widget.NewFormItem(lang.L("Markdown"), v.markdown),
+	)
+	form.Items[0].HintText = lang.L("How long a message waits after Send, so you can take it back.")
+	form.Items[1].HintText = lang.L("After this, a message the server keeps deferring is marked as failed.")
+	v.content = container.NewVScroll(container.NewVBox(form, mailtoHandlerOffer(w)))
+	v.load()
+	return v
+}
+
+func durationLabels(choices []time.Duration, label func(time.Duration) string) []string {
+	out := make([]string, len(choices))
+	for i, d := range choices {
+		out[i] = label(d)
+	}
+	return out
+}
+
+func undoLabel(d time.Duration) string {
+	if d == 0 {
+		return lang.L("Off")
+	}
+	return fmt.Sprintf(lang.L("%d seconds"), int(d.Seconds()))
+}
+
+func retryLabel(d time.Duration) string {
+	if d < 24*time.Hour {
+		return fmt.Sprintf(lang.L("%d hours"), int(d.Hours()))
+	}
+	return fmt.Sprintf(lang.L("%d days"), int(d.Hours()/24))
+}
+
+// nearestIndex picks the choice closest to d, so a value set elsewhere
+// (the command line, say) still shows sensibly.
+func nearestIndex(choices []time.Duration, d time.Duration) int {
+	best := 0
+	for i, c := range choices {
+		if (c - d).Abs() < (choices[best] - d).Abs() {
+			best = i
+		}
+	}
+	return best
+}
+
+func (v *settingsView) load() {
+	v.w.background(func(ctx context.Context) func() {
+		s, err := v.w.svc.loadSettings(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			v.loading = true
+			defer func() { v.loading = false }()
+			v.undo.SetSelectedIndex(nearestIndex(undoChoices, s.UndoWindow))
+			v.retry.SetSelectedIndex(nearestIndex(retryChoices, s.RetryLimit))
+			v.partial.SetSelected(v.partial.Options[boolIndex(s.PartialRecipients)])
+			v.markdown.SetChecked(s.MarkdownByDefault)
+		}
+	})
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (v *settingsView) current() appSettings {
+	s := appSettings{MarkdownByDefault: v.markdown.Checked}
+	if i := v.undo.SelectedIndex(); i >= 0 {
+		s.UndoWindow = undoChoices[i]
+	}
+	if i := v.retry.SelectedIndex(); i >= 0 {
+		s.RetryLimit = retryChoices[i]
+	}
+	s.PartialRecipients = v.partial.Selected == v.partial.Options[1]
+	return s
+}
+
+func (v *settingsView) save() {
+	if v.loading || v.undo.SelectedIndex() < 0 || v.retry.SelectedIndex() < 0 {
+		return
+	}
+	s := v.current()
+	v.w.background(func(ctx context.Context) func() {
+		err := v.w.svc.saveSettings(ctx, s)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+)
+
+// The smoke test opens the real window under the X display that make test
+// starts (Xvfb), in demo mode, drives compose → send → Sent, and saves a
+// screenshot of each main view taken with the canvas's Capture. Fyne's
+// window must own the main thread, so the test runs in a child process
+// whose TestMain hands the main goroutine to Fyne.
+const (
+	smokeChildEnv = "POSTIE_UI_SMOKE_CHILD"
+	smokeDirEnv   = "POSTIE_UI_SMOKE_DATA"
+	smokeShotsEnv = "POSTIE_UI_SMOKE_SHOTS"
+	// screenshotsEnv keeps the screenshots somewhere to look at them.
+	screenshotsEnv = "POSTIE_SCREENSHOTS"
+)
+
+var smokeViews = []string{"compose", "outbox", "sent", "accounts", "settings", "about", "demo-inbox"}
+
+func TestRealWindowSmoke(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
+	}
+	shots := os.Getenv(screenshotsEnv)
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), smokeChildEnv+"=1", smokeDirEnv+"="+shortTempDir(t), smokeShotsEnv+"="+shots)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the window smoke run failed: %v\n%s", err, out)
+	}
+	for _, view := range smokeViews {
+		path := filepath.Join(shots, view+".png")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("no screenshot of %s: %v", view, err)
+			continue
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Errorf("%s is not a PNG: %v", path, err)
+			continue
+		}
+		if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 300 || uniform(img) {
+			t.Errorf("%s looks empty: %v", path, img.Bounds())
+		}
+	}
+}
+
+// uniform reports whether every pixel has the same colour: a blank capture.
+func uniform(img image.Image) bool {
+	b := img.Bounds()
+	first := img.At(b.Min.X, b.Min.Y)
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			if img.At(x, y) != first {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// runSmoke is the child process: it runs the real app on the main
+// goroutine and drives it from another.
+func runSmoke() int {
+	a := app.NewWithID("io.github.postie_app.Postie.smoke")
+	loadTranslations()
+	w := newMainWindow(a, os.Getenv(smokeDirEnv), options{demo: true}, nil)
+	result := make(chan error, 1)
+	go func() {
+		result <- driveSmoke(w, os.Getenv(smokeShotsEnv))
+		fyne.Do(a.Quit)
+	}()
+	w.win.ShowAndRun()
+	w.shutdown()
+	if err := <-result; err != nil {
+		fmt.Fprintln(os.Stderr, "smoke:", err)
+		return 1
+	}
+	return 0
+}
+
+func driveSmoke(w *mainWindow, shots string) error {
+	w.tasks.wait()
+	events := make(chan outboxEvent, 100)
+	var ready bool
+	fyne.DoAndWait(func() {
+		ready = w.tabs != nil
+		w.eventApplied = events
+		w.settings.undo.SetSelectedIndex(0) // no undo window: send at once
+	})
+	if !ready {
+		return errors.New("demo mode did not reach the main views")
+	}
+	w.tasks.wait()
+
+	fyne.DoAndWait(func() {
+		w.selectView(w.compose.content)
+		w.compose.to.entry.SetText("Anna Lind <anna@example.org>")
+		w.compose.subject.SetText("Smoke test")
+		w.compose.body.SetText("Hello from the real window.")
+	})
+	if err := screenshot(w, shots, "compose"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(w.compose.send)
+	w.tasks.wait()
+	if err := waitFor(events, "sent"); err != nil {
+		return err
+	}
+	for _, view := range []struct {
+		name    string
+		content func() fyne.CanvasObject
+	}{
+		{"sent", func() fyne.CanvasObject { return w.sent.content }},
+		{"outbox", func() fyne.CanvasObject { return w.outbox.content }},
+		{"accounts", func() fyne.CanvasObject { return w.accounts.content }},
+		{"settings", func() fyne.CanvasObject { return w.settings.content }},
+		{"about", func() fyne.CanvasObject { return w.tabs.Items[5].Content }},
+		{"demo-inbox", func() fyne.CanvasObject { return w.demoInbox.content }},
+	} {
+		fyne.DoAndWait(func() { w.selectView(view.content()) })
+		w.tasks.wait()
+		if view.name == "sent" {
+			var total int
+			fyne.DoAndWait(func() {
+				total = w.sent.total
+				if total > 0 {
+					w.sent.list.Select(0)
+				}
+			})
+			w.tasks.wait()
+			if total != 1 {
+				return fmt.Errorf("Sent lists %d messages after sending one", total)
+			}
+		}
+		if err := screenshot(w, shots, view.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitFor(events <-chan outboxEvent, state string) error {
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case ev := <-events:
+			if !ev.Progress && ev.State == state {
+				return nil
+			}
+			if !ev.Progress && (ev.State == "failed" || ev.State == "unknown") {
+				return fmt.Errorf("the message ended %s: %s", ev.State, ev.Error)
+			}
+		case <-timeout:
+			return fmt.Errorf("the message did not reach %s within a minute", state)
+		}
+	}
+}
+
+// screenshot saves the window once a frame showing the latest change is on
+// screen: it waits until two captures in a row agree and differ from the
+// previous screenshot.
+var lastShot image.Image
+
+func screenshot(w *mainWindow, dir, name string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	var previous image.Image
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		var img image.Image
+		fyne.DoAndWait(func() { img = w.win.Canvas().Capture() })
+		if previous != nil && sameImage(img, previous) && (lastShot == nil || !sameImage(img, lastShot)) {
+			lastShot = img
+			return writePNG(filepath.Join(dir, name+".png"), img)
+		}
+		previous = img
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the %s view never settled on screen", name)
+		}
+	}
+	return nil
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y += 3 {
+		for x := r.Min.X; x < r.Max.X; x += 3 {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,384 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Preference keys for what the window remembers between runs.
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+)
+
+// mainWindow is Postie's one window: the welcome screen on first run, then
+// navigation between the views.
+type mainWindow struct {
+	app  fyne.App
+	win  fyne.Window
+	dir  string
+	opts options
+
+	// ctx is cancelled when the window closes, stopping background work.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// do runs a function on the UI goroutine: fyne.DoAndWait, or in tests
+	// a queue the test goroutine drains.
+	do func(func())
+	// tasks counts background work whose result is not yet shown; tests
+	// wait on it instead of sleeping.
+	tasks tasks
+
+	svc *services // nil until opened; set and read on the UI goroutine
+
+	tabs      *container.AppTabs
+	compose   *composeView
+	outbox    *messageList
+	sent      *messageList
+	accounts  *accountsView
+	settings  *settingsView
+	demoInbox *demoInboxView
+	status    *statusBar
+	body      *fyne.Container // holds the welcome screen or the tabs
+	dialogs   []dialog.Dialog // open dialogs, newest last
+
+	// autosaveDelay is how long after the last change a draft is saved.
+	autosaveDelay time.Duration
+
+	// eventApplied, when set by tests, receives each outbox event after the
+	// window has shown it.
+	eventApplied chan<- outboxEvent
+}
+
+// newMainWindow builds the window and starts opening the data folder.
+// dispatch, nil outside tests, replaces fyne.DoAndWait.
+func newMainWindow(a fyne.App, dir string, opts options, dispatch func(func())) *mainWindow {
+	if dispatch == nil {
+		dispatch = fyne.DoAndWait
+	}
+	w := &mainWindow{app: a, dir: dir, opts: opts, do: dispatch, autosaveDelay: 3 * time.Second}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	w.win = a.NewWindow("Postie")
+	prefs := a.Preferences()
+	w.win.Resize(fyne.NewSize(
+		float32(prefs.FloatWithFallback(prefWidth, 960)),
+		float32(prefs.FloatWithFallback(prefHeight, 680))))
+	w.win.SetCloseIntercept(w.requestClose)
+	w.win.SetOnDropped(w.dropped)
+	w.status = newStatusBar(w)
+	w.body = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("Opening Postie…"))))
+	w.win.SetContent(container.NewBorder(nil, w.status.content, nil, nil, w.body))
+	w.installShortcuts()
+	w.openServices(opts.demo)
+	return w
+}
+
+// background runs work off the UI goroutine and then applies its result on
+// the UI goroutine, unless the window has closed meanwhile.
+func (w *mainWindow) background(work func(ctx context.Context) func()) {
+	w.tasks.add()
+	go func() {
+		defer w.tasks.done()
+		apply := work(w.ctx)
+		if apply == nil || w.ctx.Err() != nil {
+			return
+		}
+		w.do(func() {
+			if w.ctx.Err() == nil {
+				apply()
+			}
+		})
+	}()
+}
+
+// later runs fn on the UI goroutine after d, unless the window has closed.
+func (w *mainWindow) later(d time.Duration, fn func()) *time.Timer {
+	return time.AfterFunc(d, func() {
+		if w.ctx.Err() == nil {
+			w.do(fn)
+		}
+	})
+}
+
+// tasks counts background work in flight.
+type tasks struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed while n is 0
+}
+
+func (t *tasks) add() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.n++
+}
+
+func (t *tasks) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 {
+		close(t.idle)
+	}
+}
+
+// idleChan is closed once no background work is in flight.
+func (t *tasks) idleChan() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == 0 {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return t.idle
+}
+
+func (t *tasks) wait() { <-t.idleChan() }
+
+// openServices opens the database, the accounts and the outbox (and the
+// demo server in demo mode), then shows the welcome screen or the views.
+func (w *mainWindow) openServices(demoMode bool) {
+	dir := w.dir
+	w.background(func(ctx context.Context) func() {
+		svc, err := openServices(ctx, dir, demoMode)
+		if err != nil {
+			return func() { w.showFatal(err) }
+		}
+		hasAccount, err := svc.hasAccounts(ctx)
+		return func() {
+			if w.svc != nil {
+				w.svc.close()
+			}
+			w.svc = svc
+			w.dir = dir
+			if err != nil {
+				w.showFatal(err)
+				return
+			}
+			w.watchOutbox()
+			if hasAccount {
+				w.showMain()
+			} else {
+				w.showWelcome()
+			}
+		}
+	})
+}
+
+// startDemo switches this window to demo mode, with its own data folder.
+func (w *mainWindow) startDemo() {
+	w.dir = demoDir(w.dir)
+	w.opts.demo = true
+	w.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewLabel(lang.L("Starting the demo mail server…")))}
+	w.body.Refresh()
+	w.openServices(true)
+}
+
+func (w *mainWindow) showFatal(err error) {
+	w.body.Objects = []fyne.CanvasObject{container.NewCenter(container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Postie cannot start"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(err.Error()),
+	))}
+	w.body.Refresh()
+}
+
+func (w *mainWindow) showWelcome() {
+	w.body.Objects = []fyne.CanvasObject{newWelcomeView(w).content}
+	w.body.Refresh()
+}
+
+// showMain builds the views and the navigation between them.
+func (w *mainWindow) showMain() {
+	w.compose = newComposeView(w)
+	w.outbox = newMessageList(w, outboxList)
+	w.sent = newMessageList(w, sentList)
+	w.accounts = newAccountsView(w)
+	w.settings = newSettingsView(w)
+	items := []*container.TabItem{
+		container.NewTabItemWithIcon(lang.L("Compose"), theme.MailComposeIcon(), w.compose.content),
+		container.NewTabItemWithIcon(lang.L("Outbox"), theme.UploadIcon(), w.outbox.content),
+		container.NewTabItemWithIcon(lang.L("Sent"), theme.MailSendIcon(), w.sent.content),
+		container.NewTabItemWithIcon(lang.L("Accounts"), theme.AccountIcon(), w.accounts.content),
+		container.NewTabItemWithIcon(lang.L("Settings"), theme.SettingsIcon(), w.settings.content),
+		container.NewTabItemWithIcon(lang.L("About"), theme.InfoIcon(), newAboutView(w)),
+	}
+	if w.svc.demo != nil {
+		w.demoInbox = newDemoInboxView(w)
+		items = append(items, container.NewTabItemWithIcon(lang.L("Demo inbox"), theme.MailAttachmentIcon(), w.demoInbox.content))
+	}
+	w.tabs = container.NewAppTabs(items...)
+	w.tabs.SetTabLocation(container.TabLocationLeading)
+	w.tabs.OnSelected = func(*container.TabItem) { w.refreshVisible() }
+	w.body.Objects = []fyne.CanvasObject{w.tabs}
+	w.body.Refresh()
+	if w.opts.mailto != "" {
+		w.openMailto(w.opts.mailto)
+		w.opts.mailto = ""
+	}
+}
+
+func (w *mainWindow) refreshVisible() {
+	switch w.tabs.Selected().Content {
+	case w.outbox.content:
+		w.outbox.reload()
+	case w.sent.content:
+		w.sent.reload()
+	case w.accounts.content:
+		w.accounts.reload()
+	}
+	if w.demoInbox != nil && w.tabs.Selected().Content == w.demoInbox.content {
+		w.demoInbox.reload()
+	}
+}
+
+// selectView brings one of the views to the front.
+func (w *mainWindow) selectView(content fyne.CanvasObject) {
+	if w.tabs == nil {
+		return
+	}
+	for _, item := range w.tabs.Items {
+		if item.Content == content {
+			w.tabs.Select(item)
+			return
+		}
+	}
+}
+
+// handleLaunch receives the arguments of a second launch.
+func (w *mainWindow) handleLaunch(args []string) {
+	opts, err := parseArgs(args, nopWriter{})
+	if err != nil {
+		return
+	}
+	w.win.RequestFocus()
+	if opts.mailto != "" {
+		if w.tabs == nil {
+			w.opts.mailto = opts.mailto // opened once an account exists
+			return
+		}
+		w.openMailto(opts.mailto)
+	}
+}
+
+func (w *mainWindow) openMailto(link string) {
+	w.selectView(w.compose.content)
+	if err := w.compose.fillFromMailto(link); err != nil {
+		w.showError(err)
+	}
+}
+
+// installShortcuts binds the keyboard shortcuts: Ctrl+N new message,
+// Ctrl+Enter send, Ctrl+F search in Sent, Esc closes a dialog.
+func (w *mainWindow) installShortcuts() {
+	c := w.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if w.compose != nil {
+			w.selectView(w.compose.content)
+			w.compose.newMessage()
+		}
+	})
+	send := func(fyne.Shortcut) {
+		if w.compose != nil && w.tabs.Selected().Content == w.compose.content {
+			w.compose.send()
+		}
+	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}, send)
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}, send)
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if w.sent != nil {
+			w.selectView(w.sent.content)
+			w.win.Canvas().Focus(w.sent.search)
+		}
+	})
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			w.dismissTopDialog()
+		}
+	})
+}
+
+// show shows a dialog and remembers it, so that Esc can close the top one.
+func (w *mainWindow) show(d dialog.Dialog) {
+	w.dialogs = append(w.dialogs, d)
+	d.SetOnClosed(func() { w.forgetDialog(d) })
+	d.Show()
+}
+
+func (w *mainWindow) forgetDialog(d dialog.Dialog) {
+	for i, open := range w.dialogs {
+		if open == d {
+			w.dialogs = append(w.dialogs[:i:i], w.dialogs[i+1:]...)
+			return
+		}
+	}
+}
+
+func (w *mainWindow) dismissTopDialog() {
+	if n := len(w.dialogs); n > 0 {
+		w.dialogs[n-1].Hide()
+	}
+}
+
+func (w *mainWindow) showError(err error) {
+	w.show(dialog.NewError(err, w.win))
+}
+
+func (w *mainWindow) showInfo(title, message string) {
+	w.show(dialog.NewInformation(title, message, w.win))
+}
+
+func (w *mainWindow) dropped(_ fyne.Position, uris []fyne.URI) {
+	if w.compose == nil {
+		return
+	}
+	w.selectView(w.compose.content)
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			w.compose.attachPath(u.Path())
+		}
+	}
+}
+
+// requestClose asks about an unsaved message, remembers the window size,
+// then closes.
+func (w *mainWindow) requestClose() {
+	if w.compose != nil && w.compose.dirty {
+		w.compose.confirmDiscard(func() { w.closeNow() })
+		return
+	}
+	w.closeNow()
+}
+
+func (w *mainWindow) closeNow() {
+	size := w.win.Canvas().Size()
+	prefs := w.app.Preferences()
+	prefs.SetFloat(prefWidth, float64(size.Width))
+	prefs.SetFloat(prefHeight, float64(size.Height))
+	w.win.Close()
+}
+
+// shutdown stops background work once the window has closed.
+func (w *mainWindow) shutdown() {
+	w.cancel()
+	w.tasks.wait()
+	if w.svc != nil {
+		w.svc.close()
+	}
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,401 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+// accountWizard adds or edits an account. For most people it takes an
+// address and a password: the server settings are found automatically and
+// the connection is tested before anything is saved. "Change settings"
+// holds the server fields for those who know them.
+type accountWizard struct {
+	w       *mainWindow
+	content fyne.CanvasObject
+	editing *accounts.Account // nil when adding
+	done    func()
+
+	name, email, password     *widget.Entry
+	host, port, user          *widget.Entry
+	security                  *widget.Select
+	nameErr, emailErr, pwErr  *widget.Label
+	hostErr                   *widget.Label
+	hint, progress            *widget.Label
+	advanced                  *widget.Accordion
+	continueButton            *widget.Button
+	source                    string // where the settings came from
+	pin                       string // an accepted certificate fingerprint
+	busy                      bool
+	manual                    bool // the user typed server settings
+	confirmedOutsideSettings  bool
+	hintShownFor, discoveredA string
+}
+
+// securityChoices are the Security select's entries, in the order shown.
+var securityChoices = []smtpclient.Security{smtpclient.SecurityTLS, smtpclient.SecurityStartTLS, smtpclient.SecurityNone}
+
+func securityLabel(s smtpclient.Security) string {
+	switch s {
+	case smtpclient.SecurityTLS:
+		return lang.L("SSL/TLS (usually port 465)")
+	case smtpclient.SecurityStartTLS:
+		return lang.L("STARTTLS (usually port 587)")
+	}
+	return lang.L("None – unencrypted, not recommended")
+}
+
+func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *accountWizard {
+	z := &accountWizard{w: w, editing: editing, done: done}
+	z.name = widget.NewEntry()
+	z.name.SetPlaceHolder(lang.L("Your name, as recipients will see it"))
+	z.email = widget.NewEntry()
+	z.email.SetPlaceHolder("you@example.org")
+	z.password = widget.NewPasswordEntry()
+	z.host, z.port, z.user = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	z.host.SetPlaceHolder("smtp.example.org")
+	z.port.SetPlaceHolder("465")
+	z.user.SetPlaceHolder(lang.L("usually your email address"))
+	var labels []string
+	for _, s := range securityChoices {
+		labels = append(labels, securityLabel(s))
+	}
+	z.security = widget.NewSelect(labels, func(string) { z.securityChanged() })
+	z.nameErr, z.emailErr, z.pwErr, z.hostErr = problemLabel(), problemLabel(), problemLabel(), problemLabel()
+	z.hint = widget.NewLabel("")
+	z.hint.Wrapping = fyne.TextWrapWord
+	z.hint.Importance = widget.WarningImportance
+	z.hint.Hide()
+	z.progress = widget.NewLabel("")
+	z.progress.Hide()
+	for _, e := range []*widget.Entry{z.host, z.port, z.user} {
+		e.OnChanged = func(string) { z.manual = true }
+	}
+	z.email.OnChanged = func(string) { z.emailErr.Hide(); z.showProviderHint() }
+	z.password.OnChanged = func(string) { z.pwErr.Hide() }
+
+	serverForm := widget.NewForm(
+		widget.NewFormItem(lang.L("Server"), container.NewVBox(z.host, z.hostErr)),
+		widget.NewFormItem(lang.L("Port"), z.port),
+		widget.NewFormItem(lang.L("Security"), z.security),
+		widget.NewFormItem(lang.L("User name"), z.user),
+	)
+	z.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Change settings"), serverForm))
+
+	passwordLabel := lang.L("Password")
+	if editing != nil {
+		z.password.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
+	}
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("Name"), container.NewVBox(z.name, z.nameErr)),
+		widget.NewFormItem(lang.L("Email address"), container.NewVBox(z.email, z.emailErr)),
+		widget.NewFormItem(passwordLabel, container.NewVBox(z.password, z.pwErr)),
+	)
+	z.continueButton = widget.NewButton(lang.L("Continue"), z.submit)
+	z.continueButton.Importance = widget.HighImportance
+	z.content = container.NewVBox(form, z.hint, z.advanced, z.progress, container.NewHBox(z.continueButton))
+	if editing != nil {
+		z.fill(*editing)
+	}
+	return z
+}
+
+func problemLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+func showProblem(l *widget.Label, text string) {
+	l.SetText(text)
+	l.Show()
+}
+
+// fill shows an existing account's settings.
+func (z *accountWizard) fill(a accounts.Account) {
+	z.name.SetText(a.DisplayName)
+	z.email.SetText(a.Email)
+	z.host.SetText(a.Host)
+	z.port.SetText(strconv.Itoa(a.Port))
+	z.user.SetText(a.Username)
+	z.setSecurity(a.Security)
+	z.pin = a.PinSHA256
+	z.manual = true
+	z.advanced.Open(0)
+}
+
+func (z *accountWizard) setSecurity(s smtpclient.Security) {
+	for i, choice := range securityChoices {
+		if choice == s {
+			z.security.SetSelectedIndex(i)
+		}
+	}
+}
+
+func (z *accountWizard) selectedSecurity() smtpclient.Security {
+	if i := z.security.SelectedIndex(); i >= 0 {
+		return securityChoices[i]
+	}
+	return ""
+}
+
+func (z *accountWizard) securityChanged() {
+	z.manual = true
+	if z.selectedSecurity() == smtpclient.SecurityNone {
+		showProblem(z.hostErr, lang.L("Without encryption, anyone on the network can read your password and your messages. Use this only for a server on this computer."))
+	} else {
+		z.hostErr.Hide()
+	}
+}
+
+// showProviderHint tells about a provider's needs (an app password, say)
+// as soon as the address is typed, before the password.
+func (z *accountWizard) showProviderHint() {
+	_, domain, _ := strings.Cut(strings.TrimSpace(z.email.Text), "@")
+	hint := autoconfig.HintFor(domain)
+	if hint == "" {
+		z.hint.Hide()
+		return
+	}
+	z.hint.SetText(hint)
+	z.hint.Show()
+}
+
+func (z *accountWizard) setBusy(text string) {
+	z.busy = text != ""
+	z.progress.SetText(text)
+	z.progress.Hidden = text == ""
+	z.progress.Refresh()
+	if z.busy {
+		z.continueButton.Disable()
+	} else {
+		z.continueButton.Enable()
+	}
+}
+
+// submit checks the fields, finds the settings when none were typed, tests
+// the connection and saves.
+func (z *accountWizard) submit() {
+	if z.busy {
+		return
+	}
+	for _, l := range []*widget.Label{z.nameErr, z.emailErr, z.pwErr, z.hostErr} {
+		l.Hide()
+	}
+	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
+	if err != nil {
+		showProblem(z.emailErr, err.Error())
+		return
+	}
+	if z.password.Text == "" && z.editing == nil {
+		showProblem(z.pwErr, lang.L("Enter the password of this email account."))
+		return
+	}
+	if z.manual && z.host.Text != "" {
+		z.test(addr.Email)
+		return
+	}
+	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
+	z.setBusy(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
+	email := addr.Email
+	z.w.background(func(ctx context.Context) func() {
+		found, err := z.w.svc.discover(ctx, email)
+		return func() {
+			z.setBusy("")
+			if err != nil {
+				showProblem(z.hostErr, err.Error())
+				z.advanced.Open(0)
+				return
+			}
+			z.applyDiscovery(found)
+			if found.Confirm && !z.confirmedOutsideSettings {
+				z.confirmOutside(found, func() { z.test(email) })
+				return
+			}
+			z.test(email)
+		}
+	})
+}
+
+func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
+	z.host.SetText(r.Host)
+	z.port.SetText(strconv.Itoa(r.Port))
+	z.user.SetText(r.Username)
+	z.setSecurity(smtpclient.Security(r.Security))
+	z.manual = false
+	z.source = string(r.Source)
+	if r.Hint != "" {
+		z.hint.SetText(r.Hint)
+		z.hint.Show()
+	}
+}
+
+func (z *accountWizard) confirmOutside(r *autoconfig.Result, proceed func()) {
+	d := dialog.NewConfirm(lang.L("Use these settings?"),
+		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), r.ConfirmReason, r.Host, r.Port),
+		func(ok bool) {
+			if ok {
+				z.confirmedOutsideSettings = true
+				proceed()
+			} else {
+				z.advanced.Open(0)
+			}
+		}, z.w.win)
+	z.w.show(d)
+}
+
+// settings reads the account the fields describe.
+func (z *accountWizard) settings(email string) (accounts.Account, error) {
+	a := accounts.Account{}
+	if z.editing != nil {
+		a = *z.editing
+	}
+	a.DisplayName = strings.TrimSpace(z.name.Text)
+	a.Email = email
+	a.Host = strings.TrimSpace(z.host.Text)
+	a.Username = strings.TrimSpace(z.user.Text)
+	a.Security = z.selectedSecurity()
+	a.PinSHA256 = z.pin
+	port, err := strconv.Atoi(strings.TrimSpace(z.port.Text))
+	if err != nil || port < 1 || port > 65535 {
+		return a, errors.New(lang.L("The port must be a number between 1 and 65535, such as 465 or 587."))
+	}
+	a.Port = port
+	if a.Host == "" {
+		return a, errors.New(lang.L("Enter the name of the outgoing mail server."))
+	}
+	if a.Security == "" {
+		return a, errors.New(lang.L("Choose how the connection is secured."))
+	}
+	if a.Name == "" {
+		a.Name = email
+	}
+	if a.Username == "" {
+		a.Username = email
+	}
+	return a, nil
+}
+
+// test connects, logs in and disconnects; only a working account is saved.
+func (z *accountWizard) test(email string) {
+	a, err := z.settings(email)
+	if err != nil {
+		z.advanced.Open(0)
+		showProblem(z.hostErr, err.Error())
+		return
+	}
+	password := z.password.Text
+	z.setBusy(lang.L("Checking the connection…"))
+	z.w.background(func(ctx context.Context) func() {
+		err := z.w.svc.testAccount(ctx, a, password)
+		return func() {
+			z.setBusy("")
+			if err != nil {
+				z.showTestFailure(err, email)
+				return
+			}
+			z.save(a, password, false)
+		}
+	})
+}
+
+// showTestFailure puts the plain-language reason next to the field it
+// concerns, and offers to trust a certificate the system does not.
+func (z *accountWizard) showTestFailure(err error, email string) {
+	var sendErr *smtpclient.Error
+	if !errors.As(err, &sendErr) {
+		showProblem(z.hostErr, err.Error())
+		z.advanced.Open(0)
+		return
+	}
+	switch sendErr.Stage {
+	case smtpclient.StageAuth:
+		showProblem(z.pwErr, sendErr.Message)
+	case smtpclient.StageTLS:
+		if sendErr.Certificate != nil {
+			z.offerPin(sendErr, email)
+			return
+		}
+		fallthrough
+	default:
+		showProblem(z.hostErr, sendErr.Message)
+		z.advanced.Open(0)
+	}
+}
+
+// offerPin shows a certificate the system does not trust, so that the
+// user can accept it for this account. It is offered only here, at setup,
+// never in the middle of sending.
+func (z *accountWizard) offerPin(sendErr *smtpclient.Error, email string) {
+	c := sendErr.Certificate
+	details := widget.NewForm(
+		widget.NewFormItem(lang.L("Issued to"), selectable(c.Subject)),
+		widget.NewFormItem(lang.L("Names"), selectable(strings.Join(c.DNSNames, ", "))),
+		widget.NewFormItem(lang.L("Issued by"), selectable(c.Issuer)),
+		widget.NewFormItem(lang.L("Valid"), selectable(fmt.Sprintf("%s – %s", c.NotBefore.Format("2 Jan 2006"), c.NotAfter.Format("2 Jan 2006")))),
+		widget.NewFormItem(lang.L("SHA-256 fingerprint"), monospace(c.SHA256)),
+	)
+	explanation := widget.NewLabel(sendErr.Message + "\n\n" +
+		lang.L("Trust this certificate only if your email provider or administrator confirms the fingerprint. Postie will then accept exactly this certificate for this account."))
+	explanation.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(lang.L("The server's certificate is not trusted"), lang.L("Trust this certificate"), lang.L("Cancel"),
+		container.NewVBox(explanation, details), func(ok bool) {
+			if !ok {
+				showProblem(z.hostErr, sendErr.Message)
+				z.advanced.Open(0)
+				return
+			}
+			z.pin = c.SHA256
+			z.test(email)
+		}, z.w.win)
+	d.Resize(fyne.NewSize(560, 420))
+	z.w.show(d)
+}
+
+// save stores the account and its password. When the system has no
+// usable password store, it offers to keep the password for this session.
+func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bool) {
+	z.setBusy(lang.L("Saving the account…"))
+	z.w.background(func(ctx context.Context) func() {
+		err := z.w.svc.saveAccount(ctx, &a, password, sessionOnly)
+		return func() {
+			z.setBusy("")
+			var unavailable *accounts.KeyringError
+			switch {
+			case errors.As(err, &unavailable) && !sessionOnly:
+				z.offerSessionOnly(a, password, unavailable)
+			case err != nil:
+				z.w.showError(err)
+			default:
+				z.done()
+			}
+		}
+	})
+}
+
+func (z *accountWizard) offerSessionOnly(a accounts.Account, password string, cause error) {
+	d := dialog.NewConfirm(lang.L("Keep the password for now?"),
+		cause.Error()+"\n\n"+lang.L("Postie can keep the password in memory until you close it, and will ask for it again next time. It is never written to disk."),
+		func(ok bool) {
+			if ok {
+				z.save(a, password, true)
+			}
+		}, z.w.win)
+	d.SetConfirmText(lang.L("Keep for this session"))
+	z.w.show(d)
+}
