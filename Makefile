@@ -120,3 +120,20 @@ package-darwin: | fyne-tool
 		echo "Signing Postie.app as $(MACOS_SIGN_IDENTITY)"; \
 		codesign --force --options runtime --timestamp --sign "$(MACOS_SIGN_IDENTITY)" $(PACKAGE_DIR)/Postie.app; \
 	fi
+
+# --- Benchmarks (issue 6) ---
+# make bench  the outbox's Go benchmarks (sent log at 100,000 messages, flush
+#             of 1,000), then mail/outbox/bench/bench.sh: flush and `postie send`
+#             against msmtp on Postfix's smtp-sink, and peak RSS with 25 MiB.
+#             Not part of `make test`.
+BENCH_PACKAGES := msmtp postfix hyperfine time python3
+
+.PHONY: bench bench-deps
+
+bench-deps:
+	@.ci/install-packages $(BENCH_PACKAGES)
+
+bench: build bench-deps
+	$(GO) test -run '^$$' -bench 'SentLog' -benchtime 50x ./mail/outbox/
+	$(GO) test -run '^$$' -bench 'Flush' -benchtime 3x ./mail/outbox/
+	mail/outbox/bench/bench.sh ./postie
