@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,9 +31,14 @@ func newDemoInboxView(w *mainWindow) *demoInboxView {
 	v := &demoInboxView{w: w, raw: monospace(lang.L("Messages you send in demo mode arrive here."))}
 	v.list = widget.NewList(
 		func() int { return len(v.received) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
-			obj.(*widget.Label).SetText(formatWhen(v.received[id].ReceivedAt) + "  " + filepath.Base(v.received[id].Path))
+			r := v.received[id]
+			obj.(*widget.Label).SetText(formatWhen(r.ReceivedAt) + "  " + subjectOrPlaceholder(r.Subject) + " – " + r.From)
 		})
 	v.list.OnSelected = func(id widget.ListItemID) { v.showMessage(v.received[id].Path) }
 	split := container.NewHSplit(v.list, container.NewScroll(v.raw))
@@ -56,6 +60,9 @@ func (v *demoInboxView) reload() {
 			}
 			v.received = received
 			v.list.Refresh()
+			if len(received) > 0 {
+				v.list.Select(0) // the newest
+			}
 		}
 	})
 }

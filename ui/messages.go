@@ -156,8 +156,10 @@ func (m *messageList) reload() {
 	})
 }
 
-// rowWidgets are the parts of one recycled row.
-type rowWidgets struct {
+// messageRow is one recycled row: state icon and word, recipients, time
+// and subject.
+type messageRow struct {
+	widget.BaseWidget
 	icon       *widget.Icon
 	state      *widget.Label
 	recipients *widget.Label
@@ -165,8 +167,8 @@ type rowWidgets struct {
 	when       *widget.Label
 }
 
-func (m *messageList) newRow() fyne.CanvasObject {
-	r := &rowWidgets{
+func newMessageRow() *messageRow {
+	r := &messageRow{
 		icon:       widget.NewIcon(theme.MailSendIcon()),
 		state:      widget.NewLabel(""),
 		recipients: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -175,20 +177,19 @@ func (m *messageList) newRow() fyne.CanvasObject {
 	}
 	r.recipients.Truncation = fyne.TextTruncateEllipsis
 	r.subject.Truncation = fyne.TextTruncateEllipsis
-	top := container.NewBorder(nil, nil, container.NewHBox(r.icon, r.state), r.when, r.recipients)
-	row := container.NewVBox(top, r.subject)
-	return &rowContainer{Container: row, parts: r}
+	r.ExtendBaseWidget(r)
+	return r
 }
 
-// rowContainer carries its parts so updateRow need not dig through the
-// layout.
-type rowContainer struct {
-	*fyne.Container
-	parts *rowWidgets
+func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
+	top := container.NewBorder(nil, nil, container.NewHBox(r.icon, r.state), r.when, r.recipients)
+	return widget.NewSimpleRenderer(container.NewVBox(top, r.subject))
 }
+
+func (m *messageList) newRow() fyne.CanvasObject { return newMessageRow() }
 
 func (m *messageList) updateRow(id widget.ListItemID, obj fyne.CanvasObject) {
-	r := obj.(*rowContainer).parts
+	r := obj.(*messageRow)
 	row, ok := m.row(id)
 	if !ok {
 		r.state.SetText("…")

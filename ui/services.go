@@ -372,9 +372,13 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 	if err != nil {
 		return nil, err
 	}
+	account := e.Account
+	if a, err := s.accounts.ByID(ctx, e.Account); err == nil {
+		account = accountLabel(a)
+	}
 	d := &messageDetail{
 		messageSummary: summaryOf(e.Entry),
-		Account:        e.Account,
+		Account:        account,
 		From:           e.From,
 		Cc:             strings.Join(e.Cc, ", "),
 		Bcc:            strings.Join(e.Bcc, ", "),

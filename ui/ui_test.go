@@ -105,7 +105,6 @@ func shortTempDir(t *testing.T) string {
 	return dir
 }
 
-
 // topDialog is the dialog shown last, or nil.
 func (w *mainWindow) topDialog() dialog.Dialog {
 	if n := len(w.dialogs); n > 0 {

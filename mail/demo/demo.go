@@ -11,6 +11,7 @@
 package demo
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"mime"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -64,8 +67,9 @@ type Server struct {
 // Received is one message as the server stored it.
 type Received struct {
 	Path       string // the .eml file
-	From       string
+	From       string // the envelope sender when just received, else the From header
 	To         []string
+	Subject    string // decoded
 	ReceivedAt time.Time
 }
 
@@ -131,7 +135,9 @@ func (s *Server) Inbox() ([]Received, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, Received{Path: filepath.Join(s.inbox, e.Name()), ReceivedAt: info.ModTime()})
+		r := Received{Path: filepath.Join(s.inbox, e.Name()), ReceivedAt: info.ModTime()}
+		r.From, r.Subject = readSummary(r.Path)
+		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path > out[j].Path })
 	return out, nil
@@ -162,6 +168,24 @@ func (s *Server) store(from string, to []string, r io.Reader) error {
 		fn(got)
 	}
 	return nil
+}
+
+// readSummary reads the From and Subject headers of a stored message,
+// decoding RFC 2047 words; a file it cannot read yields empty strings.
+func readSummary(path string) (from, subject string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", ""
+	}
+	defer f.Close()
+	h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(f, 64<<10)))
+	if err != nil {
+		return "", ""
+	}
+	dec := new(mime.WordDecoder)
+	from, _ = dec.DecodeHeader(h.Get("From"))
+	subject, _ = dec.DecodeHeader(h.Get("Subject"))
+	return from, subject
 }
 
 type session struct {

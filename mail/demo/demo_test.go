@@ -75,6 +75,9 @@ func TestDemoServerStoresWhatItReceives(t *testing.T) {
 	if err != nil || len(inbox) != 1 || inbox[0].Path != got.Path {
 		t.Fatalf("Inbox() = %v, %v", inbox, err)
 	}
+	if inbox[0].Subject != "hi" || inbox[0].From != "a@example.org" {
+		t.Fatalf("Inbox() summary = %q from %q", inbox[0].Subject, inbox[0].From)
+	}
 }
 
 func TestDemoServerRequiresTheRightPassword(t *testing.T) {
