@@ -164,6 +164,12 @@ func newTrap(phase string, at int, block bool) *trap {
 	return &trap{phase: phase, at: at, block: block, hit: make(chan struct{}), release: make(chan struct{})}
 }
 
+func (s *sink) setDataHook(hook func(msgID string) error) {
+	s.mu.Lock()
+	s.dataHook = hook
+	s.mu.Unlock()
+}
+
 func (s *sink) setTrap(tr *trap) {
 	s.mu.Lock()
 	s.trap = tr
@@ -272,7 +278,10 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	}
 	id := strings.Trim(msg.Get("Message-Id"), "<>")
 	ss.s.hook("data")
-	if hook := ss.s.dataHook; hook != nil {
+	ss.s.mu.Lock()
+	hook := ss.s.dataHook
+	ss.s.mu.Unlock()
+	if hook != nil {
 		if err := hook(id); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -189,15 +190,11 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 	}
 	var once sync.Once
 	both := make(chan struct{})
-	var mu sync.Mutex
-	sessions := map[string]bool{}
-	srv.dataHook = func(string) error {
-		// The first DATA of each of two connections waits for the other.
-		mu.Lock()
-		sessions[fmt.Sprint(len(sessions))] = true
-		n := len(sessions)
-		mu.Unlock()
-		if n >= 2 {
+	var data atomic.Int32
+	srv.setDataHook(func(string) error {
+		// The first message waits for a second one, which can only come
+		// from the other process, as each sends one message at a time.
+		if data.Add(1) >= 2 {
 			once.Do(func() { close(both) })
 		}
 		select {
@@ -205,7 +202,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 		case <-time.After(20 * time.Second):
 		}
 		return nil
-	}
+	})
 	a, b := startChild(t, dir, srv.addr), startChild(t, dir, srv.addr)
 	if err := <-exited(a); err != nil {
 		t.Fatal(err)
