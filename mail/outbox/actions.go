@@ -167,7 +167,7 @@ func (o *Outbox) Discard(ctx context.Context, id int64) error {
 		return err
 	}
 	o.removeSpool(spool)
-	o.events.publish(Event{ID: id, State: "discarded"})
+	o.events.publish(Event{ID: id, State: Discarded})
 	return nil
 }
 

@@ -25,6 +25,10 @@ const (
 	Failed     State = "failed"   // refused for good, or retried for too long
 	Retrying   State = "retrying" // failed for now; tried again at NextAttempt
 	Unknown    State = "unknown"  // lost after the final dot: it may have arrived (RFC 1047)
+
+	// Discarded is not a state a message is in: events report it when a
+	// message was removed.
+	Discarded State = "discarded"
 )
 
 // Accounts gives the worker an account's server settings with its secret.
@@ -95,6 +99,9 @@ func Open(db *store.DB, accts Accounts, opts ...Option) (*Outbox, error) {
 	}
 	for _, opt := range opts {
 		opt(o)
+	}
+	if o.lease <= 0 {
+		o.lease = DefaultLease
 	}
 	if err := db.Migrate(component, migrations); err != nil {
 		return nil, err
