@@ -29,12 +29,16 @@ func mailtoHandlerOffer(w *mainWindow) fyne.CanvasObject {
 				return
 			}
 			status := widget.NewLabel(lang.L("Postie opens email links (mailto:)."))
-			button := widget.NewButton(lang.L("Open email links with Postie"), func() { w.registerMailtoHandler(status) })
 			if registered {
 				box.Add(status)
-			} else {
-				box.Add(button)
+				return
 			}
+			box.Add(widget.NewButton(lang.L("Open email links with Postie"), func() {
+				w.registerMailtoHandler(func() {
+					box.Objects = []fyne.CanvasObject{status}
+					box.Refresh()
+				})
+			}))
 		}
 	})
 	return box
@@ -58,7 +62,7 @@ func (w *mainWindow) offerMailtoHandlerOnce() {
 				lang.L("When you click an email address on a web page, Postie can open a new message to it. You can change this later in Settings."),
 				func(ok bool) {
 					if ok {
-						w.registerMailtoHandler(nil)
+						w.registerMailtoHandler(func() {})
 					}
 				}, w.win)
 			w.show(d)
@@ -66,21 +70,25 @@ func (w *mainWindow) offerMailtoHandlerOnce() {
 	})
 }
 
-func (w *mainWindow) registerMailtoHandler(status *widget.Label) {
+// registerMailtoHandler registers Postie, then opens the system's default
+// apps settings, where Windows 10 and 11 let only the user make the final
+// choice.
+func (w *mainWindow) registerMailtoHandler(registered func()) {
 	w.background(func(context.Context) func() {
 		exe, err := os.Executable()
 		if err == nil {
 			err = postiedesktop.RegisterMailtoHandler(exe)
+		}
+		if err == nil {
+			err = postiedesktop.OpenDefaultAppsSettings()
 		}
 		return func() {
 			if err != nil {
 				w.showError(err)
 				return
 			}
-			if status != nil {
-				status.SetText(lang.L("Postie opens email links (mailto:)."))
-			}
-			w.status.flash(lang.L("Postie now opens email links."))
+			registered()
+			w.status.flash(lang.L("Postie is registered for email links. Choose it as the default in the settings that opened."))
 		}
 	})
 }

@@ -228,6 +228,7 @@ func (w *mainWindow) showMain() {
 		w.openMailto(w.opts.mailto)
 		w.opts.mailto = ""
 	}
+	w.offerMailtoHandlerOnce()
 }
 
 func (w *mainWindow) refreshVisible() {
