@@ -1,60 +1,50 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"io"
-	"mime"
-	"net/http"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	gomessage "github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/postie-app/postie/resources"
 )
 
-// UserAgent is the User-Agent header's value.
+// UserAgent is the User-Agent header's value (a product token, as in RFC
+// 9110 §10.1.5). It must be printable ASCII.
 var UserAgent = "Postie/" + resources.Version
-
-// Attachment is a file sent with the message: a path on disk, or a stream
-// from Open. Name is the file name the recipient sees; ContentType, when
-// empty, is detected from the content and the name.
-type Attachment struct {
-	Name        string
-	ContentType string
-	Path        string
-	Open        func() (io.ReadCloser, error)
-}
 
 // Message is what the user wrote. Prepare fixes what must not change
 // between measuring and sending it: the date, the Message-ID and the MIME
-// boundaries.
+// boundaries. A Message is not safe for concurrent use until it is
+// prepared.
 type Message struct {
-	From                Address
-	To, Cc, Bcc         []Address
-	ReplyTo             []Address
-	Subject             string
-	Body                string // plain text, or Markdown when Markdown is set
-	Markdown            bool   // also send the body rendered as HTML
-	Attachments         []Attachment
-	MessageID           string // without angle brackets; generated when empty
-	InReplyTo           string // a Message-ID, without angle brackets
-	References          []string
-	Date                time.Time // now when zero
-	mixedBoundary       string
-	alternativeBoundary string
+	From        Address
+	To, Cc, Bcc []Address
+	ReplyTo     []Address
+	Subject     string
+	Body        string // plain text, or Markdown when Markdown is set
+	Markdown    bool   // also send the body rendered as HTML
+	Attachments []Attachment
+	MessageID   string   // without angle brackets; generated when empty
+	InReplyTo   string   // a Message-ID, angle brackets optional
+	References  []string // Message-IDs, angle brackets optional
+	Date        time.Time
+
+	mixedBoundary, alternativeBoundary string
 }
 
 // Prepare sets the date, the Message-ID and the MIME boundaries when they
 // are not set yet, so that Size and WriteTo agree byte for byte and a
-// resend keeps its Message-ID.
+// resend keeps its Message-ID. Size and WriteTo call it themselves.
 func (m *Message) Prepare() error {
 	if m.Date.IsZero() {
 		m.Date = time.Now()
@@ -67,59 +57,61 @@ func (m *Message) Prepare() error {
 		m.MessageID = id
 	}
 	if m.mixedBoundary == "" {
-		m.mixedBoundary, m.alternativeBoundary = randomToken(15), randomToken(15)
+		// "=_" cannot occur in quoted-printable or base64 text, so the
+		// boundaries cannot occur in any part (RFC 2046 §5.1.1).
+		m.mixedBoundary = "=_mixed_" + randomToken(15)
+		m.alternativeBoundary = "=_alt_" + randomToken(15)
 	}
 	return nil
 }
 
-// newMessageID makes "<random@sender-domain>" (RFC 5322 §3.6.4), without
-// the brackets.
+// newMessageID makes "random@sender-domain" (RFC 5322 §3.6.4): unique
+// without revealing anything about the sender's computer.
 func newMessageID(from Address) (string, error) {
-	email, err := from.ASCIIEmail()
+	spec, err := from.addrSpec()
 	if err != nil {
-		return "", err
+		return "", &InputError{Field: "From", Value: from.display(), Reason: err.Error()}
 	}
-	domain := email[strings.LastIndex(email, "@")+1:]
-	return randomToken(16) + "@" + strings.Trim(domain, "[]"), nil
+	return randomToken(16) + "@" + spec[strings.LastIndexByte(spec, '@')+1:], nil
 }
 
 func randomToken(n int) string {
 	b := make([]byte, n)
-	rand.Read(b) // crypto/rand never fails
+	rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
 
 // Validate checks everything that can be checked before a byte is written:
-// the addresses, the header fields and the attachments. Its errors name
-// the field, address or file.
+// the addresses, the header fields, the text and the attachments. Its
+// errors are *InputError and name the field, address or file.
 func (m *Message) Validate() error {
+	if m.From.Email == "" {
+		return &InputError{Field: "From", Reason: "the sender's address is missing"}
+	}
 	if err := m.From.check("From"); err != nil {
 		return err
 	}
 	if len(m.To)+len(m.Cc)+len(m.Bcc) == 0 {
-		return &InputError{Field: "To", Reason: "add at least one recipient"}
+		return &InputError{Field: "To", Reason: "there is no recipient; add at least one address in To, Cc or Bcc"}
 	}
-	for _, group := range []struct {
-		field string
-		list  []Address
-	}{{"To", m.To}, {"Cc", m.Cc}, {"Bcc", m.Bcc}, {"Reply-To", m.ReplyTo}} {
-		for _, a := range group.list {
-			if err := a.check(group.field); err != nil {
+	for _, g := range m.addressGroups() {
+		for _, a := range g.list {
+			if err := a.check(g.field); err != nil {
 				return err
 			}
 		}
 	}
-	for field, value := range map[string]string{
-		"Subject": m.Subject, "Message-ID": m.MessageID, "In-Reply-To": m.InReplyTo,
-	} {
-		if err := checkHeaderText(field, value); err != nil {
-			return err
-		}
+	if err := checkHeaderText("Subject", m.Subject); err != nil {
+		return err
 	}
-	for _, ref := range m.References {
-		if err := checkHeaderText("References", ref); err != nil {
-			return err
-		}
+	if !utf8.ValidString(m.Body) {
+		return &InputError{Field: "text", Reason: "the text contains characters that are not valid UTF-8; save it as UTF-8 and try again"}
+	}
+	if err := m.checkIDs(); err != nil {
+		return err
+	}
+	if !isPlainParam(UserAgent) {
+		return &InputError{Field: "User-Agent", Value: UserAgent, Reason: "it may only contain printable ASCII characters"}
 	}
 	for _, a := range m.Attachments {
 		if err := a.check(); err != nil {
@@ -129,327 +121,300 @@ func (m *Message) Validate() error {
 	return nil
 }
 
-func (a Attachment) check() error {
-	name := a.displayName()
-	if err := checkHeaderText("attachment name", name); err != nil {
-		return &InputError{Field: "attachment", Value: name, Reason: "its name contains a line break"}
-	}
-	if err := checkHeaderText("attachment type", a.ContentType); err != nil {
-		return &InputError{Field: "attachment", Value: name, Reason: "its content type contains a line break"}
-	}
-	if a.ContentType != "" {
-		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
-			return &InputError{Field: "attachment", Value: name, Reason: fmt.Sprintf("%q is not a content type", a.ContentType)}
-		}
-	}
-	if a.Open != nil {
-		return nil
-	}
-	if a.Path == "" {
-		return &InputError{Field: "attachment", Value: name, Reason: "it names no file"}
-	}
-	info, err := os.Stat(a.Path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "the file does not exist"}
-	case errors.Is(err, os.ErrPermission):
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "you are not allowed to read it"}
-	case err != nil:
-		return &InputError{Field: "attachment", Value: a.Path, Reason: err.Error()}
-	case info.IsDir():
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is a folder, not a file"}
-	case !info.Mode().IsRegular():
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is not a regular file"}
-	}
-	f, err := os.Open(a.Path)
-	if err != nil {
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "it cannot be read (" + err.Error() + ")"}
-	}
-	return f.Close()
+type addressGroup struct {
+	field string
+	list  []Address
 }
 
-func (a Attachment) displayName() string {
-	if a.Name != "" {
-		return a.Name
+func (m *Message) addressGroups() []addressGroup {
+	return []addressGroup{{"To", m.To}, {"Cc", m.Cc}, {"Bcc", m.Bcc}, {"Reply-To", m.ReplyTo}}
+}
+
+func (m *Message) checkIDs() error {
+	if m.MessageID != "" {
+		if reason := msgIDProblem(unbracket(m.MessageID), true); reason != "" {
+			return &InputError{Field: "Message-ID", Value: m.MessageID, Reason: reason}
+		}
 	}
-	if a.Path != "" {
-		return filepath.Base(a.Path)
+	if m.InReplyTo != "" {
+		if reason := msgIDProblem(unbracket(m.InReplyTo), false); reason != "" {
+			return &InputError{Field: "In-Reply-To", Value: m.InReplyTo, Reason: reason}
+		}
 	}
-	return "attachment"
+	for _, ref := range m.References {
+		if reason := msgIDProblem(unbracket(ref), false); reason != "" {
+			return &InputError{Field: "References", Value: ref, Reason: reason}
+		}
+	}
+	return nil
 }
 
 // Envelope returns the SMTP envelope (RFC 5321 §2.3.1): the sender and
 // every recipient, Bcc included, with A-label domains, each recipient
-// once, and whether SMTPUTF8 is needed.
+// once, and whether the message needs SMTPUTF8 (RFC 6531) because a local
+// part in the envelope or a header is not ASCII.
 func (m *Message) Envelope() (from string, rcpts []string, smtputf8 bool, err error) {
-	if from, err = m.From.ASCIIEmail(); err != nil {
+	if err := m.From.check("From"); err != nil {
 		return "", nil, false, err
 	}
+	from, _ = m.From.addrSpec()
 	smtputf8 = m.From.needsSMTPUTF8()
 	seen := map[string]bool{}
-	for _, list := range [][]Address{m.To, m.Cc, m.Bcc} {
-		for _, a := range list {
-			email, err := a.ASCIIEmail()
-			if err != nil {
+	for _, g := range m.addressGroups() {
+		for _, a := range g.list {
+			if err := a.check(g.field); err != nil {
 				return "", nil, false, err
 			}
-			if key := strings.ToLower(email); !seen[key] {
-				seen[key] = true
-				rcpts = append(rcpts, email)
-			}
 			smtputf8 = smtputf8 || a.needsSMTPUTF8()
+			spec, _ := a.addrSpec()
+			if key := strings.ToLower(spec); g.field != "Reply-To" && !seen[key] {
+				seen[key] = true
+				rcpts = append(rcpts, spec)
+			}
 		}
-	}
-	for _, a := range m.ReplyTo {
-		smtputf8 = smtputf8 || a.needsSMTPUTF8()
 	}
 	return from, rcpts, smtputf8, nil
 }
 
-// Size is the exact number of bytes WriteTo writes. It streams the message
-// through a counter, reading attachments from disk without keeping them.
+// Size is exactly how many bytes WriteTo writes, for the server's SIZE
+// check (RFC 1870) and the progress bar. It writes the headers and the
+// text to a counter and computes the length of each attachment's base64
+// from the file's size, so it reads only the first bytes of a file (a
+// stream from Attachment.Open is read through once, without keeping it).
+// A file that changes between Size and WriteTo changes the size.
 func (m *Message) Size() (int64, error) {
-	return m.WriteTo(io.Discard)
+	counter := &countingWriter{w: io.Discard}
+	err := m.write(counter, counter)
+	return counter.n, err
 }
 
 // WriteTo writes the message with CRLF line endings. It validates and
 // prepares the message first, so an invalid message writes nothing.
+// Attachments are read while they are written.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
-	if err := m.Validate(); err != nil {
-		return 0, err
+	counter := &countingWriter{w: w}
+	buffered := bufio.NewWriterSize(counter, 32<<10)
+	if err := m.write(buffered, nil); err != nil {
+		return counter.n, err
 	}
-	if err := m.Prepare(); err != nil {
-		return 0, err
-	}
-	header, err := m.header()
-	if err != nil {
-		return 0, err
-	}
-	cw := &countingWriter{w: w}
-	if err := m.writeEntity(cw, header); err != nil {
-		return cw.n, err
-	}
-	return cw.n, nil
+	err := buffered.Flush()
+	return counter.n, err
 }
 
-// header builds the top-level header fields in the order they are written.
-func (m *Message) header() ([][2]string, error) {
-	from, err := formatAddress(m.From)
+// write writes the message to w, or, with measuring set, counts it in
+// measuring without reading attachments through.
+func (m *Message) write(w io.Writer, measuring *countingWriter) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if err := m.Prepare(); err != nil {
+		return err
+	}
+	top, err := m.headerFields()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	fields := [][2]string{
-		{"Date", m.Date.Format(time.RFC1123Z)},
-		{"From", from},
+	text, err := m.textEntity()
+	if err != nil {
+		return err
 	}
-	for _, group := range []struct {
-		name string
-		list []Address
-	}{{"Reply-To", m.ReplyTo}, {"To", m.To}, {"Cc", m.Cc}} {
-		if len(group.list) == 0 {
+	if len(m.Attachments) == 0 {
+		return text.writeTo(w, top)
+	}
+	parts := []partWriter{text.asPart()}
+	for _, a := range m.Attachments {
+		parts = append(parts, func(mw *textproto.MultipartWriter) error {
+			return writeAttachment(mw, a, measuring)
+		})
+	}
+	return multipartEntity("mixed", m.mixedBoundary, parts).writeTo(w, top)
+}
+
+// headerFields are the message's own header fields (RFC 5322 §3.6), in
+// the order they are written. Bcc is not among them: its recipients are
+// only in the envelope.
+func (m *Message) headerFields() ([]field, error) {
+	fields := []field{{"Date", strings.Fields(m.Date.In(time.Local).Format(time.RFC1123Z))}}
+	for _, g := range []addressGroup{{"From", []Address{m.From}}, {"Reply-To", m.ReplyTo}, {"To", m.To}, {"Cc", m.Cc}} {
+		if len(g.list) == 0 {
 			continue
 		}
-		value, err := formatAddressList(group.list)
+		tokens, err := addressListTokens(g.list)
 		if err != nil {
 			return nil, err
 		}
-		fields = append(fields, [2]string{group.name, value})
+		fields = append(fields, field{g.field, tokens})
+	}
+	if len(m.To)+len(m.Cc) == 0 {
+		// Without any To or Cc, some servers add the recipients in a
+		// header of their own, which would reveal the Bcc recipients. An
+		// empty group (RFC 5322 §3.4) says there is nothing to show.
+		fields = append(fields, field{"To", []string{"undisclosed-recipients:;"}})
 	}
 	fields = append(fields,
-		[2]string{"Subject", encodeWords(m.Subject)},
-		[2]string{"Message-ID", "<" + m.MessageID + ">"})
+		field{"Subject", textTokens(m.Subject)},
+		field{"Message-ID", []string{"<" + unbracket(m.MessageID) + ">"}})
 	if m.InReplyTo != "" {
-		fields = append(fields, [2]string{"In-Reply-To", "<" + strings.Trim(m.InReplyTo, "<>") + ">"})
+		fields = append(fields, field{"In-Reply-To", []string{"<" + unbracket(m.InReplyTo) + ">"}})
 	}
 	if len(m.References) > 0 {
 		refs := make([]string, len(m.References))
 		for i, r := range m.References {
-			refs[i] = "<" + strings.Trim(r, "<>") + ">"
+			refs[i] = "<" + unbracket(r) + ">"
 		}
-		fields = append(fields, [2]string{"References", strings.Join(refs, " ")})
+		fields = append(fields, field{"References", refs})
 	}
-	return append(fields, [2]string{"User-Agent", UserAgent}, [2]string{"MIME-Version", "1.0"}), nil
+	if UserAgent != "" {
+		fields = append(fields, field{"User-Agent", strings.Fields(UserAgent)})
+	}
+	return append(fields, field{"MIME-Version", []string{"1.0"}}), nil
 }
 
-// writeEntity writes the header and the body: the text alone, text with
-// HTML (multipart/alternative, RFC 2046 §5.1.4), and either wrapped in
-// multipart/mixed with the attachments.
-func (m *Message) writeEntity(w io.Writer, top [][2]string) error {
-	if len(m.Attachments) == 0 {
-		return m.writeText(topCreator{w}, top)
-	}
-	mixed, err := gomessage.CreateWriter(w, newHeader(top, [2]string{"Content-Type", `multipart/mixed; boundary="` + m.mixedBoundary + `"`}))
-	if err != nil {
+// entity is a MIME entity (RFC 2045 §2.4): its content header fields and
+// a function that writes its body.
+type entity struct {
+	fields []field
+	body   func(w io.Writer) error
+}
+
+// partWriter writes one part of a multipart entity.
+type partWriter func(mw *textproto.MultipartWriter) error
+
+// writeTo writes the entity as the whole message, after the message's own
+// header fields.
+func (e entity) writeTo(w io.Writer, top []field) error {
+	if err := textproto.WriteHeader(w, makeHeader(slices.Concat(top, e.fields))); err != nil {
 		return err
 	}
-	if err := m.writeText(partCreator{mixed}, nil); err != nil {
-		return err
-	}
-	for _, a := range m.Attachments {
-		if err := writeAttachment(mixed, a); err != nil {
+	return e.body(w)
+}
+
+func (e entity) asPart() partWriter {
+	return func(mw *textproto.MultipartWriter) error {
+		w, err := mw.CreatePart(makeHeader(e.fields))
+		if err != nil {
 			return err
 		}
+		return e.body(w)
 	}
-	return mixed.Close()
 }
 
-// entityCreator is where a text entity goes: the top of the message, or a
-// part of a multipart.
-type entityCreator interface {
-	create(h gomessage.Header) (*gomessage.Writer, error)
+// multipartEntity is a multipart entity (RFC 2046 §5.1) of parts,
+// separated by boundary.
+func multipartEntity(subtype, boundary string, parts []partWriter) entity {
+	return entity{
+		fields: []field{{"Content-Type", joinParams("multipart/"+subtype, paramTokens("boundary", boundary))}},
+		body: func(w io.Writer) error {
+			mw := textproto.NewMultipartWriter(w)
+			if err := mw.SetBoundary(boundary); err != nil {
+				return err
+			}
+			for _, write := range parts {
+				if err := write(mw); err != nil {
+					return err
+				}
+			}
+			return mw.Close()
+		},
+	}
 }
 
-type partCreator struct{ parent *gomessage.Writer }
-
-func (p partCreator) create(h gomessage.Header) (*gomessage.Writer, error) {
-	return p.parent.CreatePart(h)
-}
-
-type topCreator struct{ w io.Writer }
-
-func (t topCreator) create(h gomessage.Header) (*gomessage.Writer, error) {
-	return gomessage.CreateWriter(t.w, h)
-}
-
-// writeText writes the body: plain text, or with Markdown the text and its
-// HTML rendering as alternatives. top holds the message's own header
-// fields when the text is the whole message.
-func (m *Message) writeText(creator entityCreator, top [][2]string) error {
-	text := normalizeNewlines(m.Body)
+// textEntity is the text: plain, or with Markdown the text and its HTML
+// rendering as alternatives (RFC 2046 §5.1.4), the preferred one last.
+func (m *Message) textEntity() (entity, error) {
+	plain := textPart("text/plain", m.Body)
 	if !m.Markdown {
-		return writeTextPart(creator, top, "text/plain", text)
-	}
-	alt, err := creator.create(newHeader(top, [2]string{"Content-Type", `multipart/alternative; boundary="` + m.alternativeBoundary + `"`}))
-	if err != nil {
-		return err
-	}
-	if err := writeTextPart(partCreator{alt}, nil, "text/plain", text); err != nil {
-		return err
+		return plain, nil
 	}
 	html, err := renderMarkdown(m.Body, m.Subject)
 	if err != nil {
-		return err
+		return entity{}, err
 	}
-	if err := writeTextPart(partCreator{alt}, nil, "text/html", html); err != nil {
-		return err
-	}
-	return alt.Close()
+	return multipartEntity("alternative", m.alternativeBoundary,
+		[]partWriter{plain.asPart(), textPart("text/html", html).asPart()}), nil
 }
 
-func writeTextPart(creator entityCreator, top [][2]string, mediaType, text string) error {
-	h := newHeader(top,
-		[2]string{"Content-Type", mediaType + "; charset=utf-8"},
-		[2]string{"Content-Transfer-Encoding", "quoted-printable"})
-	part, err := creator.create(h)
-	if err != nil {
-		return err
+// textPart is UTF-8 text in quoted-printable, so the message stays 7-bit
+// and every line short, whatever the user typed.
+func textPart(mediaType, text string) entity {
+	return entity{
+		fields: []field{
+			{"Content-Type", joinParams(mediaType, paramTokens("charset", "utf-8"))},
+			{"Content-Transfer-Encoding", []string{"quoted-printable"}},
+		},
+		body: func(w io.Writer) error { return writeQuotedPrintable(w, text) },
 	}
-	if _, err := io.WriteString(part, text); err != nil {
-		return err
-	}
-	return part.Close()
 }
 
-// writeAttachment streams one file as a base64 part, reading it while it
-// is written.
-func writeAttachment(mixed *gomessage.Writer, a Attachment) error {
-	name := a.displayName()
+// writeAttachment writes one attachment as a base64 part (RFC 2183
+// disposition "attachment"), reading it while it is written. With
+// measuring set, it counts the base64 instead of writing it.
+func writeAttachment(mw *textproto.MultipartWriter, a Attachment, measuring *countingWriter) error {
 	r, err := a.open()
 	if err != nil {
-		return &InputError{Field: "attachment", Value: name, Reason: "it cannot be read (" + err.Error() + ")"}
+		return a.readError(err)
 	}
 	defer r.Close()
-	head := make([]byte, 512)
+	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return &InputError{Field: "attachment", Value: name, Reason: "it cannot be read (" + err.Error() + ")"}
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return a.readError(err)
 	}
 	head = head[:n]
-	contentType := a.ContentType
-	if contentType == "" {
-		contentType = detectContentType(name, head)
-	}
-	ct := formatContentType(contentType)
-	h := newHeader(nil,
-		[2]string{"Content-Type", ct + "; " + formatParam("name", name)},
-		[2]string{"Content-Disposition", "attachment; " + formatParam("filename", name)},
-		[2]string{"Content-Transfer-Encoding", "base64"})
-	part, err := mixed.CreatePart(h)
+	pw, err := mw.CreatePart(makeHeader(a.partFields(head)))
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(part, io.MultiReader(bytes.NewReader(head), r)); err != nil {
-		return &InputError{Field: "attachment", Value: name, Reason: "reading it failed (" + err.Error() + ")"}
+	if measuring != nil {
+		size, err := contentLength(r, n)
+		if err != nil {
+			return a.readError(err)
+		}
+		measuring.n += base64Len(size)
+		return nil
 	}
-	return part.Close()
+	readErr, writeErr := writeBase64(pw, io.MultiReader(bytes.NewReader(head), r))
+	if readErr != nil {
+		return a.readError(readErr)
+	}
+	return writeErr
 }
 
-// formatContentType rewrites a content type with its parameters in a fixed
-// order, encoded as formatParam does.
-func formatContentType(contentType string) string {
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return "application/octet-stream"
-	}
-	names := make([]string, 0, len(params))
+// partFields are an attachment's header fields. The file name goes in
+// both Content-Disposition (RFC 2183 §2.3) and Content-Type's "name",
+// which some readers still look at first, as Thunderbird sends it. There
+// is no plain ASCII stand-in next to an RFC 2231 name: a parameter given
+// twice is a defect to strict readers (Python's email package), and some
+// of them then pick the stand-in.
+func (a Attachment) partFields(head []byte) []field {
+	mediaType, params := a.contentType(head)
+	keys := make([]string, 0, len(params))
 	for k := range params {
-		names = append(names, k)
+		keys = append(keys, k)
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		mediaType += "; " + formatParam(k, params[k])
+	sort.Strings(keys)
+	typeParams := make([][]string, 0, len(keys)+1)
+	for _, k := range keys {
+		typeParams = append(typeParams, paramTokens(k, params[k]))
 	}
-	return mediaType
-}
-
-func (a Attachment) open() (io.ReadCloser, error) {
-	if a.Open != nil {
-		return a.Open()
+	name := a.fileName()
+	typeParams = append(typeParams, paramTokens("name", name))
+	return []field{
+		{"Content-Type", joinParams(mediaType, typeParams...)},
+		{"Content-Disposition", joinParams("attachment", paramTokens("filename", name))},
+		{"Content-Transfer-Encoding", []string{"base64"}},
 	}
-	return os.Open(a.Path)
 }
 
-// detectContentType prefers what the content says, and falls back on the
-// file name's extension for what sniffing cannot tell apart (office files
-// are all zip archives to it).
-func detectContentType(name string, head []byte) string {
-	sniffed := http.DetectContentType(head)
-	byName := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
-	switch {
-	case byName == "":
-		return sniffed
-	case sniffed == "application/octet-stream", sniffed == "application/zip", strings.HasPrefix(sniffed, "text/plain"):
-		return byName
+// contentLength is how long the content is: the file's size when r is a
+// regular file, else what is left of r counted as it is read. headLen
+// bytes have been read already.
+func contentLength(r io.Reader, headLen int) (int64, error) {
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			return info.Size(), nil
+		}
 	}
-	return sniffed
-}
-
-// newHeader adds fields so that go-message writes them in the given order
-// (it writes the last added first).
-func newHeader(top [][2]string, fields ...[2]string) gomessage.Header {
-	all := append(append([][2]string{}, top...), fields...)
-	var h gomessage.Header
-	for i := len(all) - 1; i >= 0; i-- {
-		h.Add(all[i][0], all[i][1])
-	}
-	return h
-}
-
-// normalizeNewlines turns every line ending (CRLF, bare CR, bare LF) into
-// CRLF, so that no bare CR or LF reaches the wire.
-func normalizeNewlines(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.ReplaceAll(s, "\n", "\r\n")
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	n, err := io.Copy(io.Discard, r)
+	return int64(headLen) + n, err
 }

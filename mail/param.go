@@ -1,92 +1,93 @@
 package mail
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
-// maxParamSegment bounds one parameter segment, so that with its name
-// ("filename*12*=") and the "; " before it a header line stays short.
-const maxParamSegment = 60
-
-// formatParam formats a MIME parameter for Content-Type or
-// Content-Disposition. A short plain ASCII value is a quoted string; a
-// non-ASCII or long value uses RFC 2231: percent-encoded UTF-8 (§4) split
-// into numbered continuations (§3), each on its own folded line. RFC 2047
-// encoded words are not allowed inside parameters (RFC 2047 §5), and
-// readers that do not expect them show them as garbage.
-func formatParam(name, value string) string {
-	plain := isASCII(value) && !strings.ContainsAny(value, "\"\\%*'") && printable(value)
-	if plain && len(name)+len(value)+3 <= maxParamSegment {
-		return fmt.Sprintf("%s=%q", name, value)
+// paramTokens formats one MIME parameter (RFC 2045 §5.1) as header tokens,
+// each but the last ending in ";" by the caller's join. A short value of
+// printable ASCII is a quoted string. Anything else uses RFC 2231:
+// percent-encoded UTF-8 (§4) in numbered continuations (§3) that fold
+// like words. RFC 2047 encoded words are not allowed inside parameters
+// (RFC 2047 §5), and readers that do not expect them show them as garbage.
+func paramTokens(name, value string) []string {
+	if isToken(value) && len(name)+1+len(value) <= maxWordLen {
+		return []string{name + "=" + value}
 	}
-	var segments []string
-	if plain {
-		for len(value) > 0 {
-			n := min(len(value), maxParamSegment-len(name)-8)
-			segments = append(segments, fmt.Sprintf("%q", value[:n]))
-			value = value[n:]
-		}
-		return joinSegments(name, segments, false)
+	if quoted := name + "=" + quoteString(value); isPlainParam(value) && len(quoted) <= maxWordLen {
+		return []string{quoted}
 	}
-	encoded := percentEncode(value)
-	first := "utf-8''"
-	for len(encoded) > 0 {
-		n := min(len(encoded), maxParamSegment-len(name)-len(first)-6)
+	encoded := "utf-8''" + percentEncode(value)
+	segment := maxWordLen - len(name) - len("*99*=;")
+	if len(encoded) <= segment+len("99") {
+		return []string{name + "*=" + encoded}
+	}
+	var tokens []string
+	for i := 0; encoded != ""; i++ {
+		n := min(len(encoded), segment)
 		// Never split a %XX escape.
-		if i := strings.LastIndexByte(encoded[:n], '%'); i >= 0 && i > n-3 {
-			n = i
+		if p := strings.LastIndexByte(encoded[:n], '%'); p > n-3 && n < len(encoded) {
+			n = p
 		}
-		segments = append(segments, first+encoded[:n])
-		encoded, first = encoded[n:], ""
+		tokens = append(tokens, name+"*"+strconv.Itoa(i)+"*="+encoded[:n])
+		encoded = encoded[n:]
 	}
-	return joinSegments(name, segments, true)
+	return tokens
 }
 
-func joinSegments(name string, segments []string, extended bool) string {
-	star := ""
-	if extended {
-		star = "*"
-	}
-	if len(segments) == 1 {
-		return name + star + "=" + segments[0]
-	}
-	parts := make([]string, len(segments))
-	for i, s := range segments {
-		parts[i] = fmt.Sprintf("%s*%d%s=%s", name, i, star, s)
-	}
-	return strings.Join(parts, "; ")
-}
-
-// percentEncode applies RFC 2231 §4's encoding: attribute-chars stay,
-// everything else becomes %XX of its UTF-8 bytes.
-func percentEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isAttributeChar(c) {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
-}
-
-// isAttributeChar follows RFC 2231 §7: a token character other than "*",
-// "'" and "%" (RFC 2045 §5.1 tspecials excluded).
-func isAttributeChar(c byte) bool {
-	if c <= ' ' || c >= 0x7f {
-		return false
-	}
-	return !strings.ContainsRune("()<>@,;:\\\"/[]?=*'%", rune(c))
-}
-
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] > '~' {
+// isPlainParam reports whether value can be a quoted string that every
+// reader takes literally.
+func isPlainParam(value string) bool {
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
 			return false
 		}
 	}
 	return true
+}
+
+// percentEncode applies RFC 2231 §4's encoding: attribute-chars stay,
+// every other byte of the UTF-8 becomes %XX.
+func percentEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isAttributeChar(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&0xf])
+		}
+	}
+	return string(b)
+}
+
+// isToken reports whether value is an RFC 2045 §5.1 token, which needs no
+// quotes.
+func isToken(value string) bool {
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; !isAttributeChar(c) && c != '*' && c != '\'' && c != '%' {
+			return false
+		}
+	}
+	return value != ""
+}
+
+// isAttributeChar follows RFC 2231 §7: a token character (RFC 2045 §5.1)
+// other than "*", "'" and "%".
+func isAttributeChar(c byte) bool {
+	return c > ' ' && c < 0x7f && strings.IndexByte(`()<>@,;:\"/[]?=*'%`, c) < 0
+}
+
+// joinParams separates the parameter tokens of a Content-Type or
+// Content-Disposition value with semicolons.
+func joinParams(value string, params ...[]string) []string {
+	tokens := []string{value}
+	for _, p := range params {
+		for _, t := range p {
+			tokens[len(tokens)-1] += ";"
+			tokens = append(tokens, t)
+		}
+	}
+	return tokens
 }

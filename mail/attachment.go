@@ -1,0 +1,147 @@
+package mail
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// Attachment is a file sent with the message: a path on disk, or a stream
+// from Open. Name is the file name the recipient sees (the path's base
+// name when empty); ContentType, when empty, is detected from the content
+// and the name.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Path        string
+	Open        func() (io.ReadCloser, error)
+}
+
+// sniffLen is how much content net/http's sniffing looks at.
+const sniffLen = 512
+
+func (a Attachment) check() error {
+	name := a.fileName()
+	if reason := headerTextProblem(name); reason != "" {
+		return &InputError{Field: "attachment name", Value: name, Reason: reason}
+	}
+	if a.ContentType != "" {
+		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil || headerTextProblem(a.ContentType) != "" {
+			return &InputError{Field: "attachment type", Value: a.ContentType, Reason: "it is not a content type such as application/pdf"}
+		}
+	}
+	if a.Open != nil {
+		return nil
+	}
+	if a.Path == "" {
+		return &InputError{Field: "attachment", Value: name, Reason: "no file was chosen"}
+	}
+	info, err := os.Stat(a.Path)
+	if err != nil {
+		return a.readError(err)
+	}
+	switch {
+	case info.IsDir():
+		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is a folder, not a file"}
+	case !info.Mode().IsRegular():
+		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is not an ordinary file"}
+	}
+	f, err := os.Open(a.Path)
+	if err != nil {
+		return a.readError(err)
+	}
+	return f.Close()
+}
+
+// readError explains why the attachment cannot be read.
+func (a Attachment) readError(err error) error {
+	value := a.Path
+	if value == "" {
+		value = a.fileName()
+	}
+	reason := "reading it failed"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		reason = "the file does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		reason = "you do not have permission to read it"
+	default:
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // the path is in the message already
+		}
+		reason += " (" + err.Error() + ")"
+	}
+	return &InputError{Field: "attachment", Value: value, Reason: reason}
+}
+
+// fileName is the name the recipient sees.
+func (a Attachment) fileName() string {
+	switch {
+	case a.Name != "":
+		return a.Name
+	case a.Path != "":
+		return filepath.Base(a.Path)
+	}
+	return "attachment"
+}
+
+func (a Attachment) open() (io.ReadCloser, error) {
+	if a.Open != nil {
+		return a.Open()
+	}
+	return os.Open(a.Path)
+}
+
+// contentType is the given content type, or one detected from the first
+// bytes of the content and the name. A "name" parameter is dropped: the
+// name is written from Name.
+func (a Attachment) contentType(head []byte) (string, map[string]string) {
+	given := a.ContentType
+	if given == "" {
+		given = detectContentType(a.fileName(), head)
+	}
+	mediaType, params, err := mime.ParseMediaType(given)
+	if err != nil {
+		return "application/octet-stream", nil
+	}
+	delete(params, "name")
+	return mediaType, params
+}
+
+// detectContentType prefers what the content says (net/http's sniffing,
+// https://mimesniff.spec.whatwg.org), and falls back on the file name's
+// extension for what sniffing cannot tell apart: office documents are all
+// zip archives to it, and every text file is text/plain.
+func detectContentType(name string, head []byte) string {
+	sniffed := http.DetectContentType(head)
+	byName := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
+	switch {
+	case byName != "" && (sniffed == "application/octet-stream" || sniffed == "application/zip" || strings.HasPrefix(sniffed, "text/plain")):
+		return byName
+	case strings.HasPrefix(sniffed, "text/plain") && !utf8.Valid(trimPartialRune(head)):
+		return "text/plain" // sniffing says UTF-8 for any text; do not claim it
+	}
+	return sniffed
+}
+
+// trimPartialRune drops a UTF-8 sequence that the sniffing cut short.
+func trimPartialRune(b []byte) []byte {
+	for i := 1; i <= utf8.UTFMax-1 && i <= len(b); i++ {
+		if c := b[len(b)-i]; c >= 0xC0 {
+			if !utf8.FullRune(b[len(b)-i:]) {
+				return b[:len(b)-i]
+			}
+			break
+		} else if c < 0x80 {
+			break
+		}
+	}
+	return b
+}
