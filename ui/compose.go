@@ -562,7 +562,7 @@ func (v *composeView) queue(c composition, msg *mail.Message, later time.Time) {
 			if later.IsZero() {
 				v.w.status.showUndo(queued, c)
 			} else {
-				v.w.status.flash(fmt.Sprintf(lang.L("The message will be sent %s."), formatWhen(later)))
+				v.w.status.flash(fmt.Sprintf(lang.L("Scheduled for %s."), formatWhen(later)))
 			}
 		}
 	})

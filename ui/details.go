@@ -122,16 +122,16 @@ func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 	case "queued":
 		text = lang.L("Waiting to be sent.")
 		if !m.NextAttempt.IsZero() {
-			text = fmt.Sprintf(lang.L("Will be sent %s."), formatWhen(m.NextAttempt))
+			text = fmt.Sprintf(lang.L("Scheduled for %s."), formatWhen(m.NextAttempt))
 		}
 	case "retrying":
-		text = fmt.Sprintf(lang.L("%s Postie will try again %s."), m.Error, formatWhen(m.NextAttempt))
+		text = m.Error + "\n" + fmt.Sprintf(lang.L("Next try: %s."), formatWhen(m.NextAttempt))
 	case "failed":
 		text = m.Error
 	case "unknown":
 		text = lang.L("The connection was lost just after the whole message had been sent, so the server may already have it. Resend only if you are sure it did not arrive, or the recipients may get it twice.")
 	case "sent":
-		text = fmt.Sprintf(lang.L("Your server accepted the message %s."), formatWhen(m.When))
+		text = fmt.Sprintf(lang.L("Accepted by your server: %s."), formatWhen(m.When))
 	}
 	label := widget.NewLabel(text)
 	label.Wrapping = fyne.TextWrapWord
@@ -156,7 +156,7 @@ func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
 		add(lang.L("Resend"), theme.MailSendIcon(), func() { d.act(m.ID, d.w.svc.resend) })
 	}
 	if m.State != "sending" {
-		add(lang.L("Send again"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
+		add(lang.L("Send as new message"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
 		add(lang.L("Export .eml"), theme.DownloadIcon(), func() { d.export(m) })
 	}
 	if m.State != "sent" && m.State != "sending" {

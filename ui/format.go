@@ -17,6 +17,8 @@ func containerVBox(objects ...fyne.CanvasObject) *fyne.Container {
 // as file managers do).
 func formatSize(n int64) string {
 	switch {
+	case n == 1:
+		return lang.L("1 byte")
 	case n < 1000:
 		return fmt.Sprintf(lang.L("%d bytes"), n)
 	case n < 1000*1000:
@@ -27,23 +29,17 @@ func formatSize(n int64) string {
 	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }
 
-// formatWhen shows a time relative to today: the time alone today, with
-// the weekday within a week, with the date otherwise.
+// formatWhen shows a time: the time alone today, else the date and time
+// in ISO 8601 order, which reads the same in every language (Go's layouts
+// would print English month and day names).
 func formatWhen(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	now := time.Now()
 	t = t.Local()
-	y1, m1, d1 := now.Date()
-	y2, m2, d2 := t.Date()
-	switch {
-	case y1 == y2 && m1 == m2 && d1 == d2:
+	y1, m1, d1 := time.Now().Date()
+	if y2, m2, d2 := t.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
 		return t.Format("15:04")
-	case t.After(now.AddDate(0, 0, -6)) && t.Before(now.AddDate(0, 0, 6)):
-		return t.Format("Mon 15:04")
-	case y1 == y2:
-		return t.Format("2 Jan 15:04")
 	}
-	return t.Format("2 Jan 2006 15:04")
+	return t.Format("2006-01-02 15:04")
 }

@@ -220,7 +220,8 @@ func stateLook(state string) (fyne.Resource, string) {
 	case "sending":
 		return theme.UploadIcon(), lang.L("Sending")
 	case "sent":
-		return theme.ConfirmIcon(), lang.L("Sent")
+		// Its own key: the Sent view is plural in some languages.
+		return theme.ConfirmIcon(), lang.X("state.sent", "Sent")
 	case "retrying":
 		return theme.ViewRefreshIcon(), lang.L("Will retry")
 	case "failed":

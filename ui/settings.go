@@ -70,12 +70,17 @@ func undoLabel(d time.Duration) string {
 	if d == 0 {
 		return lang.L("Off")
 	}
-	return fmt.Sprintf(lang.L("%d seconds"), int(d.Seconds()))
+	return fmt.Sprintf(lang.L("%d seconds"), int(d.Seconds())) // every choice is plural
 }
 
 func retryLabel(d time.Duration) string {
-	if d < 24*time.Hour {
+	switch {
+	case d == time.Hour:
+		return lang.L("1 hour")
+	case d < 24*time.Hour:
 		return fmt.Sprintf(lang.L("%d hours"), int(d.Hours()))
+	case d == 24*time.Hour:
+		return lang.L("1 day")
 	}
 	return fmt.Sprintf(lang.L("%d days"), int(d.Hours()/24))
 }
