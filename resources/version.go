@@ -1,6 +1,6 @@
 // Package resources holds what Postie ships besides code: the icon, bundled
-// assets, translations and the version. It has no logic and imports nothing
-// from the rest of Postie.
+// assets, translations and the version. It has no logic and must never
+// import the rest of Postie, which all depends on it.
 package resources
 
 // Version is Postie's version: the one place it is written. FyneApp.toml must

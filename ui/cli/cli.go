@@ -5,6 +5,10 @@
 //
 // Exit codes follow sysexits(3), as msmtp's do, so scripts can tell a bad
 // address from a refused password from a server that is down for a moment.
+//
+// It never imports Fyne (scripts run without a display), never prints a
+// password or token, and never reads a password from the command line, only
+// from standard input.
 package cli
 
 import (

@@ -5,7 +5,8 @@
 // message instead of a second copy of the app starting.
 //
 // The socket lives in the data directory, which only its owner can enter,
-// so no other user can hand requests to someone's Postie.
+// so no other user can hand requests to someone's Postie. A request is only
+// ever a list of arguments to parse; it never carries a command to run.
 package instance
 
 import (
