@@ -2,8 +2,8 @@ package mail
 
 import (
 	"fmt"
-	"net"
 	netmail "net/mail"
+	"net/netip"
 	"strings"
 	"unicode/utf8"
 
@@ -11,88 +11,48 @@ import (
 )
 
 // Address is one mailbox: an optional display name and the address as the
-// user wrote it (the domain may hold Unicode, U-labels). An address that
-// needs quotes keeps them, as in "john doe"@example.org.
+// user wrote it (the domain may hold Unicode, U-labels).
 type Address struct {
 	Name  string
 	Email string
 }
 
-// InputError names what the user gave that cannot be sent, and why, in
-// words a person who has never heard of RFC 5322 can act on.
-type InputError struct {
-	Field  string // "To", "Subject", "attachment", …
-	Value  string // the offending value, as given
-	Reason string
-}
-
-func (e *InputError) Error() string {
-	value := shorten(e.Value)
-	switch {
-	case e.Field == "attachment":
-		return fmt.Sprintf("The attachment %q cannot be sent: %s.", value, e.Reason)
-	case e.Value == "":
-		return fmt.Sprintf("%s: %s.", e.Field, e.Reason)
-	case e.Field == "address":
-		return fmt.Sprintf("The address %q is not valid: %s.", value, e.Reason)
-	case isAddressField(e.Field):
-		return fmt.Sprintf("The address %q in %s is not valid: %s.", value, e.Field, e.Reason)
-	}
-	return fmt.Sprintf("The %s %q cannot be sent: %s.", e.Field, value, e.Reason)
-}
-
-func isAddressField(field string) bool {
-	switch field {
-	case "From", "To", "Cc", "Bcc", "Reply-To":
-		return true
-	}
-	return false
-}
-
-// shorten keeps an error message readable when the value is a pasted page.
-func shorten(s string) string {
-	const max = 80
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return string([]rune(s)[:max-1]) + "…"
-}
-
-// idnaProfile converts domains as a resolver would look them up (UTS 46
-// nontransitional mapping, so "faß.de" stays distinct from "fass.de"),
-// and refuses what DNS cannot hold.
-var idnaProfile = idna.New(
-	idna.MapForLookup(),
-	idna.BidiRule(),
-	idna.CheckHyphens(true),
-	idna.CheckJoiners(true),
-	idna.Transitional(false),
-	idna.VerifyDNSLength(true),
-)
-
-// The limits of RFC 5321 §4.5.3.1 that servers enforce.
+// Limits from RFC 5321 §4.5.3.1: servers need not accept longer addresses.
 const (
 	maxLocalPart = 64
-	maxEmail     = 254 // a path of 256 octets, less the angle brackets
-	maxLabel     = 63
-	maxDomain    = 253
+	maxAddress   = 254 // a 256-octet path minus its angle brackets
 )
+
+// idnaProfile converts a domain to A-labels as a resolver looks it up (UTS
+// 46 nontransitional mapping, RFC 5891 §5): it maps case and width, and
+// rejects labels that cannot be a host name, empty labels and names too
+// long for DNS.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength(true))
 
 // ParseAddress reads one address as people write it: "anna@example.org",
 // "Anna Lind <anna@example.org>", "<anna@example.org>", or with the
-// "mailto:" a copied link has.
+// "mailto:" of a copied link.
 func ParseAddress(s string) (Address, error) {
-	return parseAddress("address", s)
+	return parseAddress("", s)
 }
 
 // ParseAddressList reads addresses separated by commas, semicolons or line
 // breaks, as typed or pasted from another program. Empty entries (a
-// trailing comma) are skipped. A name written "Lind, Anna <anna@…>" without
-// quotes, as Outlook copies it, stays one address.
+// trailing comma) are skipped, and "Lind, Anna <anna@example.org>", as
+// some programs copy a name, is one address.
 func ParseAddressList(s string) ([]Address, error) {
 	var list []Address
-	for _, part := range joinSplitNames(splitAddressList(s)) {
-		a, err := parseAddress("address", part)
+	parts := splitAddressList(s)
+	for i := 0; i < len(parts); i++ {
+		if i+1 < len(parts) && isNameFragment(parts[i]) {
+			if next, err := parseAddress("", parts[i+1]); err == nil && next.Name != "" {
+				next.Name = parts[i] + ", " + next.Name
+				list = append(list, next)
+				i++
+				continue
+			}
+		}
+		a, err := parseAddress("", parts[i])
 		if err != nil {
 			return nil, err
 		}
@@ -101,26 +61,32 @@ func ParseAddressList(s string) ([]Address, error) {
 	return list, nil
 }
 
+// isNameFragment reports whether part looks like the surname of a "Lind,
+// Anna <…>" entry that the split cut in two.
+func isNameFragment(part string) bool {
+	return !strings.ContainsAny(part, "@<>\"()")
+}
+
 // splitAddressList splits at commas, semicolons and line breaks that are
 // outside quoted names, comments and angle brackets.
 func splitAddressList(s string) []string {
 	var parts []string
-	start, depth := 0, 0
+	start, comment := 0, 0
 	inQuotes, inAngle, escaped := false, false, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case escaped:
 			escaped = false
-		case c == '\\' && (inQuotes || depth > 0):
+		case c == '\\' && (inQuotes || comment > 0):
 			escaped = true
-		case c == '"' && depth == 0:
+		case c == '"' && comment == 0:
 			inQuotes = !inQuotes
 		case inQuotes:
 		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case depth > 0:
+			comment++
+		case c == ')' && comment > 0:
+			comment--
+		case comment > 0:
 		case c == '<':
 			inAngle = true
 		case c == '>':
@@ -140,226 +106,243 @@ func appendNonEmpty(parts []string, p string) []string {
 	return parts
 }
 
-// joinSplitNames puts back together a name that held a comma without
-// quotes: "Lind" followed by "Anna <anna@example.org>" is one address.
-func joinSplitNames(parts []string) []string {
-	var out []string
-	for i := 0; i < len(parts); i++ {
-		p := parts[i]
-		if i+1 < len(parts) && !strings.ContainsAny(p, `@<>"`) && hasBareName(parts[i+1]) {
-			p += ", " + parts[i+1]
-			i++
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// hasBareName reports whether s is an unquoted name and an angle address.
-func hasBareName(s string) bool {
-	i := strings.IndexByte(s, '<')
-	return i > 0 && strings.HasSuffix(s, ">") && !strings.ContainsAny(s[:i], `@"`)
-}
-
 func parseAddress(field, s string) (Address, error) {
 	s = strings.TrimSpace(s)
-	if len(s) >= len("mailto:") && strings.EqualFold(s[:len("mailto:")], "mailto:") {
+	if len(s) > len("mailto:") && strings.EqualFold(s[:len("mailto:")], "mailto:") {
 		s = s[len("mailto:"):]
 	}
-	if s == "" {
-		return Address{}, &InputError{Field: field, Reason: "the address is empty"}
+	fail := func(reason string) (Address, error) {
+		return Address{}, &InputError{Field: field, Value: s, Reason: reason}
+	}
+	switch {
+	case s == "":
+		return Address{}, &InputError{Field: field, Reason: emptyAddressReason(field)}
+	case strings.ContainsAny(s, "\r\n"):
+		return fail("it contains a line break")
+	case !utf8.ValidString(s):
+		return fail("it contains characters that are not valid text")
+	case isNameWithoutBrackets(s):
+		return fail("a name before the address needs the address in angle brackets, as in Anna Lind <anna@example.org>")
+	}
+	if reason := addrSpecProblem(angleContent(s)); reason != "" {
+		return fail(reason)
 	}
 	parsed, err := netmail.ParseAddress(s)
 	if err != nil {
-		parsed, err = parseBareName(s, err)
+		return fail(plainParseError(err))
 	}
-	if err != nil {
-		return Address{}, &InputError{Field: field, Value: s, Reason: addressProblem(s, err)}
-	}
-	a := Address{Name: parsed.Name, Email: canonicalEmail(parsed.Address)}
+	a := Address{Name: parsed.Name, Email: parsed.Address}
 	if err := a.check(field); err != nil {
+		err.(*InputError).Value = s
 		return Address{}, err
 	}
 	return a, nil
 }
 
-// parseBareName accepts a name that needs quotes but has none, as other
-// programs copy them: Lind, Anna <anna@example.org>, or an address used
-// as a name. It returns the original error when that does not help.
-func parseBareName(s string, original error) (*netmail.Address, error) {
-	i := strings.LastIndexByte(s, '<')
-	if !hasBareName(s[strings.LastIndexByte(s[:max(i, 0)], '"')+1:]) || i < 0 {
-		return nil, original
-	}
-	name := strings.Trim(strings.TrimSpace(s[:i]), `'`)
-	quoted := (&netmail.Address{Name: name, Address: "x@x"}).String()
-	quoted = quoted[:strings.LastIndexByte(quoted, '<')]
-	parsed, err := netmail.ParseAddress(quoted + s[i:])
-	if err != nil {
-		return nil, original
-	}
-	return parsed, nil
+// isNameWithoutBrackets recognises "Anna Lind anna@example.org". With
+// two words, "bob smith@example.org" is more likely a typo.
+func isNameWithoutBrackets(s string) bool {
+	words := strings.Fields(s)
+	last := len(words) - 1
+	return last > 1 && !strings.ContainsAny(s, `<>"()`) &&
+		strings.Contains(words[last], "@") && !strings.Contains(strings.Join(words[:last], ""), "@")
 }
 
-// canonicalEmail writes an address as RFC 5322 §3.4.1 wants it: net/mail
-// returns the local part without its quotes, and puts them back only
-// where they are needed.
-func canonicalEmail(addr string) string {
-	s := (&netmail.Address{Address: addr}).String()
-	return s[1 : len(s)-1]
-}
-
-// addressProblem says in plain words why the parser refused s. net/mail's
-// own errors ("missing '@' or angle-addr") are for programmers, so the
-// address is examined part by part first.
-func addressProblem(s string, err error) string {
-	spec := s
+// angleContent is the part of s in angle brackets, or all of s.
+func angleContent(s string) string {
 	if i := strings.LastIndexByte(s, '<'); i >= 0 {
-		if !strings.HasSuffix(s, ">") {
-			return "the > after the address is missing"
-		}
-		spec = s[i+1 : len(s)-1]
-	} else if fields := strings.Fields(s); len(fields) > 1 && !strings.Contains(s, `"`) &&
-		strings.Contains(fields[len(fields)-1], "@") && !strings.Contains(strings.Join(fields[:len(fields)-1], ""), "@") {
-		return "a name before the address needs the address in angle brackets, as in Anna Lind <anna@example.org>"
+		return strings.TrimSuffix(strings.TrimSpace(s[i+1:]), ">")
 	}
-	if reason := emailProblem(spec); reason != "" {
-		return reason
+	return s
+}
+
+// addrSpecShapeProblem catches the common typing mistakes with a clearer
+// reason than the parser gives.
+func addrSpecShapeProblem(addr string) string {
+	addr = strings.TrimSpace(addr)
+	switch n := strings.Count(addr, "@"); {
+	case addr == "":
+		return "it is empty"
+	case n == 0:
+		return "it has no @"
+	case n > 1 && !strings.Contains(addr, `"`):
+		return "it has more than one @"
+	case strings.HasPrefix(addr, "@"):
+		return "there is nothing before the @"
+	case strings.HasSuffix(addr, "@"):
+		return "there is nothing after the @"
+	case strings.ContainsAny(addr, " \t") && !strings.Contains(addr, `"`):
+		return "it contains a space"
 	}
+	return ""
+}
+
+// plainParseError turns a net/mail error into words for people.
+func plainParseError(err error) string {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "expected single address"):
-		return "it holds more than one address"
 	case strings.Contains(msg, "unclosed"):
-		return "a quote or bracket is not closed"
-	case strings.Contains(msg, "no angle-addr"):
-		return "a name before the address needs the address in angle brackets, as in Anna Lind <anna@example.org>"
+		return "a quotation mark, bracket or parenthesis is not closed"
+	case strings.Contains(msg, "expected single address"), strings.Contains(msg, "expected comma"):
+		return "it holds more than one address; separate addresses with commas"
 	}
-	return "it is not written like name@example.org"
+	return "it is not of the form name@example.org"
 }
 
-// check validates an address given as a struct, as the parser does for
-// text, so a Message built in code is held to the same rules.
+// check validates an address however it was made: parsed, or filled in by
+// a program.
 func (a Address) check(field string) error {
+	fail := func(reason string) error {
+		return &InputError{Field: field, Value: a.display(), Reason: reason}
+	}
 	if a.Email == "" {
-		return &InputError{Field: field, Value: a.Name, Reason: "the address is empty"}
+		if a.Name == "" {
+			return &InputError{Field: field, Reason: emptyAddressReason(field)}
+		}
+		return fail("the address itself is missing")
 	}
-	if strings.ContainsAny(a.Name, "\r\n\x00") {
-		return &InputError{Field: field, Value: a.Email, Reason: "its name contains a line break"}
+	if reason := headerTextProblem(a.Name); reason != "" {
+		return fail("the name " + strings.TrimPrefix(reason, "it "))
 	}
-	if reason := emailProblem(a.Email); reason != "" {
-		return &InputError{Field: field, Value: a.Email, Reason: reason}
+	if reason := addrSpecProblem(a.Email); reason != "" {
+		return fail(reason)
 	}
 	return nil
 }
 
-// emailProblem returns why email (an addr-spec, RFC 5322 §3.4.1) cannot be
-// sent to, or "".
-func emailProblem(email string) string {
-	for _, r := range email {
-		switch {
-		case r == utf8.RuneError:
-			return "it contains a character that is not valid text"
-		case r == '\r' || r == '\n':
-			return "it contains a line break"
-		case r < ' ' || r == 0x7f:
-			return "it contains an invisible control character"
-		}
+// addrSpecProblem says what is wrong with an address without its name, or
+// "" when it can be sent to.
+func addrSpecProblem(email string) string {
+	if !utf8.ValidString(email) {
+		return "it contains characters that are not valid text"
+	}
+	if reason := addrSpecShapeProblem(email); reason != "" {
+		return reason
 	}
 	at := strings.LastIndexByte(email, '@')
-	switch {
-	case at < 0:
-		return "it has no @"
-	case at == 0:
-		return "there is nothing before the @"
-	case at == len(email)-1:
-		return "there is nothing after the @"
-	}
 	if reason := localPartProblem(email[:at]); reason != "" {
 		return reason
 	}
-	ascii, reason := domainProblem(email[at+1:])
-	switch {
-	case reason != "":
-		return reason
-	case len(email[:at])+1+len(ascii) > maxEmail:
-		return fmt.Sprintf("it is longer than the %d characters an address can have", maxEmail)
+	domain, err := asciiDomain(email[at+1:])
+	if err != nil {
+		return err.Error()
 	}
-	if _, err := netmail.ParseAddress("<" + email + ">"); err != nil {
-		return "it is not written like name@example.org"
+	if len(email[:at+1])+len(domain) > maxAddress {
+		return fmt.Sprintf("it is longer than %d characters", maxAddress)
 	}
 	return ""
 }
 
-// localPartProblem checks the part before the @: a dot-atom, or a quoted
-// string (RFC 5322 §3.4.1), within RFC 5321's 64 octets.
+func emptyAddressReason(field string) string {
+	if field == "" {
+		return "the address is empty"
+	}
+	return "an address in " + field + " is empty"
+}
+
+// display is the address as the user would recognise it in an error.
+func (a Address) display() string {
+	if a.Name == "" {
+		return a.Email
+	}
+	return a.Name + " <" + a.Email + ">"
+}
+
+// localPartProblem requires a dot-atom (RFC 5322 §3.4.1, with RFC 6532's
+// UTF-8). A quoted local part is valid but so rarely accepted by servers
+// that a user who typed one has almost certainly made a mistake.
 func localPartProblem(local string) string {
 	if len(local) > maxLocalPart {
 		return fmt.Sprintf("the part before the @ is longer than %d characters", maxLocalPart)
 	}
-	if len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"' {
-		return "" // a quoted string; the parser checks its escapes
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return "the part before the @ cannot start or end with a dot or have two dots in a row"
 	}
 	for _, r := range local {
-		switch {
-		case r == '@':
-			return "it has more than one @"
-		case r == ' ' || r == '\t':
-			return "it contains a space"
-		case r != '.' && !isAtext(r):
-			return fmt.Sprintf("it contains %q, which cannot be in an address", r)
+		if r != '.' && !isAtext(r) {
+			return fmt.Sprintf("the part before the @ cannot contain %s", describeRune(r))
 		}
-	}
-	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return "the part before the @ cannot begin or end with a dot, or have two dots in a row"
 	}
 	return ""
 }
 
-// isAtext reports whether r may stand unquoted in an address: RFC 5322
-// §3.2.3 atext, extended to all of Unicode by RFC 6532 §3.2.
+// isAtext reports whether r may appear in an atom (RFC 5322 §3.2.3), where
+// RFC 6532 §3.2 adds every non-ASCII character.
 func isAtext(r rune) bool {
 	switch {
 	case r >= utf8.RuneSelf:
-		return true
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return r != utf8.RuneError
+	case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
 		return true
 	}
 	return strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
 }
 
-// domainProblem checks the part after the @ and returns it in A-labels
-// (RFC 5890 §2.3.2.1), or why it cannot be a domain.
-func domainProblem(domain string) (ascii, reason string) {
+func describeRune(r rune) string {
+	switch r {
+	case ' ':
+		return "a space"
+	case '"':
+		return "a quotation mark"
+	}
+	if r < ' ' || r == 0x7f {
+		return "a control character"
+	}
+	return fmt.Sprintf("%q", r)
+}
+
+// addrSpec is the address as headers and SMTP carry it: the local part as
+// written and the domain in A-labels (RFC 5890 §2.3.2.1). A non-ASCII local
+// part stays and makes the message need SMTPUTF8.
+func (a Address) addrSpec() (string, error) {
+	at := strings.LastIndexByte(a.Email, '@')
+	if at < 0 {
+		return "", fmt.Errorf("it has no @")
+	}
+	domain, err := asciiDomain(a.Email[at+1:])
+	if err != nil {
+		return "", err
+	}
+	return a.Email[:at+1] + domain, nil
+}
+
+// asciiDomain checks a domain and converts it to A-labels. An ASCII domain
+// is kept as written. A domain literal must hold an IPv4 address (RFC 5321
+// §4.1.3); net/mail does not read the IPv6 form.
+func asciiDomain(domain string) (string, error) {
 	if strings.HasPrefix(domain, "[") {
-		return domain, literalProblem(domain)
-	}
-	// UTS 46 §2.3 counts these as dots too.
-	labels := strings.FieldsFunc(domain+"x", func(r rune) bool { return strings.ContainsRune(".。．｡", r) })
-	dotted := strings.Join(labels, ".")
-	dotted = dotted[:len(dotted)-1]
-	switch {
-	case strings.ContainsAny(domain, " \t"):
-		return "", "it contains a space"
-	case len(dotted) != len(strings.TrimSuffix(domain, "x")) && strings.Count(dotted, ".") < strings.Count(normalizeDots(domain), "."):
-		if strings.HasSuffix(normalizeDots(domain), ".") {
-			return "", fmt.Sprintf("the domain %q ends with a dot", domain)
+		literal := strings.TrimSuffix(domain[1:], "]")
+		if ip, err := netip.ParseAddr(literal); err != nil || !ip.Is4() || !strings.HasSuffix(domain, "]") {
+			return "", fmt.Errorf("%q is not an IP address", domain)
 		}
-		return "", fmt.Sprintf("the domain %q has an empty part between dots", domain)
-	case !strings.Contains(dotted, "."):
-		return "", fmt.Sprintf("the domain %q is incomplete; it needs a dot, as in example.org", domain)
-	}
-	for _, label := range strings.Split(dotted, ".") {
-		if reason := labelProblem(domain, label); reason != "" {
-			return "", reason
-		}
+		return domain, nil
 	}
 	ascii, err := idnaProfile.ToASCII(domain)
 	switch {
+	case err != nil && strings.HasSuffix(domain, "."):
+		return "", fmt.Errorf("the domain %q ends with a dot", domain)
 	case err != nil:
-		return "", fmt.Sprintf("%q is not a valid domain name", domain)
-	case len(ascii) > maxDomain:
-		return "", fmt.Sprintf("the domain %q is longer than %d characters", domain, maxDomain)
+		return "", fmt.Errorf("%q is not a valid domain name", domain)
+	case !strings.Contains(ascii, "."):
+		return "", fmt.Errorf("the domain %q is incomplete; it needs a dot, as in example.org", domain)
+	case isASCII(domain):
+		return domain, nil
 	}
-	return ascii, ""
+	return ascii, nil
+}
+
+// needsSMTPUTF8 reports whether the local part is not ASCII (RFC 6531 §3.3):
+// only then must the server accept UTF-8 in the envelope and the headers.
+func (a Address) needsSMTPUTF8() bool {
+	at := strings.LastIndexByte(a.Email, '@')
+	return at >= 0 && !isASCII(a.Email[:at])
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
