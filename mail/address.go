@@ -213,8 +213,8 @@ func (a Address) check(field string) error {
 // addrSpecProblem says what is wrong with an address without its name, or
 // "" when it can be sent to.
 func addrSpecProblem(email string) string {
-	if !utf8.ValidString(email) {
-		return "it contains characters that are not valid text"
+	if reason := headerTextProblem(email); reason != "" {
+		return reason
 	}
 	if reason := addrSpecShapeProblem(email); reason != "" {
 		return reason

@@ -31,10 +31,8 @@ func (a Attachment) check() error {
 	if reason := headerTextProblem(name); reason != "" {
 		return &InputError{Field: "attachment name", Value: name, Reason: reason}
 	}
-	if a.ContentType != "" {
-		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil || headerTextProblem(a.ContentType) != "" {
-			return &InputError{Field: "attachment type", Value: a.ContentType, Reason: "it is not a content type such as application/pdf"}
-		}
+	if a.ContentType != "" && !isMediaType(a.ContentType) {
+		return &InputError{Field: "attachment type", Value: a.ContentType, Reason: "it is not a content type such as application/pdf"}
 	}
 	if a.Open != nil {
 		return nil
@@ -57,6 +55,14 @@ func (a Attachment) check() error {
 		return a.readError(err)
 	}
 	return f.Close()
+}
+
+// isMediaType reports whether s is "type/subtype" with optional
+// parameters (RFC 2045 §5.1).
+func isMediaType(s string) bool {
+	mediaType, _, err := mime.ParseMediaType(s)
+	typ, subtype, ok := strings.Cut(mediaType, "/")
+	return err == nil && ok && typ != "" && subtype != "" && headerTextProblem(s) == ""
 }
 
 // readError explains why the attachment cannot be read.
@@ -131,8 +137,11 @@ func detectContentType(name string, head []byte) string {
 	return sniffed
 }
 
-// trimPartialRune drops a UTF-8 sequence that the sniffing cut short.
+// trimPartialRune drops a UTF-8 sequence that the sniffing window cut short.
 func trimPartialRune(b []byte) []byte {
+	if len(b) < sniffLen {
+		return b // the whole content
+	}
 	for i := 1; i <= utf8.UTFMax-1 && i <= len(b); i++ {
 		if c := b[len(b)-i]; c >= 0xC0 {
 			if !utf8.FullRune(b[len(b)-i:]) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -97,4 +99,9 @@ func simpleMessage() *Message {
 		Subject: "Hello",
 		Body:    "Hi Bob,\nsee you.\n",
 	}
+}
+
+// openString is an Attachment.Open that streams s.
+func openString(s string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }
 }
