@@ -2,6 +2,7 @@ package mail
 
 import (
 	"mime"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -125,6 +126,13 @@ func TestFileNameParameter(t *testing.T) {
 		for _, line := range strings.Split(strings.TrimSuffix(folded, "\r\n"), "\r\n") {
 			if len(line) > foldAt {
 				t.Errorf("%q: line of %d characters: %q", name, len(line), line)
+			}
+		}
+		for _, token := range paramTokens("filename", name) {
+			_, encoded, extended := strings.Cut(token, "*=")
+			segment, err := url.PathUnescape(strings.TrimPrefix(encoded, "utf-8''"))
+			if extended && (err != nil || !utf8.ValidString(segment)) {
+				t.Errorf("%q: segment %q is not whole characters", name, token)
 			}
 		}
 		if strings.Contains(folded, "=?") {

@@ -3,14 +3,16 @@ package mail
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // paramTokens formats one MIME parameter (RFC 2045 §5.1) as header tokens,
 // each but the last ending in ";" by the caller's join. A short value of
-// printable ASCII is a quoted string. Anything else uses RFC 2231:
-// percent-encoded UTF-8 (§4) in numbered continuations (§3) that fold
-// like words. RFC 2047 encoded words are not allowed inside parameters
-// (RFC 2047 §5), and readers that do not expect them show them as garbage.
+// printable ASCII is a token or a quoted string. Anything else uses RFC
+// 2231: percent-encoded UTF-8 (§4) in numbered continuations (§3) that
+// fold like words, each holding whole characters. RFC 2047 encoded words
+// are not allowed inside parameters (RFC 2047 §5), and readers that do not
+// expect them show them as garbage.
 func paramTokens(name, value string) []string {
 	if isToken(value) && len(name)+1+len(value) <= maxWordLen {
 		return []string{name + "=" + value}
@@ -23,17 +25,21 @@ func paramTokens(name, value string) []string {
 	if len(encoded) <= segment+len("99") {
 		return []string{name + "*=" + encoded}
 	}
+	// Readers such as Python's email package decode each segment on its
+	// own, so a segment ends only between whole UTF-8 characters.
 	var tokens []string
-	for i := 0; encoded != ""; i++ {
-		n := min(len(encoded), segment)
-		// Never split a %XX escape.
-		if p := strings.LastIndexByte(encoded[:n], '%'); p > n-3 && n < len(encoded) {
-			n = p
+	current := "utf-8''"
+	for i := 0; i < len(value); {
+		_, size := utf8.DecodeRuneInString(value[i:])
+		char := percentEncode(value[i : i+size])
+		if len(current)+len(char) > segment && current != "utf-8''" {
+			tokens = append(tokens, name+"*"+strconv.Itoa(len(tokens))+"*="+current)
+			current = ""
 		}
-		tokens = append(tokens, name+"*"+strconv.Itoa(i)+"*="+encoded[:n])
-		encoded = encoded[n:]
+		current += char
+		i += size
 	}
-	return tokens
+	return append(tokens, name+"*"+strconv.Itoa(len(tokens))+"*="+current)
 }
 
 // isPlainParam reports whether value can be a quoted string that every
