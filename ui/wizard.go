@@ -30,6 +30,7 @@ type accountWizard struct {
 	done    func()
 
 	name, email, password     *widget.Entry
+	signature                 *widget.Entry
 	host, port, user          *widget.Entry
 	security                  *widget.Select
 	nameErr, emailErr, pwErr  *widget.Label
@@ -65,6 +66,9 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	z.email = widget.NewEntry()
 	z.email.SetPlaceHolder("you@example.org")
 	z.password = widget.NewPasswordEntry()
+	z.signature = widget.NewMultiLineEntry()
+	z.signature.SetMinRowsVisible(3)
+	z.signature.SetPlaceHolder(lang.L("Optional: added below each new message"))
 	z.host, z.port, z.user = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	z.host.SetPlaceHolder("smtp.example.org")
 	z.port.SetPlaceHolder("465")
@@ -103,6 +107,7 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		widget.NewFormItem(lang.L("Name"), container.NewVBox(z.name, z.nameErr)),
 		widget.NewFormItem(lang.L("Email address"), container.NewVBox(z.email, z.emailErr)),
 		widget.NewFormItem(passwordLabel, container.NewVBox(z.password, z.pwErr)),
+		widget.NewFormItem(lang.L("Signature"), z.signature),
 	)
 	z.continueButton = widget.NewButton(lang.L("Continue"), z.submit)
 	z.continueButton.Importance = widget.HighImportance
@@ -130,6 +135,7 @@ func showProblem(l *widget.Label, text string) {
 func (z *accountWizard) fill(a accounts.Account) {
 	z.name.SetText(a.DisplayName)
 	z.email.SetText(a.Email)
+	z.signature.SetText(a.Signature)
 	z.host.SetText(a.Host)
 	z.port.SetText(strconv.Itoa(a.Port))
 	z.user.SetText(a.Username)
@@ -267,6 +273,7 @@ func (z *accountWizard) settings(email string) (accounts.Account, error) {
 	}
 	a.DisplayName = strings.TrimSpace(z.name.Text)
 	a.Email = email
+	a.Signature = strings.TrimRight(z.signature.Text, "\n ")
 	a.Host = strings.TrimSpace(z.host.Text)
 	a.Username = strings.TrimSpace(z.user.Text)
 	a.Security = z.selectedSecurity()
