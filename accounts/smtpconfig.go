@@ -34,3 +34,21 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 func (a Account) Test(ctx context.Context, secret string) (*smtpclient.ProbeResult, error) {
 	return smtpclient.Probe(ctx, a.SMTPConfig(secret))
 }
+
+// SMTPConfig returns the settings for sending from the account with the id,
+// with its secret from the keyring (or this session). An account without a
+// user name signs in to nothing, so the keyring is not asked. It makes a
+// Store the outbox worker's source of server settings.
+func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error) {
+	a, err := s.ByID(ctx, accountID)
+	if err != nil {
+		return smtpclient.Config{}, err
+	}
+	secret := ""
+	if a.Username != "" {
+		if secret, err = s.Secret(ctx, a); err != nil {
+			return smtpclient.Config{}, err
+		}
+	}
+	return a.SMTPConfig(secret), nil
+}

@@ -55,7 +55,7 @@ func openServices(ctx context.Context, dir string, demoMode bool) (*services, er
 			return nil, err
 		}
 	}
-	if s.outbox, err = outbox.Open(db, accountConfigs{s.accounts}); err != nil {
+	if s.outbox, err = outbox.Open(db, s.accounts); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -110,22 +110,6 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 // demoAccountName names the account that demo mode sends from.
 const demoAccountName = "Demo"
 
-// accountConfigs gives the outbox worker each account's settings with its
-// secret.
-type accountConfigs struct{ store *accounts.Store }
-
-func (c accountConfigs) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error) {
-	a, err := c.store.ByID(ctx, accountID)
-	if err != nil {
-		return smtpclient.Config{}, err
-	}
-	secret, err := c.store.Secret(ctx, a)
-	if err != nil {
-		return smtpclient.Config{}, err
-	}
-	return a.SMTPConfig(secret), nil
-}
-
 func (s *services) close() {
 	if s.stopWorker != nil {
 		s.stopWorker()
@@ -176,7 +160,7 @@ func (s *services) testAccount(ctx context.Context, a accounts.Account, password
 
 // testSavedAccount checks a saved account with its stored password.
 func (s *services) testSavedAccount(ctx context.Context, a accounts.Account) error {
-	cfg, err := accountConfigs{s.accounts}.SMTPConfig(ctx, a.ID)
+	cfg, err := s.accounts.SMTPConfig(ctx, a.ID)
 	if err != nil {
 		return err
 	}

@@ -282,17 +282,10 @@ func (c *accountConfigs) SMTPConfig(ctx context.Context, accountID string) (smtp
 	if cfg, ok := c.cache[accountID]; ok {
 		return cfg, nil
 	}
-	a, err := c.store.ByID(ctx, accountID)
+	cfg, err := c.store.SMTPConfig(ctx, accountID)
 	if err != nil {
 		return smtpclient.Config{}, err
 	}
-	secret := ""
-	if a.Username != "" { // an account that does not sign in needs no password
-		if secret, err = c.store.Secret(ctx, a); err != nil {
-			return smtpclient.Config{}, err
-		}
-	}
-	cfg := a.SMTPConfig(secret)
 	if c.cache == nil {
 		c.cache = map[string]smtpclient.Config{}
 	}
