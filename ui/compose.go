@@ -18,20 +18,12 @@ import (
 
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/mailto"
+	"github.com/postie-app/postie/mail/outbox"
 )
 
-// composition is what the composer holds: the fields as the user typed them.
-type composition struct {
-	DraftID     int64
-	AccountID   string
-	To, Cc, Bcc string
-	Subject     string
-	Body        string
-	Markdown    bool
-	Attachments []string // file paths
-	InReplyTo   string
-	References  []string
-}
+// composition is what the composer holds: the fields as the user typed
+// them, which is exactly what a draft keeps.
+type composition = outbox.Draft
 
 // composeView is the message editor.
 type composeView struct {
@@ -182,7 +174,7 @@ func (v *composeView) selectAccount(id string) {
 // current reads the fields.
 func (v *composeView) current() composition {
 	c := composition{
-		DraftID:    v.draftID,
+		ID:         v.draftID,
 		AccountID:  v.selectedAccount(),
 		To:         v.to.entry.Text,
 		Cc:         v.cc.entry.Text,
@@ -203,7 +195,7 @@ func (v *composeView) current() composition {
 func (v *composeView) load(c composition) {
 	v.loading = true
 	defer func() { v.loading = false }()
-	v.draftID = c.DraftID
+	v.draftID = c.ID
 	if c.AccountID != "" {
 		v.selectAccount(c.AccountID)
 	}
@@ -299,10 +291,10 @@ func (v *composeView) saveDraft(visible bool) {
 				v.w.showError(err)
 				return
 			}
-			if v.draftID == c.DraftID {
+			if v.draftID == c.ID {
 				v.draftID = id
 			}
-			if v.current().equal(c) {
+			if sameComposition(v.current(), c) {
 				v.dirty = false
 			}
 			if visible {
@@ -312,7 +304,7 @@ func (v *composeView) saveDraft(visible bool) {
 	})
 }
 
-func (c composition) equal(o composition) bool {
+func sameComposition(c, o composition) bool {
 	return c.AccountID == o.AccountID && c.To == o.To && c.Cc == o.Cc && c.Bcc == o.Bcc &&
 		c.Subject == o.Subject && c.Body == o.Body && c.Markdown == o.Markdown &&
 		strings.Join(c.Attachments, "\n") == strings.Join(o.Attachments, "\n")

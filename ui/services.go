@@ -243,8 +243,8 @@ func (s *services) enqueue(ctx context.Context, c composition, msg *mail.Message
 	if err != nil {
 		return 0, err
 	}
-	if c.DraftID != 0 {
-		s.outbox.DeleteDraft(ctx, c.DraftID)
+	if c.ID != 0 {
+		s.outbox.DeleteDraft(ctx, c.ID)
 	}
 	return id, nil
 }
@@ -254,7 +254,7 @@ func (s *services) undo(ctx context.Context, id int64) (composition, error) {
 	if err != nil {
 		return composition{}, err
 	}
-	return compositionFromDraft(draft), nil
+	return *draft, nil
 }
 
 func (s *services) cancelSend(ctx context.Context, id int64) error {
@@ -266,11 +266,11 @@ func (s *services) latestDraft(ctx context.Context) (composition, bool, error) {
 	if err != nil || len(drafts) == 0 {
 		return composition{}, false, err
 	}
-	return compositionFromDraft(&drafts[0]), true, nil
+	return drafts[0], true, nil
 }
 
 func (s *services) saveDraft(ctx context.Context, c composition) (int64, error) {
-	return s.outbox.SaveDraft(ctx, draftFromComposition(c))
+	return s.outbox.SaveDraft(ctx, c)
 }
 
 func (s *services) deleteDraft(ctx context.Context, id int64) error {
@@ -278,38 +278,6 @@ func (s *services) deleteDraft(ctx context.Context, id int64) error {
 		return nil
 	}
 	return s.outbox.DeleteDraft(ctx, id)
-}
-
-func compositionFromDraft(d *outbox.Draft) composition {
-	return composition{
-		DraftID:     d.ID,
-		AccountID:   d.AccountID,
-		To:          d.To,
-		Cc:          d.Cc,
-		Bcc:         d.Bcc,
-		Subject:     d.Subject,
-		Body:        d.Body,
-		Markdown:    d.Markdown,
-		Attachments: d.Attachments,
-		InReplyTo:   d.InReplyTo,
-		References:  d.References,
-	}
-}
-
-func draftFromComposition(c composition) outbox.Draft {
-	return outbox.Draft{
-		ID:          c.DraftID,
-		AccountID:   c.AccountID,
-		To:          c.To,
-		Cc:          c.Cc,
-		Bcc:         c.Bcc,
-		Subject:     c.Subject,
-		Body:        c.Body,
-		Markdown:    c.Markdown,
-		Attachments: c.Attachments,
-		InReplyTo:   c.InReplyTo,
-		References:  c.References,
-	}
 }
 
 // ---- lists and details ----
@@ -396,7 +364,7 @@ func (s *services) copyToComposer(ctx context.Context, id int64) (composition, e
 	if err != nil {
 		return composition{}, err
 	}
-	return compositionFromDraft(draft), nil
+	return *draft, nil
 }
 
 // subscribe delivers the worker's state changes and upload progress.
