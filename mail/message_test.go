@@ -213,12 +213,15 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("attachment %d: %q with %d bytes, want %q with %d", i, got.name, len(got.content), a.fileName(), len(want))
 				}
 			}
-			if bytes.Contains(bytes.ToLower(data), []byte("bcc")) || bytes.Contains(data, []byte("hidden@")) {
+			if bccField.Match(data) || bytes.Contains(data, []byte("hidden@")) {
 				t.Errorf("a Bcc leaked into the message:\n%s", data)
 			}
 		})
 	}
 }
+
+// bccField matches a Bcc header field in any case.
+var bccField = regexp.MustCompile(`(?im)^bcc:`)
 
 // TestBcc checks that Bcc recipients are in the envelope and in no header,
 // and that a message with only Bcc recipients says so in an empty group.
@@ -231,10 +234,8 @@ func TestBcc(t *testing.T) {
 		t.Errorf("envelope recipients %q, %v", rcpts, err)
 	}
 	data := build(t, msg)
-	for _, leak := range []string{"santa", "Santa", "Bcc", "BCC", "bcc"} {
-		if bytes.Contains(data, []byte(leak)) {
-			t.Errorf("%q appears in the message:\n%s", leak, data)
-		}
+	if bccField.Match(data) || bytes.Contains(bytes.ToLower(data), []byte("santa")) {
+		t.Errorf("the Bcc recipient appears in the message:\n%s", data)
 	}
 	if head := headerSection(data); !strings.Contains(head, "\r\nTo: undisclosed-recipients:;\r\n") {
 		t.Errorf("no empty To group:\n%s", head)
