@@ -319,7 +319,8 @@ func asciiDomain(domain string) (string, error) {
 	}
 	ascii, err := idnaProfile.ToASCII(domain)
 	switch {
-	case err != nil && strings.HasSuffix(domain, "."):
+	case strings.HasSuffix(ascii, "."):
+		// DNS allows it; RFC 5321 §4.1.2's Domain does not.
 		return "", fmt.Errorf("the domain %q ends with a dot", domain)
 	case err != nil:
 		return "", fmt.Errorf("%q is not a valid domain name", domain)

@@ -57,12 +57,28 @@ func (a Attachment) check() error {
 	return f.Close()
 }
 
+// Limits that keep a given content type's header lines short: RFC 6838
+// §4.2 allows 127 characters for a type or subtype name, and no
+// registered parameter name is near 40.
+const (
+	maxTypeName  = 127
+	maxParamName = 40
+)
+
 // isMediaType reports whether s is "type/subtype" with optional
 // parameters (RFC 2045 §5.1).
 func isMediaType(s string) bool {
-	mediaType, _, err := mime.ParseMediaType(s)
+	mediaType, params, err := mime.ParseMediaType(s)
 	typ, subtype, ok := strings.Cut(mediaType, "/")
-	return err == nil && ok && typ != "" && subtype != "" && headerTextProblem(s) == ""
+	if err != nil || !ok || typ == "" || subtype == "" || len(typ) > maxTypeName || len(subtype) > maxTypeName {
+		return false
+	}
+	for name := range params {
+		if len(name) > maxParamName {
+			return false
+		}
+	}
+	return headerTextProblem(s) == ""
 }
 
 // readError explains why the attachment cannot be read.
@@ -114,7 +130,10 @@ func (a Attachment) contentType(head []byte) (string, map[string]string) {
 		given = detectContentType(a.fileName(), head)
 	}
 	mediaType, params, err := mime.ParseMediaType(given)
-	if err != nil {
+	if err != nil || strings.HasPrefix(mediaType, "message/") || strings.HasPrefix(mediaType, "multipart/") {
+		// A saved e-mail (.eml) or multipart file is sent as bytes: those
+		// types may not be base64 encoded (RFC 2045 §6.4, RFC 2046
+		// §5.2.1), and a strict reader would parse the base64 as a message.
 		return "application/octet-stream", nil
 	}
 	delete(params, "name")

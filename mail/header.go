@@ -309,3 +309,27 @@ func isDomainLiteral(s string) bool {
 func unbracket(id string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
 }
+
+// splitMsgIDs reads the identifiers in s as a header field (1*msg-id, RFC
+// 5322 §3.6.4) or a pasted text holds them: separated by spaces, tabs or
+// commas, or by nothing between "><", with or without angle brackets.
+func splitMsgIDs(s string) []string {
+	var ids []string
+	s = strings.ReplaceAll(s, "><", "> <")
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
+		ids = append(ids, unbracket(f))
+	}
+	return ids
+}
+
+// msgIDTokens formats the identifiers in values for In-Reply-To or
+// References.
+func msgIDTokens(values ...string) []string {
+	var tokens []string
+	for _, v := range values {
+		for _, id := range splitMsgIDs(v) {
+			tokens = append(tokens, "<"+id+">")
+		}
+	}
+	return tokens
+}

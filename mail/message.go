@@ -35,7 +35,7 @@ type Message struct {
 	Markdown    bool   // also send the body rendered as HTML
 	Attachments []Attachment
 	MessageID   string   // without angle brackets; generated when empty
-	InReplyTo   string   // a Message-ID, angle brackets optional
+	InReplyTo   string   // the parent's Message-ID (or several), angle brackets optional
 	References  []string // Message-IDs, angle brackets optional
 	Date        time.Time
 
@@ -136,14 +136,16 @@ func (m *Message) checkIDs() error {
 			return &InputError{Field: "Message-ID", Value: m.MessageID, Reason: reason}
 		}
 	}
-	if m.InReplyTo != "" {
-		if reason := msgIDProblem(unbracket(m.InReplyTo), false); reason != "" {
-			return &InputError{Field: "In-Reply-To", Value: m.InReplyTo, Reason: reason}
-		}
-	}
-	for _, ref := range m.References {
-		if reason := msgIDProblem(unbracket(ref), false); reason != "" {
-			return &InputError{Field: "References", Value: ref, Reason: reason}
+	for _, g := range []struct {
+		field  string
+		values []string
+	}{{"In-Reply-To", []string{m.InReplyTo}}, {"References", m.References}} {
+		for _, value := range g.values {
+			for _, id := range splitMsgIDs(value) {
+				if reason := msgIDProblem(id, false); reason != "" {
+					return &InputError{Field: g.field, Value: value, Reason: reason}
+				}
+			}
 		}
 	}
 	return nil
@@ -254,15 +256,11 @@ func (m *Message) headerFields() ([]field, error) {
 	fields = append(fields,
 		field{"Subject", textTokens(m.Subject)},
 		field{"Message-ID", []string{"<" + unbracket(m.MessageID) + ">"}})
-	if m.InReplyTo != "" {
-		fields = append(fields, field{"In-Reply-To", []string{"<" + unbracket(m.InReplyTo) + ">"}})
+	if ids := msgIDTokens(m.InReplyTo); len(ids) > 0 {
+		fields = append(fields, field{"In-Reply-To", ids})
 	}
-	if len(m.References) > 0 {
-		refs := make([]string, len(m.References))
-		for i, r := range m.References {
-			refs[i] = "<" + unbracket(r) + ">"
-		}
-		fields = append(fields, field{"References", refs})
+	if ids := msgIDTokens(m.References...); len(ids) > 0 {
+		fields = append(fields, field{"References", ids})
 	}
 	if UserAgent != "" {
 		fields = append(fields, field{"User-Agent", strings.Fields(UserAgent)})

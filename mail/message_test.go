@@ -137,14 +137,15 @@ func TestRoundTrip(t *testing.T) {
 			Body:       "Hallo\n.\n..dots\r\nFrom me\rtrailing  \n" + strings.Repeat("long line ", 100),
 			Markdown:   true,
 			MessageID:  "fixed.id@example.org",
-			InReplyTo:  "<parent@example.net>",
-			References: []string{"root@example.net", "<parent@example.net>"},
+			InReplyTo:  "<parent@example.net> <other@example.net>",
+			References: []string{"root@example.net", "<a@example.net><b@example.net>, <parent@example.net>"},
 			Date:       time.Date(2024, 2, 29, 23, 59, 58, 0, time.UTC),
 			Attachments: []Attachment{
 				{Path: writeFile(t, dir, "Übersicht März.png", png)},
 				{Path: writeFile(t, dir, "data.bin", binary), Name: "日本語.dat"},
 				{Name: "note.txt", ContentType: "text/plain; charset=iso-8859-1", Open: openString("caf\xe9\n")},
 				{Path: writeFile(t, dir, "empty", nil)},
+				{Path: writeFile(t, dir, "forwarded.eml", []byte("From: a@example.org\nSubject: x\n\nbody\n"))},
 			},
 		}},
 		{"empty body and subject", Message{
@@ -179,12 +180,12 @@ func TestRoundTrip(t *testing.T) {
 			if p.messageID != msg.MessageID {
 				t.Errorf("Message-ID %q, want %q", p.messageID, msg.MessageID)
 			}
-			if want := unbracket(msg.InReplyTo); strings.Join(p.inReplyTo, " ") != want {
+			if want := splitMsgIDs(msg.InReplyTo); fmt.Sprint(p.inReplyTo) != fmt.Sprint(want) {
 				t.Errorf("In-Reply-To %q, want %q", p.inReplyTo, want)
 			}
 			var refs []string
 			for _, r := range msg.References {
-				refs = append(refs, unbracket(r))
+				refs = append(refs, splitMsgIDs(r)...)
 			}
 			if fmt.Sprint(p.references) != fmt.Sprint(refs) {
 				t.Errorf("References %q, want %q", p.references, refs)
@@ -328,6 +329,9 @@ func TestContentType(t *testing.T) {
 		{Attachment{Name: "blob", Open: openString("\x00\x01\x02\x03")}, "application/octet-stream"},
 		{Attachment{Name: "archive", Open: openString(string(zip))}, "application/zip"},
 		{Attachment{Name: "given.bin", ContentType: "application/x-custom; name=wrong.bin; level=1", Open: openString("x")}, "application/x-custom"},
+		// message/* and multipart/* cannot be base64 (RFC 2045 §6.4).
+		{Attachment{Name: "saved.eml", ContentType: "message/rfc822", Open: openString("Subject: x\n\nbody")}, "application/octet-stream"},
+		{Attachment{Name: "parts.mime", ContentType: "multipart/mixed; boundary=zz", Open: openString("--zz\n")}, "application/octet-stream"},
 	} {
 		msg := simpleMessage()
 		msg.Attachments = []Attachment{tc.a}
@@ -407,6 +411,15 @@ func TestValidateErrors(t *testing.T) {
 			m.Attachments = []Attachment{{Name: "a.pdf", ContentType: "pdf", Open: openString("")}}
 		}},
 		{"bad Message-ID", "Message-ID", `The Message-ID "no at sign" cannot be used: it may only contain letters, digits and punctuation, without spaces or angle brackets.`, func(m *Message) { m.MessageID = "no at sign" }},
+		{"long type", "attachment type", "", func(m *Message) {
+			m.Attachments = []Attachment{{Name: "a", ContentType: "application/" + strings.Repeat("a", 1200), Open: openString("")}}
+		}},
+		{"long parameter name", "attachment type", "", func(m *Message) {
+			m.Attachments = []Attachment{{Name: "a", ContentType: "text/plain; " + strings.Repeat("a", 1200) + "=b", Open: openString("")}}
+		}},
+		{"trailing dot", "To", `The address "bob@example.org." in To is not valid: the domain "example.org." ends with a dot.`, func(m *Message) { m.To = []Address{{Email: "bob@example.org."}} }},
+		{"ideographic trailing dot", "To", `The address "bob@例え。テスト。" in To is not valid: the domain "例え。テスト。" ends with a dot.`, func(m *Message) { m.To = []Address{{Email: "bob@例え。テスト。"}} }},
+		{"bad In-Reply-To", "In-Reply-To", `The In-Reply-To "<a@example.org> <b@exa<mple.org>" cannot be used: it may only contain letters, digits and punctuation, without spaces or angle brackets.`, func(m *Message) { m.InReplyTo = "<a@example.org> <b@exa<mple.org>" }},
 		{"Message-ID without domain", "Message-ID", `The Message-ID "abc" cannot be used: it is not of the form identifier@example.org.`, func(m *Message) { m.MessageID = "abc" }},
 		{"text not UTF-8", "text", "The text contains characters that are not valid UTF-8; save it as UTF-8 and try again.", func(m *Message) { m.Body = "caf\xe9" }},
 		{"subject not UTF-8", "Subject", `The Subject "caf\xe9" cannot be used: it contains characters that are not valid text.`, func(m *Message) { m.Subject = "caf\xe9" }},

@@ -32,7 +32,7 @@ func paramTokens(name, value string) []string {
 	for i := 0; i < len(value); {
 		_, size := utf8.DecodeRuneInString(value[i:])
 		char := percentEncode(value[i : i+size])
-		if len(current)+len(char) > segment && current != "utf-8''" {
+		if len(current)+len(char) > segment && current != "utf-8''" && current != "" {
 			tokens = append(tokens, name+"*"+strconv.Itoa(len(tokens))+"*="+current)
 			current = ""
 		}
