@@ -64,7 +64,7 @@ func ParseAddressList(s string) ([]Address, error) {
 // isNameFragment reports whether part looks like the surname of a "Lind,
 // Anna <…>" entry that the split cut in two.
 func isNameFragment(part string) bool {
-	return !strings.ContainsAny(part, "@<>\"()")
+	return !strings.ContainsAny(part, "@<>\"()") && headerTextProblem(part) == ""
 }
 
 // splitAddressList splits at commas, semicolons and line breaks that are
