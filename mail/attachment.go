@@ -13,9 +13,10 @@ import (
 )
 
 // Attachment is a file sent with the message: a path on disk, or a stream
-// from Open. Name is the file name the recipient sees (the path's base
-// name when empty); ContentType, when empty, is detected from the content
-// and the name.
+// from Open, which Size and WriteTo each call once and which must give the
+// same bytes every time. Name is the file name the recipient sees (the
+// path's base name when empty); ContentType, when empty, is detected from
+// the content and the name.
 type Attachment struct {
 	Name        string
 	ContentType string

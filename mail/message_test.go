@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -528,5 +529,32 @@ func TestWriteToFile(t *testing.T) {
 	info, _ := os.Stat(path)
 	if err != nil || info.Size() != n {
 		t.Errorf("wrote %d, file has %d, %v", n, info.Size(), err)
+	}
+}
+
+// TestMemoryIndependentOfSize measures the heap allocated while writing
+// attachments of 1 and 8 MiB: streaming means the same few buffers either
+// way (the benchmarks report the figures).
+func TestMemoryIndependentOfSize(t *testing.T) {
+	allocated := func(size int64) uint64 {
+		msg := simpleMessage()
+		msg.Attachments = []Attachment{{Name: "big.bin", Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(io.LimitReader(zeros{}, size)), nil
+		}}}
+		if err := msg.Prepare(); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := msg.WriteTo(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := allocated(1<<20), allocated(8<<20)
+	t.Logf("allocated %d bytes for 1 MiB, %d for 8 MiB", small, large)
+	if large > 1<<20 || large > 2*small+64<<10 {
+		t.Errorf("allocated %d bytes for 1 MiB and %d for 8 MiB", small, large)
 	}
 }
