@@ -1,7 +1,10 @@
 package smtpclient
 
 import (
+	"context"
+	"crypto/x509"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -42,6 +45,9 @@ type Config struct {
 	// CAFile is an optional PEM file of certificate authorities trusted in
 	// addition to the system roots (company servers).
 	CAFile string
+	// RootCAs, when set, replaces the system roots, for a caller that holds
+	// its trusted authorities in memory; CAFile is added to it.
+	RootCAs *x509.CertPool
 	// PinSHA256 is the optional SHA-256 fingerprint (hex, colons allowed) of
 	// a server certificate the user accepted. See verifyPeer for what a pin
 	// allows.
@@ -55,6 +61,14 @@ type Config struct {
 
 	// Timeouts overrides the default timeouts; zero fields keep defaults.
 	Timeouts Timeouts
+
+	// Dialer opens the TCP connection to addr, "host:port" with Host in its
+	// A-label form, for a caller that must resolve names itself (account
+	// discovery asks its own DNS server). nil means a net.Dialer. ctx
+	// carries the connect timeout. Whatever address the Dialer reaches,
+	// Host is the name sent for SNI and the name the certificate must be
+	// valid for.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Timeouts bounds each wait on the network. Zero fields mean the defaults,

@@ -37,7 +37,10 @@ type conn struct {
 func newConn(cfg Config) *conn {
 	c := &conn{cfg: cfg, timeouts: cfg.Timeouts.withDefaults(), log: newTranscript(cfg.Secret)}
 	c.errContext = errorContext{host: cfg.Host, port: cfg.Port, hint: cfg.ProviderHint, oauth: cfg.OAuth, timeouts: c.timeouts}
-	c.dial = (&net.Dialer{Timeout: c.timeouts.Connect}).DialContext
+	c.dial = cfg.Dialer
+	if c.dial == nil {
+		c.dial = (&net.Dialer{}).DialContext
+	}
 	return c
 }
 
@@ -50,7 +53,10 @@ func (c *conn) open(ctx context.Context) error {
 	}
 	c.stage = StageConnect
 	addr := net.JoinHostPort(c.cfg.dialHost(), strconv.Itoa(c.cfg.Port))
-	if c.raw, err = c.dial(ctx, "tcp", addr); err != nil {
+	dialCtx, cancel := context.WithTimeout(ctx, c.timeouts.Connect)
+	c.raw, err = c.dial(dialCtx, "tcp", addr)
+	cancel()
+	if err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, c.abort)

@@ -16,13 +16,15 @@ import (
 // Go's own verification is switched off only so that verifyPeer can apply
 // the accepted fingerprint and report the certificate it refused.
 func tlsConfig(cfg Config) (*tls.Config, error) {
-	var roots *x509.CertPool // nil: the system roots
+	roots := cfg.RootCAs // nil: the system roots
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
 			return nil, configError(fmt.Sprintf("The certificate authority file %s could not be read: %v.", cfg.CAFile, err))
 		}
-		if roots, err = x509.SystemCertPool(); err != nil {
+		if roots != nil {
+			roots = roots.Clone()
+		} else if roots, err = x509.SystemCertPool(); err != nil {
 			roots = x509.NewCertPool()
 		}
 		if !roots.AppendCertsFromPEM(pem) {
