@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,9 +25,13 @@ func newAboutView(w *mainWindow) fyne.CanvasObject {
 	version := widget.NewLabelWithStyle(fmt.Sprintf(lang.L("Version %s"), resources.Version), fyne.TextAlignCenter, fyne.TextStyle{})
 	where := widget.NewLabel(fmt.Sprintf(lang.L("Your messages and settings are kept in %s. Passwords are kept only in your system's password store."), w.dir))
 	where.Wrapping = fyne.TextWrapWord
-	folder := &url.URL{Scheme: "file", Path: w.dir}
 	open := widget.NewButtonWithIcon(lang.L("Open data folder"), theme.FolderOpenIcon(), func() {
-		if err := w.app.OpenURL(folder); err != nil {
+		// storage builds a file URI that is right on Windows too (file:///C:/…).
+		folder, err := url.Parse(storage.NewFileURI(w.dir).String())
+		if err == nil {
+			err = w.app.OpenURL(folder)
+		}
+		if err != nil {
 			w.showError(err)
 		}
 	})

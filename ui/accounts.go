@@ -32,8 +32,8 @@ func newAccountsView(w *mainWindow) *accountsView {
 }
 
 func (v *accountsView) reload() {
-	v.w.background(func(ctx context.Context) func() {
-		list, err := v.w.svc.listAccounts(ctx)
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		list, err := svc.listAccounts(ctx)
 		return func() {
 			if err != nil {
 				v.w.showError(err)
@@ -55,7 +55,7 @@ func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
 	if a.Default {
 		title += " – " + lang.L("default")
 	}
-	summary := fmt.Sprintf("%s:%d, %s", a.Host, a.Port, securityLabel(a.Security))
+	summary := fmt.Sprintf("%s, %s %d, %s", a.Host, lang.L("port"), a.Port, shortSecurityLabel(a.Security))
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	status.Hide()
@@ -65,7 +65,7 @@ func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
 	)
 	if !a.Default {
 		buttons.Add(widget.NewButtonWithIcon(lang.L("Make default"), theme.RadioButtonCheckedIcon(), func() {
-			v.run(func(ctx context.Context) error { return v.w.svc.setDefaultAccount(ctx, a) })
+			v.run(func(ctx context.Context, svc *services) error { return svc.setDefaultAccount(ctx, a) })
 		}))
 	}
 	buttons.Add(widget.NewButtonWithIcon(lang.L("Remove…"), theme.DeleteIcon(), func() { v.confirmRemove(a) }))
@@ -76,8 +76,8 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label) {
 	status.Importance = widget.MediumImportance
 	status.SetText(lang.L("Checking the connection…"))
 	status.Show()
-	v.w.background(func(ctx context.Context) func() {
-		err := v.w.svc.testSavedAccount(ctx, a)
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		err := svc.testSavedAccount(ctx, a)
 		return func() {
 			if err != nil {
 				status.Importance = widget.DangerImportance
@@ -95,15 +95,15 @@ func (v *accountsView) confirmRemove(a accounts.Account) {
 		fmt.Sprintf(lang.L("%s and its saved password will be removed from Postie. Messages already sent stay in the sent log."), a.Email),
 		func(ok bool) {
 			if ok {
-				v.run(func(ctx context.Context) error { return v.w.svc.removeAccount(ctx, a) })
+				v.run(func(ctx context.Context, svc *services) error { return svc.removeAccount(ctx, a) })
 			}
 		}, v.w.win)
 	v.w.show(d)
 }
 
-func (v *accountsView) run(action func(ctx context.Context) error) {
-	v.w.background(func(ctx context.Context) func() {
-		err := action(ctx)
+func (v *accountsView) run(action func(ctx context.Context, svc *services) error) {
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		err := action(ctx, svc)
 		return func() {
 			if err != nil {
 				v.w.showError(err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,13 +27,15 @@ type addressField struct {
 // address typed is complete and can be checked.
 type addressEntry struct {
 	widget.SelectEntry
+	w           *mainWindow
 	onFocusLost func()
 }
 
-func newAddressEntry() *addressEntry {
-	e := &addressEntry{}
+func newAddressEntry(w *mainWindow) *addressEntry {
+	e := &addressEntry{w: w}
 	e.ExtendBaseWidget(e)
-	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	// Show the invalid state even while the field has the focus.
+	e.AlwaysShowValidationError = true
 	return e
 }
 
@@ -44,7 +47,7 @@ func (e *addressEntry) FocusLost() {
 }
 
 func newAddressField(w *mainWindow, label string, changed func()) *addressField {
-	f := &addressField{w: w, label: label, entry: newAddressEntry(), problem: widget.NewLabel("")}
+	f := &addressField{w: w, label: label, entry: newAddressEntry(w), problem: widget.NewLabel("")}
 	f.entry.SetPlaceHolder(lang.L("name@example.org, another@example.org"))
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
@@ -61,7 +64,7 @@ func newAddressField(w *mainWindow, label string, changed func()) *addressField 
 }
 
 func (f *addressField) formItem() *widget.FormItem {
-	return widget.NewFormItem(f.label, containerVBox(f.entry, f.problem))
+	return widget.NewFormItem(f.label, container.NewVBox(f.entry, f.problem))
 }
 
 // check parses the field and shows or clears the problem. With complete
@@ -116,8 +119,8 @@ func (f *addressField) suggest(text string) {
 		f.entry.SetOptions(nil)
 		return
 	}
-	f.w.background(func(ctx context.Context) func() {
-		found, err := f.w.svc.suggest(ctx, typed)
+	f.w.background(func(ctx context.Context, svc *services) func() {
+		found, err := svc.suggest(ctx, typed)
 		return func() {
 			if err != nil || f.entry.Text != text {
 				return // stale: the user has typed on

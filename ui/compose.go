@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/mailto"
 	"github.com/postie-app/postie/mail/outbox"
@@ -33,9 +34,9 @@ type composeView struct {
 	from        *widget.Select
 	accountIDs  []string // parallel to from.Options
 	to, cc, bcc *addressField
-	subject     *widget.Entry
+	subject     *textEntry
 	markdown    *widget.Check
-	body        *widget.Entry
+	body        *bodyEntry
 	preview     *widget.RichText
 	bodyTabs    *container.AppTabs
 	attachments []attachedFile
@@ -48,7 +49,12 @@ type composeView struct {
 	references []string
 	dirty      bool
 	loading    bool // true while fields are filled in programmatically
+	sending    bool // between Send and the message being queued
 	autosave   *time.Timer
+	// generation counts the messages the composer has held, so that a
+	// draft saved for an earlier message never takes over the current one.
+	generation int
+	signedBy   string // the account whose signature the body ends with
 }
 
 type attachedFile struct {
@@ -58,13 +64,17 @@ type attachedFile struct {
 
 func newComposeView(w *mainWindow) *composeView {
 	v := &composeView{w: w}
-	v.from = widget.NewSelect(nil, func(string) { v.changed(); v.updateTotal() })
+	v.from = widget.NewSelect(nil, func(string) {
+		v.swapSignature()
+		v.changed()
+		v.updateTotal()
+	})
 	v.to = newAddressField(w, lang.L("To"), v.changed)
 	v.cc = newAddressField(w, lang.L("Cc"), v.changed)
 	v.bcc = newAddressField(w, lang.L("Bcc"), v.changed)
-	v.subject = widget.NewEntry()
+	v.subject = newTextEntry(w)
 	v.subject.OnChanged = func(string) { v.changed() }
-	v.body = widget.NewMultiLineEntry()
+	v.body = newBodyEntry(w)
 	v.body.Wrapping = fyne.TextWrapWord
 	v.body.SetMinRowsVisible(12)
 	v.body.OnChanged = func(string) { v.changed() }
@@ -104,8 +114,7 @@ func newComposeView(w *mainWindow) *composeView {
 		container.NewHBox(v.sendButton, laterButton, saveButton, newButton),
 	)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.bodyTabs)
-	v.loadAccounts()
-	v.loadLatestDraft()
+	v.loadAccountsAndDraft()
 	return v
 }
 
@@ -115,10 +124,14 @@ func (v *composeView) changed() {
 		return
 	}
 	v.dirty = true
+	v.stopAutosave()
+	v.autosave = v.w.later(v.w.autosaveDelay, func() { v.saveDraft(false) })
+}
+
+func (v *composeView) stopAutosave() {
 	if v.autosave != nil {
 		v.autosave.Stop()
 	}
-	v.autosave = v.w.later(v.w.autosaveDelay, func() { v.saveDraft(false) })
 }
 
 func (v *composeView) showPreviewTab(on bool) {
@@ -130,29 +143,63 @@ func (v *composeView) showPreviewTab(on bool) {
 	}
 }
 
-// loadAccounts fills the From picker, default account first.
-func (v *composeView) loadAccounts() {
-	v.w.background(func(ctx context.Context) func() {
-		list, err := v.w.svc.listAccounts(ctx)
+// loadAccountsAndDraft fills the From picker, then restores the draft that
+// was being written when Postie last closed or crashed, in that order, so
+// the draft's account can be selected.
+func (v *composeView) loadAccountsAndDraft() {
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		list, err := svc.listAccounts(ctx)
+		var draft composition
+		found := false
+		if err == nil {
+			draft, found, err = svc.latestDraft(ctx)
+		}
 		return func() {
 			if err != nil {
 				v.w.showError(err)
 				return
 			}
-			selected := v.selectedAccount()
-			v.accountIDs = v.accountIDs[:0]
-			var options []string
-			for _, a := range list {
-				v.accountIDs = append(v.accountIDs, a.ID)
-				options = append(options, accountLabel(a))
-			}
-			v.from.SetOptions(options)
-			v.selectAccount(selected)
-			if v.from.SelectedIndex() < 0 && len(options) > 0 {
-				v.from.SetSelectedIndex(0) // the list comes default first
+			v.showAccounts(list)
+			if found {
+				v.load(draft)
+			} else {
+				v.clear()
 			}
 		}
 	})
+}
+
+// loadAccounts refreshes the From picker after accounts changed.
+func (v *composeView) loadAccounts() {
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		list, err := svc.listAccounts(ctx)
+		return func() {
+			if err != nil {
+				v.w.showError(err)
+				return
+			}
+			v.showAccounts(list)
+		}
+	})
+}
+
+// showAccounts fills the From picker, default account first, keeping the
+// current choice. Filling it is not an edit of the message.
+func (v *composeView) showAccounts(list []accounts.Account) {
+	v.loading = true
+	defer func() { v.loading = false }()
+	selected := v.selectedAccount()
+	v.accountIDs = v.accountIDs[:0]
+	var options []string
+	for _, a := range list {
+		v.accountIDs = append(v.accountIDs, a.ID)
+		options = append(options, accountLabel(a))
+	}
+	v.from.SetOptions(options)
+	v.selectAccount(selected)
+	if v.from.SelectedIndex() < 0 && len(options) > 0 {
+		v.from.SetSelectedIndex(0) // the list comes default first
+	}
 }
 
 func (v *composeView) selectedAccount() string {
@@ -195,6 +242,8 @@ func (v *composeView) current() composition {
 func (v *composeView) load(c composition) {
 	v.loading = true
 	defer func() { v.loading = false }()
+	v.stopAutosave()
+	v.generation++
 	v.draftID = c.ID
 	if c.AccountID != "" {
 		v.selectAccount(c.AccountID)
@@ -204,6 +253,7 @@ func (v *composeView) load(c composition) {
 	v.bcc.entry.SetText(c.Bcc)
 	v.subject.SetText(c.Subject)
 	v.body.SetText(c.Body)
+	v.signedBy = v.selectedAccount()
 	v.markdown.SetChecked(c.Markdown)
 	v.inReplyTo, v.references = c.InReplyTo, c.References
 	v.attachments = nil
@@ -214,7 +264,7 @@ func (v *composeView) load(c composition) {
 	v.dirty = false
 }
 
-// newMessage clears the composer, asking first when it holds unsaved work.
+// newMessage starts a new message; unsaved work is kept as a draft.
 func (v *composeView) newMessage() {
 	if v.dirty {
 		v.saveDraft(false)
@@ -223,12 +273,24 @@ func (v *composeView) newMessage() {
 }
 
 func (v *composeView) clear() {
-	if v.autosave != nil {
-		v.autosave.Stop()
-	}
 	v.load(composition{Body: v.signature(v.selectedAccount()), Markdown: v.w.svc.markdownByDefault()})
 	v.dirty = false
 	v.w.win.Canvas().Focus(v.to.entry)
+}
+
+// swapSignature replaces the signature at the end of the body with the
+// newly chosen account's, unless the user has edited it.
+func (v *composeView) swapSignature() {
+	if v.loading {
+		return
+	}
+	now := v.selectedAccount()
+	old := v.signature(v.signedBy)
+	if now == v.signedBy || !strings.HasSuffix(v.body.Text, old) {
+		return
+	}
+	v.body.SetText(strings.TrimSuffix(v.body.Text, old) + v.signature(now))
+	v.signedBy = now
 }
 
 func (v *composeView) signature(accountID string) string {
@@ -261,39 +323,24 @@ func (v *composeView) fillFromMailto(link string) error {
 	return nil
 }
 
-// loadLatestDraft restores the draft that was being written when Postie
-// last closed or crashed.
-func (v *composeView) loadLatestDraft() {
-	v.w.background(func(ctx context.Context) func() {
-		c, found, err := v.w.svc.latestDraft(ctx)
-		return func() {
-			if err != nil {
-				v.w.showError(err)
-			} else if found {
-				v.load(c)
-			} else {
-				v.clear()
-			}
-		}
-	})
-}
-
 // saveDraft stores the fields; a visible save also confirms it.
 func (v *composeView) saveDraft(visible bool) {
 	if !v.dirty && !visible {
 		return
 	}
 	c := v.current()
-	v.w.background(func(ctx context.Context) func() {
-		id, err := v.w.svc.saveDraft(ctx, c)
+	generation := v.generation
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		id, err := svc.saveDraft(ctx, c)
 		return func() {
 			if err != nil {
 				v.w.showError(err)
 				return
 			}
-			if v.draftID == c.ID {
-				v.draftID = id
+			if v.generation != generation {
+				return // the composer holds another message now
 			}
+			v.draftID = id
 			if sameComposition(v.current(), c) {
 				v.dirty = false
 			}
@@ -316,8 +363,8 @@ func (v *composeView) confirmDiscard(done func()) {
 	save := widget.NewButton(lang.L("Save draft"), func() {
 		d.Hide()
 		c := v.current()
-		v.w.background(func(ctx context.Context) func() {
-			_, err := v.w.svc.saveDraft(ctx, c)
+		v.w.background(func(ctx context.Context, svc *services) func() {
+			_, err := svc.saveDraft(ctx, c)
 			return func() {
 				if err != nil {
 					v.w.showError(err)
@@ -330,9 +377,10 @@ func (v *composeView) confirmDiscard(done func()) {
 	save.Importance = widget.HighImportance
 	discard := widget.NewButton(lang.L("Discard"), func() {
 		d.Hide()
+		v.stopAutosave()
 		id := v.draftID
-		v.w.background(func(ctx context.Context) func() {
-			err := v.w.svc.deleteDraft(ctx, id)
+		v.w.background(func(ctx context.Context, svc *services) func() {
+			err := svc.deleteDraft(ctx, id)
 			return func() {
 				if err != nil {
 					v.w.showError(err)
@@ -368,7 +416,7 @@ func (v *composeView) chooseAttachment() {
 
 // attachPath adds a file, checking it first off the UI goroutine.
 func (v *composeView) attachPath(path string) {
-	v.w.background(func(context.Context) func() {
+	v.w.background(func(_ context.Context, svc *services) func() {
 		info, err := os.Stat(path)
 		return func() {
 			switch {
@@ -408,7 +456,6 @@ func plainFileError(err error) string {
 func (v *composeView) refreshAttachments() {
 	v.attachList.RemoveAll()
 	for i, a := range v.attachments {
-		i := i
 		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
 			v.attachments = append(v.attachments[:i:i], v.attachments[i+1:]...)
 			v.refreshAttachments()
@@ -449,14 +496,20 @@ func (v *composeView) send() {
 }
 
 func (v *composeView) sendLater() {
-	picker := newSendLaterPicker()
+	v.askSendTime(newSendLaterPicker())
+}
+
+// askSendTime shows the picker until it holds a usable time or the user
+// cancels; a problem is shown inside it, keeping what was chosen.
+func (v *composeView) askSendTime(picker *sendLaterPicker) {
 	d := dialog.NewCustomConfirm(lang.L("Send later"), lang.L("Schedule"), lang.L("Cancel"), picker.content, func(ok bool) {
 		if !ok {
 			return
 		}
 		when, err := picker.time()
 		if err != nil {
-			v.w.showError(err)
+			showProblem(picker.problem, err.Error())
+			v.askSendTime(picker)
 			return
 		}
 		v.checkAndSend(when)
@@ -465,6 +518,9 @@ func (v *composeView) sendLater() {
 }
 
 func (v *composeView) checkAndSend(later time.Time) {
+	if v.sending {
+		return // already on its way: a second click must not send it twice
+	}
 	c := v.current()
 	if c.AccountID == "" {
 		v.w.showError(errors.New(lang.L("Choose the account to send from.")))
@@ -475,7 +531,19 @@ func (v *composeView) checkAndSend(later time.Time) {
 		return
 	}
 	warnings := composeWarnings(c, len(msg.Attachments))
-	v.confirmWarnings(warnings, func() { v.queue(c, msg, later) })
+	v.setSending(true)
+	v.confirmWarnings(warnings, func() { v.queue(c, msg, later) }, func() { v.setSending(false) })
+}
+
+// setSending blocks Send while a message is between the click and the
+// outbox.
+func (v *composeView) setSending(on bool) {
+	v.sending = on
+	if on {
+		v.sendButton.Disable()
+	} else {
+		v.sendButton.Enable()
+	}
 }
 
 // buildMessage turns the fields into a message, showing every address
@@ -523,7 +591,7 @@ func composeWarnings(c composition, attachments int) []string {
 	return warnings
 }
 
-func (v *composeView) confirmWarnings(warnings []string, proceed func()) {
+func (v *composeView) confirmWarnings(warnings []string, proceed, goBack func()) {
 	if len(warnings) == 0 {
 		proceed()
 		return
@@ -531,6 +599,8 @@ func (v *composeView) confirmWarnings(warnings []string, proceed func()) {
 	d := dialog.NewConfirm(lang.L("Send anyway?"), strings.Join(warnings, "\n"), func(ok bool) {
 		if ok {
 			proceed()
+		} else {
+			goBack()
 		}
 	}, v.w.win)
 	d.SetConfirmText(lang.L("Send anyway"))
@@ -541,18 +611,25 @@ func (v *composeView) confirmWarnings(warnings []string, proceed func()) {
 // queue hands the message to the outbox. It is written to disk before the
 // composer clears, so nothing is lost if Postie stops now.
 func (v *composeView) queue(c composition, msg *mail.Message, later time.Time) {
-	v.sendButton.Disable()
-	v.w.background(func(ctx context.Context) func() {
-		queued, err := v.w.svc.enqueue(ctx, c, msg, later)
+	v.stopAutosave()
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		queued, err := svc.enqueue(ctx, c, msg, later)
 		return func() {
-			v.sendButton.Enable()
+			v.setSending(false)
 			if err != nil {
 				v.w.showError(err)
 				return
 			}
-			v.clear()
+			if sameComposition(v.current(), c) {
+				v.clear()
+			} else {
+				// The user typed on while it was queued: keep that as a
+				// new message rather than wiping it.
+				v.draftID = 0
+				v.generation++
+			}
 			if later.IsZero() {
-				v.w.status.showUndo(queued, c)
+				v.w.status.showUndo(queued)
 			} else {
 				v.w.status.flash(fmt.Sprintf(lang.L("Scheduled for %s."), formatWhen(later)))
 			}

@@ -44,14 +44,14 @@ func newDemoInboxView(w *mainWindow) *demoInboxView {
 	split := container.NewHSplit(v.list, container.NewScroll(v.raw))
 	split.Offset = 0.3
 	v.content = split
-	w.svc.demo.OnReceive(func(demo.Received) { w.do(v.reload) })
+	w.svc.demo.OnReceive(func(demo.Received) { w.later(0, v.reload) })
 	v.reload()
 	return v
 }
 
 func (v *demoInboxView) reload() {
 	server := v.w.svc.demo
-	v.w.background(func(context.Context) func() {
+	v.w.background(func(_ context.Context, svc *services) func() {
 		received, err := server.Inbox()
 		return func() {
 			if err != nil {
@@ -68,7 +68,7 @@ func (v *demoInboxView) reload() {
 }
 
 func (v *demoInboxView) showMessage(path string) {
-	v.w.background(func(context.Context) func() {
+	v.w.background(func(_ context.Context, svc *services) func() {
 		data, err := readHead(path, maxShownBytes)
 		return func() {
 			if err != nil {

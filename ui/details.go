@@ -47,14 +47,13 @@ type detailsView struct {
 
 func newDetailsView(w *mainWindow, list *messageList) *detailsView {
 	d := &detailsView{w: w, list: list}
-	d.content = container.NewStack(container.NewCenter(widget.NewLabelWithStyle(
-		lang.L("Select a message to see its details."), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})))
+	d.content = container.NewStack(d.placeholder())
 	return d
 }
 
 func (d *detailsView) show(id int64) {
-	d.w.background(func(ctx context.Context) func() {
-		detail, err := d.w.svc.messageDetail(ctx, id)
+	d.w.background(func(ctx context.Context, svc *services) func() {
+		detail, err := svc.messageDetail(ctx, id)
 		return func() {
 			if err != nil {
 				d.w.showError(err)
@@ -67,10 +66,18 @@ func (d *detailsView) show(id int64) {
 	})
 }
 
+// clear forgets the shown message, as after it was discarded.
 func (d *detailsView) clear() {
 	d.current = nil
-	d.content.Objects = nil
+	d.list.selectedID = 0
+	d.list.list.UnselectAll()
+	d.content.Objects = []fyne.CanvasObject{d.placeholder()}
 	d.content.Refresh()
+}
+
+func (d *detailsView) placeholder() fyne.CanvasObject {
+	return container.NewCenter(widget.NewLabelWithStyle(
+		lang.L("Select a message to see its details."), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 }
 
 func (d *detailsView) render(m *messageDetail) fyne.CanvasObject {
@@ -167,7 +174,7 @@ func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
 
 // act runs an action on the message and refreshes the lists.
 func (d *detailsView) act(id int64, action func(context.Context, int64) error) {
-	d.w.background(func(ctx context.Context) func() {
+	d.w.background(func(ctx context.Context, svc *services) func() {
 		err := action(ctx, id)
 		return func() {
 			if err != nil {
@@ -194,8 +201,8 @@ func (d *detailsView) confirmDiscard(m *messageDetail) {
 	c := dialog.NewConfirm(lang.L("Discard this message?"), lang.L("It will not be sent, and it is removed from the outbox."),
 		func(ok bool) {
 			if ok {
-				d.act(m.ID, d.w.svc.discard)
 				d.clear()
+				d.act(m.ID, d.w.svc.discard)
 			}
 		}, d.w.win)
 	d.w.show(c)
@@ -203,8 +210,8 @@ func (d *detailsView) confirmDiscard(m *messageDetail) {
 
 // sendAgain opens a copy of the message in the composer.
 func (d *detailsView) sendAgain(id int64) {
-	d.w.background(func(ctx context.Context) func() {
-		c, err := d.w.svc.copyToComposer(ctx, id)
+	d.w.background(func(ctx context.Context, svc *services) func() {
+		c, err := svc.copyToComposer(ctx, id)
 		return func() {
 			if err != nil {
 				d.w.showError(err)
@@ -224,8 +231,8 @@ func (d *detailsView) export(m *messageDetail) {
 		if wc == nil {
 			return
 		}
-		d.w.background(func(ctx context.Context) func() {
-			err := d.w.svc.exportEML(ctx, m.ID, wc)
+		d.w.background(func(ctx context.Context, svc *services) func() {
+			err := svc.exportEML(ctx, m.ID, wc)
 			if closeErr := wc.Close(); err == nil {
 				err = closeErr
 			}
@@ -253,8 +260,8 @@ func emlFileName(subject string) string {
 	if name == "" {
 		name = "message"
 	}
-	if len(name) > 80 {
-		name = name[:80]
+	if runes := []rune(name); len(runes) > 80 {
+		name = string(runes[:80]) // whole characters: a byte cut could split one
 	}
 	return name + ".eml"
 }

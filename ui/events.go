@@ -62,6 +62,8 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 		w.notify(lang.L("A message may not have been sent"), subjectOrPlaceholder(ev.Subject))
 	case ev.State == "sent" && ev.WasScheduled:
 		w.notify(lang.L("Your scheduled message was sent"), subjectOrPlaceholder(ev.Subject))
+	case ev.State == "sent":
+		w.status.flash(fmt.Sprintf(lang.L("Sent: %s"), subjectOrPlaceholder(ev.Subject)))
 	}
 }
 

@@ -4,14 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 )
-
-func containerVBox(objects ...fyne.CanvasObject) *fyne.Container {
-	return container.NewVBox(objects...)
-}
 
 // formatSize shows a byte count the way people read file sizes (SI units,
 // as file managers do).

@@ -22,7 +22,7 @@ const prefMailtoAsked = "mailto.asked"
 // package's desktop file or Info.plist does it, and the row is empty.
 func mailtoHandlerOffer(w *mainWindow) fyne.CanvasObject {
 	box := container.NewVBox()
-	w.background(func(context.Context) func() {
+	w.background(func(_ context.Context, svc *services) func() {
 		registered, supported, err := postiedesktop.MailtoHandlerStatus()
 		return func() {
 			if !supported || err != nil {
@@ -51,7 +51,7 @@ func (w *mainWindow) offerMailtoHandlerOnce() {
 	if prefs.Bool(prefMailtoAsked) {
 		return
 	}
-	w.background(func(context.Context) func() {
+	w.background(func(_ context.Context, svc *services) func() {
 		registered, supported, err := postiedesktop.MailtoHandlerStatus()
 		return func() {
 			if !supported || registered || err != nil {
@@ -74,7 +74,7 @@ func (w *mainWindow) offerMailtoHandlerOnce() {
 // apps settings, where Windows 10 and 11 let only the user make the final
 // choice.
 func (w *mainWindow) registerMailtoHandler(registered func()) {
-	w.background(func(context.Context) func() {
+	w.background(func(_ context.Context, svc *services) func() {
 		exe, err := os.Executable()
 		if err == nil {
 			err = postiedesktop.RegisterMailtoHandler(exe)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -41,7 +40,7 @@ type messageList struct {
 	w       *mainWindow
 	kind    listKind
 	content fyne.CanvasObject
-	search  *widget.Entry
+	search  *textEntry
 	list    *widget.List
 	details *detailsView
 	empty   *widget.Label
@@ -52,16 +51,27 @@ type messageList struct {
 	loading    map[int]bool
 	generation int // bumped on reload so stale pages are dropped
 	selectedID int64
+
+	searchTimer *time.Timer
 }
+
+// searchDelay is how long the search waits after the last key.
+const searchDelay = 300 * time.Millisecond
 
 func newMessageList(w *mainWindow, kind listKind) *messageList {
 	m := &messageList{w: w, kind: kind, pages: map[int][]messageSummary{}, loading: map[int]bool{}}
-	m.search = widget.NewEntry()
+	m.search = newTextEntry(w)
 	m.search.SetPlaceHolder(lang.L("Search subject, recipients and text"))
 	m.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	m.search.OnChanged = func(q string) {
-		m.query = strings.TrimSpace(q)
-		m.reload()
+		// Search once typing pauses, not on every key.
+		if m.searchTimer != nil {
+			m.searchTimer.Stop()
+		}
+		m.searchTimer = w.later(searchDelay, func() {
+			m.query = strings.TrimSpace(q)
+			m.reload()
+		})
 	}
 	m.list = widget.NewList(func() int { return m.total }, m.newRow, m.updateRow)
 	m.list.OnSelected = func(id widget.ListItemID) {
@@ -105,8 +115,8 @@ func (m *messageList) loadPage(page int) {
 	}
 	m.loading[page] = true
 	generation, query := m.generation, m.query
-	m.w.background(func(ctx context.Context) func() {
-		rows, err := m.w.svc.listMessages(ctx, m.kind, query, page*pageSize, pageSize)
+	m.w.background(func(ctx context.Context, svc *services) func() {
+		rows, err := svc.listMessages(ctx, m.kind, query, page*pageSize, pageSize)
 		return func() {
 			if generation != m.generation {
 				return
@@ -129,11 +139,11 @@ func (m *messageList) reload() {
 	}
 	m.generation++
 	generation, query := m.generation, m.query
-	m.w.background(func(ctx context.Context) func() {
-		total, err := m.w.svc.countMessages(ctx, m.kind, query)
+	m.w.background(func(ctx context.Context, svc *services) func() {
+		total, err := svc.countMessages(ctx, m.kind, query)
 		var first []messageSummary
 		if err == nil && total > 0 {
-			first, err = m.w.svc.listMessages(ctx, m.kind, query, 0, pageSize)
+			first, err = svc.listMessages(ctx, m.kind, query, 0, pageSize)
 		}
 		return func() {
 			if generation != m.generation {
@@ -229,13 +239,5 @@ func stateLook(state string) (fyne.Resource, string) {
 	case "unknown":
 		return theme.QuestionIcon(), lang.L("Uncertain")
 	}
-	return theme.QuestionIcon(), fmt.Sprint(state)
-}
-
-// belongs reports whether a message in state appears in this list.
-func (m *messageList) belongs(state string) bool {
-	if m.kind == sentList {
-		return state == "sent"
-	}
-	return state != "sent" && state != "draft"
+	return theme.QuestionIcon(), state
 }

@@ -17,11 +17,12 @@ type sendLaterPicker struct {
 	content fyne.CanvasObject
 	date    *widget.DateEntry
 	clock   *widget.Entry
+	problem *widget.Label // why the last choice cannot be used
 	now     func() time.Time
 }
 
 func newSendLaterPicker() *sendLaterPicker {
-	p := &sendLaterPicker{date: widget.NewDateEntry(), clock: widget.NewEntry(), now: time.Now}
+	p := &sendLaterPicker{date: widget.NewDateEntry(), clock: widget.NewEntry(), problem: problemLabel(), now: time.Now}
 	p.clock.SetPlaceHolder("08:00")
 	p.set(p.now().Add(time.Hour).Truncate(time.Minute))
 	quick := container.NewHBox(
@@ -32,7 +33,7 @@ func newSendLaterPicker() *sendLaterPicker {
 	p.content = container.NewVBox(quick, widget.NewForm(
 		widget.NewFormItem(lang.L("Date"), p.date),
 		widget.NewFormItem(lang.L("Time"), p.clock),
-	))
+	), p.problem)
 	return p
 }
 

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
@@ -51,6 +54,9 @@ func openServices(ctx context.Context, dir string, demoMode bool) (*services, er
 	}
 	if demoMode {
 		if err := s.startDemo(ctx, dir); err != nil {
+			if s.demo != nil {
+				s.demo.Close()
+			}
 			db.Close()
 			return nil, err
 		}
@@ -81,7 +87,6 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 		return err
 	}
 	s.demo = server
-	s.limits[""] = demo.MaxMessageBytes
 	a, err := s.accounts.Get(ctx, demoAccountName)
 	var notFound *accounts.NotFoundError
 	if errors.As(err, &notFound) {
@@ -146,13 +151,18 @@ func (s *services) discover(ctx context.Context, email string) (*autoconfig.Resu
 	return s.discoverer.Discover(ctx, email)
 }
 
-// testAccount checks settings with a password before they are saved.
+// testAccount checks settings before they are saved. An edited account
+// whose password field was left empty is tested with its saved password.
 func (s *services) testAccount(ctx context.Context, a accounts.Account, password string) error {
 	if password == "" && a.ID != "" {
-		return s.testSavedAccount(ctx, a)
+		saved, err := s.accounts.Secret(ctx, a)
+		if err != nil {
+			return err
+		}
+		password = saved
 	}
 	result, err := smtpclient.Probe(ctx, a.SMTPConfig(password))
-	if err == nil {
+	if err == nil && a.ID != "" {
 		s.rememberLimit(a.ID, result.MaxSize)
 	}
 	return err
@@ -184,7 +194,10 @@ func (s *services) sizeLimit(accountID string) int64 {
 	if limit, ok := s.limits[accountID]; ok {
 		return limit
 	}
-	return s.limits[""] // the demo server's
+	if s.demo != nil {
+		return demo.MaxMessageBytes
+	}
+	return 0
 }
 
 func (s *services) signature(accountID string) string {
@@ -244,7 +257,11 @@ func (s *services) enqueue(ctx context.Context, c composition, msg *mail.Message
 		return 0, err
 	}
 	if c.ID != 0 {
-		s.outbox.DeleteDraft(ctx, c.ID)
+		// The message is safely queued; a draft left behind only reopens
+		// in the composer, so this failure is logged, not shown.
+		if err := s.outbox.DeleteDraft(ctx, c.ID); err != nil {
+			fyne.LogError("The draft of a queued message could not be removed", err)
+		}
 	}
 	return id, nil
 }
@@ -257,8 +274,19 @@ func (s *services) undo(ctx context.Context, id int64) (composition, error) {
 	return *draft, nil
 }
 
-func (s *services) cancelSend(ctx context.Context, id int64) error {
-	return s.outbox.Cancel(ctx, id)
+// cancelSend stops an upload; the message becomes a draft again.
+func (s *services) cancelSend(ctx context.Context, id int64) (composition, error) {
+	if err := s.outbox.Cancel(ctx, id); err != nil {
+		if errors.Is(err, outbox.ErrTooLate) {
+			return composition{}, errors.New(lang.L("Too late to cancel: the whole message has already reached the server."))
+		}
+		return composition{}, err
+	}
+	draft, err := s.outbox.Draft(ctx, id)
+	if err != nil {
+		return composition{}, err
+	}
+	return *draft, nil
 }
 
 func (s *services) latestDraft(ctx context.Context) (composition, bool, error) {

@@ -34,6 +34,9 @@ type settingsView struct {
 	partial  *widget.RadioGroup
 	markdown *widget.Check
 	loading  bool
+	// saving and again order the saves: two changes in a row must not race
+	// to the database, where the older one could land last.
+	saving, again bool
 }
 
 func newSettingsView(w *mainWindow) *settingsView {
@@ -98,8 +101,8 @@ func nearestIndex(choices []time.Duration, d time.Duration) int {
 }
 
 func (v *settingsView) load() {
-	v.w.background(func(ctx context.Context) func() {
-		s, err := v.w.svc.loadSettings(ctx)
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		s, err := svc.loadSettings(ctx)
 		return func() {
 			if err != nil {
 				v.w.showError(err)
@@ -138,12 +141,22 @@ func (v *settingsView) save() {
 	if v.loading || v.undo.SelectedIndex() < 0 || v.retry.SelectedIndex() < 0 {
 		return
 	}
+	if v.saving {
+		v.again = true
+		return
+	}
+	v.saving = true
 	s := v.current()
-	v.w.background(func(ctx context.Context) func() {
-		err := v.w.svc.saveSettings(ctx, s)
+	v.w.background(func(ctx context.Context, svc *services) func() {
+		err := svc.saveSettings(ctx, s)
 		return func() {
+			v.saving = false
 			if err != nil {
 				v.w.showError(err)
+			}
+			if v.again {
+				v.again = false
+				v.save()
 			}
 		}
 	})

@@ -49,13 +49,13 @@ func (s *statusBar) hideAll() {
 
 // showUndo announces a queued message and offers to take it back until the
 // undo window ends.
-func (s *statusBar) showUndo(id int64, c composition) {
+func (s *statusBar) showUndo(id int64) {
 	window := s.w.svc.undoWindow()
-	s.undoID = id
 	if window <= 0 {
 		s.flash(lang.L("Sending…"))
 		return
 	}
+	s.undoID = id
 	s.message.SetText(fmt.Sprintf(lang.L("Sending in %d seconds…"), int(window.Seconds())))
 	s.undo.Show()
 	s.content.Show()
@@ -77,8 +77,8 @@ func (s *statusBar) undoSend() {
 	}
 	s.undoID = 0
 	s.hideAll()
-	s.w.background(func(ctx context.Context) func() {
-		c, err := s.w.svc.undo(ctx, id)
+	s.w.background(func(ctx context.Context, svc *services) func() {
+		c, err := svc.undo(ctx, id)
 		return func() {
 			if err != nil {
 				s.w.showError(err)
@@ -118,12 +118,16 @@ func (s *statusBar) cancelUpload() {
 	if id == 0 {
 		return
 	}
-	s.w.background(func(ctx context.Context) func() {
-		err := s.w.svc.cancelSend(ctx, id)
+	s.w.background(func(ctx context.Context, svc *services) func() {
+		c, err := svc.cancelSend(ctx, id)
 		return func() {
 			if err != nil {
 				s.w.showError(err)
+				return
 			}
+			s.uploadFinished(id)
+			s.w.compose.restore(c)
+			s.flash(lang.L("Sending cancelled. The message is back in the composer."))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"sync"
 	"time"
 
@@ -84,11 +85,15 @@ func newMainWindow(a fyne.App, dir string, opts options, dispatch func(func())) 
 
 // background runs work off the UI goroutine and then applies its result on
 // the UI goroutine, unless the window has closed meanwhile.
-func (w *mainWindow) background(work func(ctx context.Context) func()) {
+//
+// work receives the services as they were when it was started, so a switch
+// to demo mode meanwhile cannot hand it another (or a closed) database.
+func (w *mainWindow) background(work func(ctx context.Context, svc *services) func()) {
+	svc := w.svc
 	w.tasks.add()
 	go func() {
 		defer w.tasks.done()
-		apply := work(w.ctx)
+		apply := work(w.ctx, svc)
 		if apply == nil || w.ctx.Err() != nil {
 			return
 		}
@@ -152,17 +157,17 @@ func (t *tasks) wait() { <-t.idleChan() }
 // demo server in demo mode), then shows the welcome screen or the views.
 func (w *mainWindow) openServices(demoMode bool) {
 	dir := w.dir
-	w.background(func(ctx context.Context) func() {
-		svc, err := openServices(ctx, dir, demoMode)
+	w.background(func(ctx context.Context, _ *services) func() {
+		opened, err := openServices(ctx, dir, demoMode)
 		if err != nil {
 			return func() { w.showFatal(err) }
 		}
-		hasAccount, err := svc.hasAccounts(ctx)
+		hasAccount, err := opened.hasAccounts(ctx)
 		return func() {
 			if w.svc != nil {
 				w.svc.close()
 			}
-			w.svc = svc
+			w.svc = opened
 			w.dir = dir
 			if err != nil {
 				w.showFatal(err)
@@ -260,7 +265,7 @@ func (w *mainWindow) selectView(content fyne.CanvasObject) {
 
 // handleLaunch receives the arguments of a second launch.
 func (w *mainWindow) handleLaunch(args []string) {
-	opts, err := parseArgs(args, nopWriter{})
+	opts, err := parseArgs(args, io.Discard)
 	if err != nil {
 		return
 	}
@@ -281,29 +286,15 @@ func (w *mainWindow) openMailto(link string) {
 	}
 }
 
-// installShortcuts binds the keyboard shortcuts: Ctrl+N new message,
+// installShortcuts binds the keyboard shortcuts for when no field has the
+// focus (textEntry handles them when one has): Ctrl+N new message,
 // Ctrl+Enter send, Ctrl+F search in Sent, Esc closes a dialog.
 func (w *mainWindow) installShortcuts() {
 	c := w.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		if w.compose != nil {
-			w.selectView(w.compose.content)
-			w.compose.newMessage()
-		}
-	})
-	send := func(fyne.Shortcut) {
-		if w.compose != nil && w.tabs.Selected().Content == w.compose.content {
-			w.compose.send()
-		}
+	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyF} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
+			func(s fyne.Shortcut) { w.handleShortcut(s) })
 	}
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}, send)
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}, send)
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		if w.sent != nil {
-			w.selectView(w.sent.content)
-			w.win.Canvas().Focus(w.sent.search)
-		}
-	})
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
 			w.dismissTopDialog()
@@ -327,10 +318,14 @@ func (w *mainWindow) forgetDialog(d dialog.Dialog) {
 	}
 }
 
-func (w *mainWindow) dismissTopDialog() {
-	if n := len(w.dialogs); n > 0 {
+// dismissTopDialog closes the newest dialog and reports whether there was
+// one.
+func (w *mainWindow) dismissTopDialog() bool {
+	n := len(w.dialogs)
+	if n > 0 {
 		w.dialogs[n-1].Hide()
 	}
+	return n > 0
 }
 
 func (w *mainWindow) showError(err error) {
@@ -371,15 +366,19 @@ func (w *mainWindow) closeNow() {
 	w.win.Close()
 }
 
-// shutdown stops background work once the window has closed.
+// shutdown stops background work once the window has closed. A message
+// still being written is saved first: quitting from the menu or logging
+// out does not pass through requestClose.
 func (w *mainWindow) shutdown() {
+	if w.compose != nil && w.compose.dirty && w.svc != nil {
+		w.compose.stopAutosave()
+		if _, err := w.svc.saveDraft(w.ctx, w.compose.current()); err != nil {
+			fyne.LogError("The message being written could not be saved as a draft", err)
+		}
+	}
 	w.cancel()
 	w.tasks.wait()
 	if w.svc != nil {
 		w.svc.close()
 	}
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -29,25 +29,37 @@ type accountWizard struct {
 	editing *accounts.Account // nil when adding
 	done    func()
 
-	name, email, password     *widget.Entry
-	signature                 *widget.Entry
-	host, port, user          *widget.Entry
-	security                  *widget.Select
-	nameErr, emailErr, pwErr  *widget.Label
-	hostErr                   *widget.Label
-	hint, progress            *widget.Label
-	advanced                  *widget.Accordion
-	continueButton            *widget.Button
-	source                    string // where the settings came from
-	pin                       string // an accepted certificate fingerprint
-	busy                      bool
-	manual                    bool // the user typed server settings
-	confirmedOutsideSettings  bool
-	hintShownFor, discoveredA string
+	name, email              *textEntry
+	password                 *widget.Entry
+	signature                *widget.Entry
+	host, port, user         *widget.Entry
+	security                 *widget.Select
+	emailErr, pwErr          *widget.Label
+	hostErr                  *widget.Label
+	hint, progress           *widget.Label
+	activity                 *widget.Activity
+	advanced                 *widget.Accordion
+	continueButton           *widget.Button
+	source                   string // where the settings came from
+	pin                      string // an accepted certificate fingerprint
+	busy                     bool
+	manual                   bool // the user typed server settings
+	confirmedOutsideSettings bool
 }
 
 // securityChoices are the Security select's entries, in the order shown.
 var securityChoices = []smtpclient.Security{smtpclient.SecurityTLS, smtpclient.SecurityStartTLS, smtpclient.SecurityNone}
+
+// shortSecurityLabel names the security in an account's one-line summary.
+func shortSecurityLabel(s smtpclient.Security) string {
+	switch s {
+	case smtpclient.SecurityTLS:
+		return "SSL/TLS"
+	case smtpclient.SecurityStartTLS:
+		return "STARTTLS"
+	}
+	return lang.L("unencrypted")
+}
 
 func securityLabel(s smtpclient.Security) string {
 	switch s {
@@ -61,9 +73,9 @@ func securityLabel(s smtpclient.Security) string {
 
 func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *accountWizard {
 	z := &accountWizard{w: w, editing: editing, done: done}
-	z.name = widget.NewEntry()
+	z.name = newTextEntry(w)
 	z.name.SetPlaceHolder(lang.L("Your name, as recipients will see it"))
-	z.email = widget.NewEntry()
+	z.email = newTextEntry(w)
 	z.email.SetPlaceHolder("you@example.org")
 	z.password = widget.NewPasswordEntry()
 	z.signature = widget.NewMultiLineEntry()
@@ -78,13 +90,15 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		labels = append(labels, securityLabel(s))
 	}
 	z.security = widget.NewSelect(labels, func(string) { z.securityChanged() })
-	z.nameErr, z.emailErr, z.pwErr, z.hostErr = problemLabel(), problemLabel(), problemLabel(), problemLabel()
+	z.emailErr, z.pwErr, z.hostErr = problemLabel(), problemLabel(), problemLabel()
 	z.hint = widget.NewLabel("")
 	z.hint.Wrapping = fyne.TextWrapWord
 	z.hint.Importance = widget.WarningImportance
 	z.hint.Hide()
 	z.progress = widget.NewLabel("")
+	z.activity = widget.NewActivity()
 	z.progress.Hide()
+	z.activity.Hide()
 	for _, e := range []*widget.Entry{z.host, z.port, z.user} {
 		e.OnChanged = func(string) { z.manual = true }
 	}
@@ -104,14 +118,15 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		z.password.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
 	}
 	form := widget.NewForm(
-		widget.NewFormItem(lang.L("Name"), container.NewVBox(z.name, z.nameErr)),
+		widget.NewFormItem(lang.L("Name"), z.name),
 		widget.NewFormItem(lang.L("Email address"), container.NewVBox(z.email, z.emailErr)),
 		widget.NewFormItem(passwordLabel, container.NewVBox(z.password, z.pwErr)),
 		widget.NewFormItem(lang.L("Signature"), z.signature),
 	)
 	z.continueButton = widget.NewButton(lang.L("Continue"), z.submit)
 	z.continueButton.Importance = widget.HighImportance
-	z.content = container.NewVBox(form, z.hint, z.advanced, z.progress, container.NewHBox(z.continueButton))
+	z.content = container.NewVBox(form, z.hint, z.advanced,
+		container.NewHBox(z.continueButton, z.activity, z.progress))
 	if editing != nil {
 		z.fill(*editing)
 	}
@@ -189,8 +204,12 @@ func (z *accountWizard) setBusy(text string) {
 	z.progress.Refresh()
 	if z.busy {
 		z.continueButton.Disable()
+		z.activity.Show()
+		z.activity.Start()
 	} else {
 		z.continueButton.Enable()
+		z.activity.Stop()
+		z.activity.Hide()
 	}
 }
 
@@ -200,7 +219,7 @@ func (z *accountWizard) submit() {
 	if z.busy {
 		return
 	}
-	for _, l := range []*widget.Label{z.nameErr, z.emailErr, z.pwErr, z.hostErr} {
+	for _, l := range []*widget.Label{z.emailErr, z.pwErr, z.hostErr} {
 		l.Hide()
 	}
 	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
@@ -219,8 +238,8 @@ func (z *accountWizard) submit() {
 	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
 	z.setBusy(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
 	email := addr.Email
-	z.w.background(func(ctx context.Context) func() {
-		found, err := z.w.svc.discover(ctx, email)
+	z.w.background(func(ctx context.Context, svc *services) func() {
+		found, err := svc.discover(ctx, email)
 		return func() {
 			z.setBusy("")
 			if err != nil {
@@ -308,8 +327,8 @@ func (z *accountWizard) test(email string) {
 	}
 	password := z.password.Text
 	z.setBusy(lang.L("Checking the connection…"))
-	z.w.background(func(ctx context.Context) func() {
-		err := z.w.svc.testAccount(ctx, a, password)
+	z.w.background(func(ctx context.Context, svc *services) func() {
+		err := svc.testAccount(ctx, a, password)
 		return func() {
 			z.setBusy("")
 			if err != nil {
@@ -354,7 +373,7 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, email string) {
 		widget.NewFormItem(lang.L("Issued to"), selectable(c.Subject)),
 		widget.NewFormItem(lang.L("Names"), selectable(strings.Join(c.DNSNames, ", "))),
 		widget.NewFormItem(lang.L("Issued by"), selectable(c.Issuer)),
-		widget.NewFormItem(lang.L("Valid"), selectable(fmt.Sprintf("%s – %s", c.NotBefore.Format("2 Jan 2006"), c.NotAfter.Format("2 Jan 2006")))),
+		widget.NewFormItem(lang.L("Valid"), selectable(fmt.Sprintf("%s – %s", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")))),
 		widget.NewFormItem(lang.L("SHA-256 fingerprint"), monospace(c.SHA256)),
 	)
 	explanation := widget.NewLabel(sendErr.Message + "\n\n" +
@@ -378,8 +397,8 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, email string) {
 // usable password store, it offers to keep the password for this session.
 func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bool) {
 	z.setBusy(lang.L("Saving the account…"))
-	z.w.background(func(ctx context.Context) func() {
-		err := z.w.svc.saveAccount(ctx, &a, password, sessionOnly)
+	z.w.background(func(ctx context.Context, svc *services) func() {
+		err := svc.saveAccount(ctx, &a, password, sessionOnly)
 		return func() {
 			z.setBusy("")
 			var unavailable *accounts.KeyringError
