@@ -71,14 +71,20 @@ func TestWindowOpensTitledPostie(t *testing.T) {
 	app := postie(ctx, t)
 	var appOutput bytes.Buffer
 	app.Stdout, app.Stderr = &appOutput, &appOutput
+	// A helper the app starts (a D-Bus activation, say) may keep the output
+	// pipe open after the app is gone; Wait must not hang on it.
+	app.WaitDelay = 5 * time.Second
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- app.Wait() }()
+	running := true
 	defer func() {
-		app.Process.Kill()
-		<-exited
+		if running {
+			app.Process.Kill()
+			<-exited
+		}
 	}()
 
 	titled := regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ "Postie":`)
@@ -87,6 +93,7 @@ func TestWindowOpensTitledPostie(t *testing.T) {
 	for {
 		select {
 		case err := <-exited:
+			running = false
 			t.Fatalf("postie exited before opening its window: %v\n%s", err, appOutput.String())
 		case <-ctx.Done():
 			t.Fatalf("no window titled Postie appeared within the time limit\n%s", appOutput.String())
