@@ -131,10 +131,14 @@ type ProbeResult struct {
 	MaxSize int64
 	// Mechanisms are the SASL mechanisms the server offers.
 	Mechanisms []string
-	// Mechanism is the one Postie chose and signed in with ("" without user name).
-	Mechanism   string
-	Certificate *CertInfo
-	Transcript  []TranscriptLine
+	// Mechanism is the one Postie chose and signed in with ("" without user
+	// name, and always "" for Inspect).
+	Mechanism string
+	// Certificate is the server's certificate, nil without TLS. It verified
+	// unless CertificateProblem says why not, which only Inspect allows.
+	Certificate        *CertInfo
+	CertificateProblem string
+	Transcript         []TranscriptLine
 }
 
 // validate checks everything about cfg that can be checked without the

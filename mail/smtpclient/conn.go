@@ -28,6 +28,11 @@ type conn struct {
 	cert   *CertInfo // the verified certificate, nil without TLS
 	stage  Stage
 
+	// inspect (Inspect only) goes on with a certificate that does not
+	// verify, recording why in untrusted. Inspect never signs in.
+	inspect   bool
+	untrusted *certError
+
 	mechanism  string // the SASL mechanism used, "" without sign-in
 	used       bool   // a transaction was attempted: RSET before the next
 	broken     bool   // the connection can no longer be used
@@ -50,6 +55,9 @@ func (c *conn) open(ctx context.Context) error {
 	tlsConf, err := tlsConfig(c.cfg)
 	if err != nil {
 		return err
+	}
+	if c.inspect {
+		c.keepUntrusted(tlsConf)
 	}
 	c.stage = StageConnect
 	addr := net.JoinHostPort(c.cfg.dialHost(), strconv.Itoa(c.cfg.Port))
@@ -203,7 +211,24 @@ func (c *conn) handshake(ctx context.Context, conf *tls.Config) (*tls.Conn, erro
 	c.log.notef("%s established (%s); certificate for %s issued by %s, SHA-256 %s",
 		tls.VersionName(state.Version), tls.CipherSuiteName(state.CipherSuite),
 		strings.Join(c.cert.DNSNames, ", "), c.cert.Issuer, c.cert.SHA256)
+	if c.untrusted != nil {
+		c.log.notef("the certificate does not verify (%v); looking at the server without signing in", c.untrusted)
+	}
 	return tc, nil
+}
+
+// keepUntrusted lets the handshake accept a certificate that verifyPeer
+// refuses, keeping the refusal in c.untrusted. Any other failure, such as
+// no certificate at all, still ends the handshake.
+func (c *conn) keepUntrusted(conf *tls.Config) {
+	verify := conf.VerifyConnection
+	conf.VerifyConnection = func(cs tls.ConnectionState) error {
+		err := verify(cs)
+		if errors.As(err, &c.untrusted) {
+			return nil
+		}
+		return err
+	}
 }
 
 // encrypted reports whether the connection go-smtp uses is TLS with a

@@ -22,6 +22,9 @@
 //     go-smtp.
 //   - AUTH (RFC 4954) is sent only on a connection whose TLS handshake has
 //     completed, or to a server on a loopback address (local bridges).
+//     Inspect, which account discovery uses to read a server's EHLO, never
+//     signs in, and so may report a certificate that does not verify
+//     instead of refusing it.
 //   - Timeouts follow RFC 5321 §4.5.3.2: 5 minutes per command, 10 minutes
 //     for the reply after the final dot, and 3 minutes for each write of the
 //     message body (go-smtp sets no deadline while the body is written).

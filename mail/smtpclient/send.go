@@ -116,12 +116,37 @@ func (s *Session) close(ctx context.Context) error {
 // certificate that is refused is in the returned Error's Certificate, so
 // the user can be shown it and asked whether to accept it.
 func Probe(ctx context.Context, cfg Config) (*ProbeResult, error) {
-	s, err := Dial(ctx, cfg)
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return probe(ctx, newConn(cfg))
+}
+
+// Inspect looks at a server without signing in, for account discovery:
+// connect, TLS or STARTTLS (still never optional), EHLO, QUIT. It never
+// sends AUTH: Username, Secret and OAuth are ignored. A certificate that
+// does not verify does not end it; the result's Certificate describes it
+// and CertificateProblem says why, for the user to judge. Every other
+// failure is an *Error, as for Probe.
+func Inspect(ctx context.Context, cfg Config) (*ProbeResult, error) {
+	cfg.Username, cfg.Secret, cfg.OAuth = "", "", false
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := newConn(cfg)
+	c.inspect = true
+	return probe(ctx, c)
+}
+
+func probe(ctx context.Context, c *conn) (*ProbeResult, error) {
+	s, err := dialConn(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	c := s.c
 	res := &ProbeResult{Certificate: c.cert, Mechanisms: c.offeredMechanisms(), Mechanism: c.mechanism}
+	if c.untrusted != nil {
+		res.CertificateProblem = c.untrusted.Error()
+	}
 	if n, ok := c.client.MaxMessageSize(); ok {
 		res.MaxSize = int64(n)
 	}
