@@ -2,18 +2,11 @@ package autoconfig
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -56,7 +49,7 @@ func (d *Discoverer) guess(ctx context.Context, candidates []Settings) (*Result,
 	answers := make(chan probeAnswer, len(candidates))
 	for i, c := range candidates {
 		go func() {
-			p := d.probeEHLO(ctx, c)
+			p := d.probe(ctx, c)
 			p.order = i
 			answers <- p
 		}()
@@ -93,88 +86,36 @@ func (d *Discoverer) guess(ctx context.Context, candidates []Settings) (*Result,
 	}, nil
 }
 
-// probeEHLO connects to a guessed server without logging in: it sets up TLS
-// (implicitly or with STARTTLS), sends EHLO, reads the AUTH mechanisms the
-// server offers (RFC 4954 section 3) and says goodbye. A certificate that
-// does not verify does not end the probe; it is returned for the user to
-// judge, and the connection test at setup will ask before trusting it.
-//
-// It uses go-smtp directly rather than smtpclient.Probe because a guess
-// must resolve names through the discoverer's resolver and must learn the
-// AUTH mechanisms even behind a certificate that does not verify, and
-// smtpclient offers neither. It never sends a password.
-func (d *Discoverer) probeEHLO(ctx context.Context, s Settings) probeAnswer {
+// probe looks at a guessed server without signing in (smtpclient.Inspect):
+// TLS or STARTTLS, EHLO, the AUTH mechanisms it offers (RFC 4954 section 3),
+// QUIT. Names are resolved through the discoverer's resolver. A certificate
+// that does not verify does not end the probe; it is returned for the user
+// to judge, and the connection test at setup will ask before trusting it.
+func (d *Discoverer) probe(ctx context.Context, s Settings) probeAnswer {
 	answer := probeAnswer{settings: s}
-	answer.err = d.readEHLO(ctx, &answer)
+	res, err := smtpclient.Inspect(ctx, smtpclient.Config{
+		Host: s.Host, Port: s.Port, Security: s.Security,
+		RootCAs: d.RootCAs,
+		Dialer:  (&net.Dialer{Resolver: d.resolver()}).DialContext,
+	})
+	if err != nil {
+		answer.err = errors.New(probeFailure(err))
+		return answer
+	}
+	answer.settings.Auth = res.Mechanisms
+	if res.CertificateProblem != "" {
+		answer.cert, answer.problem = res.Certificate, res.CertificateProblem
+	}
 	return answer
 }
 
-// readEHLO does the work of probeEHLO, filling in answer.
-func (d *Discoverer) readEHLO(ctx context.Context, answer *probeAnswer) error {
-	host, port, sec := answer.settings.Host, answer.settings.Port, answer.settings.Security
-	dialer := net.Dialer{Resolver: d.resolver()}
-	conn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-	if err != nil {
-		return errors.New(describeNetError(err))
+// probeFailure says briefly why a guessed server did not answer: the
+// network's own words when a name, the connection or the time budget
+// failed, smtpclient's sentence for anything later.
+func probeFailure(err error) string {
+	var e *smtpclient.Error
+	if errors.As(err, &e) && e.Stage == smtpclient.StageConnect && e.Err != nil {
+		return describeNetError(e.Err)
 	}
-	defer conn.Close()
-	// go-smtp sets its own deadline for every command; closing the
-	// connection is what reliably ends a probe when ctx ends.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	// Verification happens below, by hand, so that a certificate that does
-	// not verify can be described instead of only refused.
-	tlsConfig := &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
-	var client *smtp.Client
-	if sec == TLS {
-		tlsConn := tls.Client(conn, tlsConfig)
-		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return fmt.Errorf("TLS failed: %v", err)
-		}
-		client = smtp.NewClient(tlsConn)
-	} else {
-		client, err = smtp.NewClientStartTLS(conn, tlsConfig)
-		if err != nil {
-			return fmt.Errorf("STARTTLS failed: %v", err)
-		}
-	}
-	defer client.Close()
-	if err := client.Hello("localhost"); err != nil {
-		return fmt.Errorf("EHLO failed: %v", err)
-	}
-	state, ok := client.TLSConnectionState()
-	if !ok || len(state.PeerCertificates) == 0 {
-		return errors.New("no TLS certificate")
-	}
-	if ok, params := client.Extension("AUTH"); ok {
-		answer.settings.Auth = strings.Fields(strings.ToUpper(params))
-	}
-	client.Quit()
-	answer.cert, answer.problem = d.untrustedCertificate(host, state.PeerCertificates)
-	return nil
-}
-
-// untrustedCertificate verifies the chain for host and, when it does not
-// verify, describes the leaf certificate and the problem; nil means it
-// verified.
-func (d *Discoverer) untrustedCertificate(host string, chain []*x509.Certificate) (*smtpclient.CertInfo, string) {
-	intermediates := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		intermediates.AddCert(c)
-	}
-	leaf := chain[0]
-	_, err := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: d.RootCAs, Intermediates: intermediates})
-	if err == nil {
-		return nil, ""
-	}
-	sum := sha256.Sum256(leaf.Raw)
-	return &smtpclient.CertInfo{
-		Subject:   leaf.Subject.String(),
-		Issuer:    leaf.Issuer.String(),
-		DNSNames:  leaf.DNSNames,
-		NotBefore: leaf.NotBefore,
-		NotAfter:  leaf.NotAfter,
-		SHA256:    hex.EncodeToString(sum[:]),
-	}, err.Error()
+	return describeNetError(err)
 }
