@@ -100,6 +100,7 @@ func newComposeView(w *mainWindow) *composeView {
 	laterButton := widget.NewButtonWithIcon(lang.L("Send later…"), theme.HistoryIcon(), v.sendLater)
 	saveButton := widget.NewButtonWithIcon(lang.L("Save draft"), theme.DocumentSaveIcon(), func() { v.saveDraft(true) })
 	newButton := widget.NewButtonWithIcon(lang.L("New message"), theme.ContentAddIcon(), v.newMessage)
+	draftsButton := widget.NewButtonWithIcon(lang.L("Drafts…"), theme.DocumentIcon(), v.showDrafts)
 
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("From"), v.from),
@@ -111,7 +112,7 @@ func newComposeView(w *mainWindow) *composeView {
 		container.NewBorder(nil, nil, attachButton, nil, v.attachTotal),
 		v.attachList,
 		widget.NewSeparator(),
-		container.NewHBox(v.sendButton, laterButton, saveButton, newButton),
+		container.NewHBox(v.sendButton, laterButton, saveButton, newButton, draftsButton),
 	)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.bodyTabs)
 	v.loadAccountsAndDraft()

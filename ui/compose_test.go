@@ -181,3 +181,37 @@ func TestSettingsSurviveReopening(t *testing.T) {
 func confirmDialog(d interface{}) {
 	d.(interface{ Confirm() }).Confirm()
 }
+
+func TestDraftsCanBeReopenedAndDeleted(t *testing.T) {
+	w := openDemoWindow(t)
+	compose(t, w, "anna@example.org", "Older", "one")
+	w.compose.newMessage()
+	w.settle()
+	compose(t, w, "bob@example.org", "Newer", "two")
+	w.compose.showDrafts()
+	w.settle()
+	markup := test.RenderObjectToMarkup(w.win.Canvas().Overlays().Top())
+	for _, want := range []string{"Older – anna@example.org", "Newer – bob@example.org"} {
+		if !strings.Contains(markup, want) {
+			t.Fatalf("drafts dialog lacks %q:\n%s", want, markup)
+		}
+	}
+	drafts, _ := w.svc.drafts(w.ctx)
+	var older composition
+	for _, d := range drafts {
+		if d.Subject == "Older" {
+			older = d
+		}
+	}
+	w.dismissTopDialog()
+	w.compose.load(older)
+	if w.compose.subject.Text != "Older" || w.compose.to.entry.Text != "anna@example.org" {
+		t.Fatal("opening a draft did not fill the composer")
+	}
+	w.compose.deleteDraft(older.ID, func() {})
+	w.settle()
+	drafts, _ = w.svc.drafts(w.ctx)
+	if len(drafts) != 1 || drafts[0].Subject != "Newer" {
+		t.Fatalf("drafts after deleting one: %+v", drafts)
+	}
+}

@@ -289,6 +289,10 @@ func (s *services) cancelSend(ctx context.Context, id int64) (composition, error
 	return *draft, nil
 }
 
+func (s *services) drafts(ctx context.Context) ([]composition, error) {
+	return s.outbox.Drafts(ctx)
+}
+
 func (s *services) latestDraft(ctx context.Context) (composition, bool, error) {
 	drafts, err := s.outbox.Drafts(ctx)
 	if err != nil || len(drafts) == 0 {
