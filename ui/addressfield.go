@@ -21,7 +21,13 @@ type addressField struct {
 	label   string
 	entry   *addressEntry
 	problem *widget.Label
+	// suggestions shows completions under the field as the user types,
+	// without taking the focus from the field.
+	suggestions *fyne.Container
 }
+
+// maxSuggestions is how many completions are shown under a field.
+const maxSuggestions = 4
 
 // addressEntry is a SelectEntry that reports losing focus, when the last
 // address typed is complete and can be checked.
@@ -47,7 +53,8 @@ func (e *addressEntry) FocusLost() {
 }
 
 func newAddressField(w *mainWindow, label string, changed func()) *addressField {
-	f := &addressField{w: w, label: label, entry: newAddressEntry(w), problem: widget.NewLabel("")}
+	f := &addressField{w: w, label: label, entry: newAddressEntry(w), problem: widget.NewLabel(""), suggestions: container.NewHBox()}
+	f.suggestions.Hide()
 	f.entry.SetPlaceHolder(lang.L("name@example.org, another@example.org"))
 	f.problem.Importance = widget.DangerImportance
 	f.problem.Wrapping = fyne.TextWrapWord
@@ -64,7 +71,7 @@ func newAddressField(w *mainWindow, label string, changed func()) *addressField 
 }
 
 func (f *addressField) formItem() *widget.FormItem {
-	return widget.NewFormItem(f.label, container.NewVBox(f.entry, f.problem))
+	return widget.NewFormItem(f.label, container.NewVBox(f.entry, f.suggestions, f.problem))
 }
 
 // check parses the field and shows or clears the problem. With complete
@@ -116,7 +123,7 @@ func (f *addressField) suggest(text string) {
 	typed := strings.TrimSpace(text[len(done):])
 	typed = strings.TrimLeft(typed, ",; ")
 	if len([]rune(typed)) < 2 || f.w.svc == nil {
-		f.entry.SetOptions(nil)
+		f.showSuggestions(nil)
 		return
 	}
 	f.w.background(func(ctx context.Context, svc *services) func() {
@@ -133,9 +140,31 @@ func (f *addressField) suggest(text string) {
 			for i, s := range found {
 				options[i] = prefix + s
 			}
-			f.entry.SetOptions(options)
+			f.showSuggestions(options)
 		}
 	})
+}
+
+// showSuggestions offers completed field texts: the first few as buttons
+// under the field, all of them in the field's drop-down.
+func (f *addressField) showSuggestions(options []string) {
+	f.entry.SetOptions(options)
+	f.suggestions.RemoveAll()
+	for i, option := range options {
+		if i == maxSuggestions {
+			break
+		}
+		shown := option[len(finishedPart(option)):]
+		button := widget.NewButton(strings.TrimLeft(shown, ", "), func() {
+			f.entry.SetText(option + ", ")
+			f.showSuggestions(nil)
+			f.w.win.Canvas().Focus(f.entry)
+		})
+		button.Importance = widget.LowImportance
+		f.suggestions.Add(button)
+	}
+	f.suggestions.Hidden = len(f.suggestions.Objects) == 0
+	f.suggestions.Refresh()
 }
 
 type errorString string

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 var ctrlEnter = &desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}
@@ -213,5 +214,31 @@ func TestDraftsCanBeReopenedAndDeleted(t *testing.T) {
 	drafts, _ = w.svc.drafts(w.ctx)
 	if len(drafts) != 1 || drafts[0].Subject != "Newer" {
 		t.Fatalf("drafts after deleting one: %+v", drafts)
+	}
+}
+
+func TestAddressSuggestionsComeFromEarlierRecipients(t *testing.T) {
+	w := openDemoWindow(t)
+	setUndoWindow(t, w, 0)
+	events := captureEvents(w)
+	compose(t, w, "Anna Lind <anna@example.org>", "First", "Hi")
+	test.Tap(w.compose.sendButton)
+	waitForState(t, w, events, "sent")
+
+	typeInto(w.compose.cc.entry, "bob@example.org, an")
+	w.settle()
+	if !w.compose.cc.suggestions.Visible() || len(w.compose.cc.suggestions.Objects) == 0 {
+		t.Fatal("no suggestion shown for \"an\"")
+	}
+	first := w.compose.cc.suggestions.Objects[0].(*widget.Button)
+	if !strings.Contains(first.Text, "anna@example.org") {
+		t.Fatalf("first suggestion = %q", first.Text)
+	}
+	test.Tap(first)
+	if got := w.compose.cc.entry.Text; !strings.HasPrefix(got, "bob@example.org, ") || !strings.Contains(got, "anna@example.org") {
+		t.Fatalf("Cc after choosing the suggestion = %q", got)
+	}
+	if _, ok := w.compose.cc.check(true); !ok {
+		t.Fatalf("the completed field is not valid: %q", w.compose.cc.problem.Text)
 	}
 }
