@@ -41,6 +41,9 @@ type Account struct {
 	Default   bool   `json:"default"`
 	// HasSecret says that a password or token is saved in the keyring.
 	HasSecret bool `json:"has_password"`
+	// MaxMessageSize is the server's SIZE limit in bytes (RFC 1870) as the
+	// last connection test found it; 0 while unknown or unlimited.
+	MaxMessageSize int64 `json:"max_message_size"`
 }
 
 // InvalidError says which setting of an account is wrong, in plain words.

@@ -33,6 +33,8 @@ var migrations = []string{
 	)`,
 	// At most one default; the Store keeps exactly one while any account exists.
 	`CREATE UNIQUE INDEX accounts_one_default ON accounts(is_default) WHERE is_default = 1`,
+	// The composer warns about a message too large for the server.
+	`ALTER TABLE accounts ADD COLUMN max_message_size INTEGER NOT NULL DEFAULT 0`,
 }
 
 // NotFoundError says that no account has the name.
@@ -69,13 +71,13 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 }
 
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
-	ca_file, pin_sha256, signature, is_default, has_secret`
+	ca_file, pin_sha256, signature, is_default, has_secret, max_message_size`
 
 func scan(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
 	var mechanisms string
 	err := row.Scan(&a.ID, &a.Name, &a.DisplayName, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username,
-		&mechanisms, &a.CAFile, &a.PinSHA256, &a.Signature, &a.Default, &a.HasSecret)
+		&mechanisms, &a.CAFile, &a.PinSHA256, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize)
 	a.Mechanisms = strings.Fields(mechanisms)
 	return a, err
 }
@@ -195,9 +197,9 @@ func (s *Store) insert(ctx context.Context, a *Account) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts(`+columns+`, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
-			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.Signature, a.Default, a.HasSecret,
+			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
 			time.Now().UTC().Format(time.RFC3339))
 		if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
 			return &DuplicateError{Name: a.Name}
@@ -221,9 +223,10 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		return ErrCleartextPassword
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET name = ?, display_name = ?, email = ?, host = ?, port = ?,
-		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, signature = ? WHERE id = ?`,
+		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, signature = ?, max_message_size = ?
+		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
-		a.CAFile, a.PinSHA256, a.Signature, a.ID)
+		a.CAFile, a.PinSHA256, a.Signature, a.MaxMessageSize, a.ID)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
 		return &DuplicateError{Name: a.Name}
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +242,29 @@ func TestAddressSuggestionsComeFromEarlierRecipients(t *testing.T) {
 	}
 	if _, ok := w.compose.cc.check(true); !ok {
 		t.Fatalf("the completed field is not valid: %q", w.compose.cc.problem.Text)
+	}
+}
+
+func TestAttachmentsLargerThanTheServerAcceptsAreFlagged(t *testing.T) {
+	w := openDemoWindow(t)
+	big := filepath.Join(t.TempDir(), "video.mp4")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: 20 MB on paper, which base64 makes larger than the demo
+	// server's 25 MB.
+	if err := f.Truncate(20_000_000); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	w.compose.attachPath(big)
+	w.settle()
+	total := w.compose.attachTotal
+	if total.Importance != widget.DangerImportance || !strings.Contains(total.Text, "too large") {
+		t.Fatalf("attachment total = %q (importance %v)", total.Text, total.Importance)
+	}
+	if !strings.Contains(total.Text, "video.mp4") && len(w.compose.attachList.Objects) != 1 {
+		t.Fatal("the attachment is not listed")
 	}
 }

@@ -102,6 +102,7 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 	// The server has a new port, certificate and password each run.
 	a.Host, a.Port, a.Security = server.Host, server.Port, smtpclient.SecurityStartTLS
 	a.Username, a.PinSHA256 = demo.Username, server.PinSHA256
+	a.MaxMessageSize = demo.MaxMessageBytes
 	if a.ID == "" {
 		return s.accounts.AddWithSessionSecret(ctx, &a, server.Password)
 	}
@@ -142,6 +143,7 @@ func (s *services) listAccounts(ctx context.Context) ([]accounts.Account, error)
 	s.mu.Lock()
 	for _, a := range list {
 		s.sigs[a.ID] = a.Signature
+		s.limits[a.ID] = a.MaxMessageSize
 	}
 	s.mu.Unlock()
 	return list, nil
@@ -151,53 +153,52 @@ func (s *services) discover(ctx context.Context, email string) (*autoconfig.Resu
 	return s.discoverer.Discover(ctx, email)
 }
 
-// testAccount checks settings before they are saved. An edited account
-// whose password field was left empty is tested with its saved password.
-func (s *services) testAccount(ctx context.Context, a accounts.Account, password string) error {
+// testAccount checks settings before they are saved, and records the
+// server's size limit it learns in a. An edited account whose password
+// field was left empty is tested with its saved password.
+func (s *services) testAccount(ctx context.Context, a *accounts.Account, password string) error {
 	if password == "" && a.ID != "" {
-		saved, err := s.accounts.Secret(ctx, a)
+		saved, err := s.accounts.Secret(ctx, *a)
 		if err != nil {
 			return err
 		}
 		password = saved
 	}
 	result, err := smtpclient.Probe(ctx, a.SMTPConfig(password))
-	if err == nil && a.ID != "" {
-		s.rememberLimit(a.ID, result.MaxSize)
+	if err == nil {
+		a.MaxMessageSize = result.MaxSize
 	}
 	return err
 }
 
-// testSavedAccount checks a saved account with its stored password.
+// testSavedAccount checks a saved account with its stored password and
+// keeps the size limit the server announces.
 func (s *services) testSavedAccount(ctx context.Context, a accounts.Account) error {
 	cfg, err := s.accounts.SMTPConfig(ctx, a.ID)
 	if err != nil {
 		return err
 	}
 	result, err := smtpclient.Probe(ctx, cfg)
-	if err == nil {
-		s.rememberLimit(a.ID, result.MaxSize)
+	if err != nil {
+		return err
 	}
-	return err
-}
-
-func (s *services) rememberLimit(accountID string, limit int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.limits[accountID] = limit
+	if result.MaxSize != a.MaxMessageSize {
+		a.MaxMessageSize = result.MaxSize
+		if err := s.accounts.Update(ctx, &a); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.limits[a.ID] = a.MaxMessageSize
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // sizeLimit is the server's announced size limit, 0 while unknown.
 func (s *services) sizeLimit(accountID string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if limit, ok := s.limits[accountID]; ok {
-		return limit
-	}
-	if s.demo != nil {
-		return demo.MaxMessageBytes
-	}
-	return 0
+	return s.limits[accountID]
 }
 
 func (s *services) signature(accountID string) string {

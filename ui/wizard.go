@@ -328,7 +328,7 @@ func (z *accountWizard) test(email string) {
 	password := z.password.Text
 	z.setBusy(lang.L("Checking the connection…"))
 	z.w.background(func(ctx context.Context, svc *services) func() {
-		err := svc.testAccount(ctx, a, password)
+		err := svc.testAccount(ctx, &a, password)
 		return func() {
 			z.setBusy("")
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/mail/demo"
 )
 
 // ispdbFor serves a Thunderbird ISPDB answer for example.test that points
@@ -118,7 +119,8 @@ func TestAccountWizardFillsFieldsFromAutoconfigAndSavesAWorkingAccount(t *testin
 	var found bool
 	for _, a := range list {
 		if a.Email == "anna@example.test" {
-			found = a.PinSHA256 == server.PinSHA256 && a.Host == server.Host && a.Port == server.Port
+			found = a.PinSHA256 == server.PinSHA256 && a.Host == server.Host && a.Port == server.Port &&
+				a.MaxMessageSize == demo.MaxMessageBytes // learnt from the server's SIZE
 		}
 	}
 	if !found {
