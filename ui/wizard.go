@@ -38,6 +38,8 @@ type accountWizard struct {
 	hostErr                  *widget.Label
 	hint, progress           *widget.Label
 	activity                 *widget.Activity
+	stopButton               *widget.Button
+	stop                     context.CancelFunc // cancels the lookup or test under way
 	advanced                 *widget.Accordion
 	continueButton           *widget.Button
 	source                   string // where the settings came from
@@ -125,8 +127,14 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	)
 	z.continueButton = widget.NewButton(lang.L("Continue"), z.submit)
 	z.continueButton.Importance = widget.HighImportance
+	z.stopButton = widget.NewButton(lang.L("Stop"), func() {
+		if z.stop != nil {
+			z.stop()
+		}
+	})
+	z.stopButton.Hide()
 	z.content = container.NewVBox(form, z.hint, z.advanced,
-		container.NewHBox(z.continueButton, z.activity, z.progress))
+		container.NewHBox(z.continueButton, z.stopButton, z.activity, z.progress))
 	if editing != nil {
 		z.fill(*editing)
 	}
@@ -204,12 +212,28 @@ func (z *accountWizard) setBusy(text string) {
 	z.progress.Refresh()
 	if z.busy {
 		z.continueButton.Disable()
+		z.stopButton.Show()
 		z.activity.Show()
 		z.activity.Start()
 	} else {
 		z.continueButton.Enable()
+		z.stopButton.Hide()
 		z.activity.Stop()
 		z.activity.Hide()
+	}
+}
+
+// step starts one cancellable step (lookup, test or save): Stop cancels
+// the context it returns. stopped reports whether the user did, and ends
+// the step.
+func (z *accountWizard) step(text string) (ctx context.Context, stopped func() bool) {
+	z.setBusy(text)
+	ctx, cancel := context.WithCancel(z.w.ctx)
+	z.stop = cancel
+	return ctx, func() bool {
+		stopped := ctx.Err() != nil
+		cancel()
+		return stopped
 	}
 }
 
@@ -236,12 +260,16 @@ func (z *accountWizard) submit() {
 		return
 	}
 	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
-	z.setBusy(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
+	step, stopped := z.step(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
 	email := addr.Email
-	z.w.background(func(ctx context.Context, svc *services) func() {
-		found, err := svc.discover(ctx, email)
+	z.w.background(func(_ context.Context, svc *services) func() {
+		found, err := svc.discover(step, email)
 		return func() {
 			z.setBusy("")
+			if stopped() {
+				z.advanced.Open(0) // the user may enter the settings instead
+				return
+			}
 			if err != nil {
 				showProblem(z.hostErr, err.Error())
 				z.advanced.Open(0)
@@ -326,11 +354,14 @@ func (z *accountWizard) test(email string) {
 		return
 	}
 	password := z.password.Text
-	z.setBusy(lang.L("Checking the connection…"))
-	z.w.background(func(ctx context.Context, svc *services) func() {
-		err := svc.testAccount(ctx, &a, password)
+	step, stopped := z.step(lang.L("Checking the connection…"))
+	z.w.background(func(_ context.Context, svc *services) func() {
+		err := svc.testAccount(step, &a, password)
 		return func() {
 			z.setBusy("")
+			if stopped() {
+				return
+			}
 			if err != nil {
 				z.showTestFailure(err, email)
 				return

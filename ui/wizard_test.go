@@ -155,3 +155,32 @@ func TestAccountWizardGivesProviderHintsAsTheAddressIsTyped(t *testing.T) {
 		t.Fatalf("hint for Gmail = %q (visible %v)", z.hint.Text, z.hint.Visible())
 	}
 }
+
+func TestAccountWizardLookupCanBeStopped(t *testing.T) {
+	w := openDemoWindow(t)
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // a provider that never answers
+	}))
+	defer hanging.Close()
+	w.svc.discoverer = &autoconfig.Discoverer{
+		HTTPClient: loopbackOnly(),
+		ISPDBURL:   hanging.URL + "/",
+		DNSServer:  closedPort(t),
+		Budget:     time.Minute,
+	}
+	z := newAccountWizard(w, nil, func() { t.Fatal("nothing should be saved") })
+	test.Type(z.email, "anna@example.test")
+	test.Type(z.password, "secret")
+	test.Tap(z.continueButton)
+	if !z.busy || !z.stopButton.Visible() || !strings.Contains(z.progress.Text, "example.test") {
+		t.Fatalf("no progress shown while looking up: busy %v, %q", z.busy, z.progress.Text)
+	}
+	test.Tap(z.stopButton)
+	w.settle()
+	if z.busy || z.hostErr.Visible() || w.topDialog() != nil {
+		t.Fatalf("after Stop: busy %v, problem %q, dialogs %v", z.busy, z.hostErr.Text, w.dialogs)
+	}
+	if !z.advanced.Items[0].Open {
+		t.Fatal("after Stop the server settings are not offered for manual entry")
+	}
+}
