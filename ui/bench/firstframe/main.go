@@ -81,17 +81,20 @@ static long windowPID(Display *d, Window w, Atom pidAtom) {
 	return pid;
 }
 
-// findWindow returns the top-level window of process pid, or 0.
-static Window findWindow(Display *d, long pid) {
+// topWindows lists up to max top-level windows that carry a _NET_WM_PID,
+// with their PIDs.
+static int topWindows(Display *d, Window *wins, long *pids, int max) {
 	Atom pidAtom = XInternAtom(d, "_NET_WM_PID", True);
 	if (pidAtom == None) return 0;
 	Window root, parent, *children = NULL; unsigned int n = 0;
-	Window found = 0;
+	int count = 0;
 	if (!XQueryTree(d, DefaultRootWindow(d), &root, &parent, &children, &n)) return 0;
-	for (unsigned int i = 0; i < n && !found; i++)
-		if (windowPID(d, children[i], pidAtom) == pid) found = children[i];
+	for (unsigned int i = 0; i < n && count < max; i++) {
+		long pid = windowPID(d, children[i], pidAtom);
+		if (pid > 0) { wins[count] = children[i]; pids[count] = pid; count++; }
+	}
 	if (children) XFree(children);
-	return found;
+	return count;
 }
 
 // viewableWindows counts the mapped top-level windows.
@@ -177,6 +180,7 @@ static void closeWindow(Display *d, Window w) {
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -225,6 +229,9 @@ func run(argv []string, interval, timeout time.Duration, change bool, shots stri
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// Its own process group, so that a program left running after a
+	// failure is stopped with everything it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return err
@@ -242,14 +249,16 @@ func run(argv []string, interval, timeout time.Duration, change bool, shots stri
 	for first == 0 || (change && changed == 0) {
 		select {
 		case err := <-exited:
+			killGroup(cmd)
 			return fmt.Errorf("%s exited before its first frame: %v", argv[0], err)
 		case <-deadline:
-			cmd.Process.Kill()
+			killGroup(cmd)
+			<-exited
 			return fmt.Errorf("%s showed no frame within %v", argv[0], timeout)
 		case <-tick.C:
 		}
 		if win == 0 {
-			if win = C.findWindow(d, C.long(cmd.Process.Pid)); win == 0 {
+			if win = findWindow(d, cmd.Process.Pid); win == 0 {
 				continue
 			}
 		}
@@ -281,6 +290,46 @@ func run(argv []string, interval, timeout time.Duration, change bool, shots stri
 	return err
 }
 
+// findWindow returns the window of the program started as pid, or of a
+// process it started (the program may be run through a wrapper), or 0.
+func findWindow(d *C.Display, pid int) C.Window {
+	const max = 64
+	var wins [max]C.Window
+	var pids [max]C.long
+	n := int(C.topWindows(d, &wins[0], &pids[0], max))
+	for i := range n {
+		if descends(int(pids[i]), pid) {
+			return wins[i]
+		}
+	}
+	return 0
+}
+
+// descends reports whether process p is ancestor or one of its descendants.
+func descends(p, ancestor int) bool {
+	for p > 1 {
+		if p == ancestor {
+			return true
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			return false
+		}
+		// The fields after the command name, which is in parentheses and
+		// may hold spaces: state, then the parent's PID.
+		var state string
+		if _, err := fmt.Sscan(string(stat[bytes.LastIndexByte(stat, ')')+1:]), &state, &p); err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// killGroup stops the program and every process it started.
+func killGroup(cmd *exec.Cmd) {
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
+
 // waitNoWindows waits until no window is on screen, so that the previous
 // run's window cannot be mistaken for a frame or cover the root.
 func waitNoWindows(d *C.Display, limit time.Duration) error {
@@ -303,7 +352,7 @@ func closeAndWait(d *C.Display, win C.Window, cmd *exec.Cmd, exited <-chan error
 		}
 		return nil
 	case <-time.After(20 * time.Second):
-		cmd.Process.Signal(syscall.SIGKILL)
+		killGroup(cmd)
 		<-exited
 		return fmt.Errorf("%s did not exit within 20 s of its window being closed", cmd.Path)
 	}

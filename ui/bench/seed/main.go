@@ -6,9 +6,11 @@
 // migrated by accounts.Open and outbox.Open, exactly as Postie does at
 // start-up. The account is added through the accounts API without a
 // password, so no keyring is needed. The sent messages are written as rows,
-// the way bench_test.go in mail/outbox does, because going through Enqueue
-// and an SMTP server would write and sync 100,000 .eml files; they are
-// inserted in batched transactions so that seeding takes seconds.
+// the way bench_test.go in mail/outbox does, in batched transactions, because
+// going through Enqueue and an SMTP server would sync every file and take
+// an hour. As after a real send, each row names its .eml file in
+// <data dir>/messages, which the outbox keeps for Resend and export and
+// reads through at start-up; seed writes those files too, unsynced.
 //
 // Usage: seed [-n 100000] DATA_DIR
 //
@@ -25,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/postie-app/postie/accounts"
@@ -45,6 +48,7 @@ var words = []string{"invoice", "meeting", "holiday", "report", "budget", "proje
 
 func main() {
 	n := flag.Int("n", 100000, "number of sent messages")
+	files := flag.Bool("files", true, "write each sent message's .eml file, as sending leaves it")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: seed [-n COUNT] DATA_DIR")
 		flag.PrintDefaults()
@@ -54,13 +58,13 @@ func main() {
 		flag.Usage()
 		os.Exit(64)
 	}
-	if err := seed(context.Background(), flag.Arg(0), *n); err != nil {
+	if err := seed(context.Background(), flag.Arg(0), *n, *files); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
 }
 
-func seed(ctx context.Context, dir string, n int) error {
+func seed(ctx context.Context, dir string, n int, files bool) error {
 	if _, err := os.Stat(filepath.Join(dir, "postie.db")); err == nil {
 		return fmt.Errorf("%s already holds a database; seed only fills a new data directory", dir)
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -90,10 +94,14 @@ func seed(ctx context.Context, dir string, n int) error {
 	if err := box.Close(); err != nil {
 		return err
 	}
+	spool := ""
+	if files {
+		spool = filepath.Join(dir, "messages") // made by outbox.Open
+	}
 	start := time.Now().Add(-time.Duration(n) * time.Minute)
 	for first := 1; first <= n; first += batchSize {
 		last := min(first+batchSize-1, n)
-		if err := inTx(ctx, db.DB, func(tx *sql.Tx) error { return insertSent(ctx, tx, acct.ID, start, first, last) }); err != nil {
+		if err := inTx(ctx, db.DB, func(tx *sql.Tx) error { return insertSent(ctx, tx, acct.ID, spool, start, first, last) }); err != nil {
 			return err
 		}
 	}
@@ -130,11 +138,12 @@ func recipient(i int) address {
 }
 
 // insertSent writes messages first..last as sent, one a minute, with their
-// full-text index rows, as the outbox leaves a message after sending it.
-func insertSent(ctx context.Context, tx *sql.Tx, accountID string, start time.Time, first, last int) error {
+// full-text index rows and, when spool is set, their .eml files in it, as
+// the outbox leaves a message after sending it.
+func insertSent(ctx context.Context, tx *sql.Tx, accountID, spool string, start time.Time, first, last int) error {
 	insert, err := tx.PrepareContext(ctx, `INSERT INTO outbox_messages(id, account_id, state, message_id, from_addr,
-		to_addrs, subject, body, size, created, updated, sent_at, attempts, server_reply)
-		VALUES(?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
+		to_addrs, subject, body, spool, size, created, updated, sent_at, attempts, server_reply)
+		VALUES(?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
 	if err != nil {
 		return err
 	}
@@ -150,9 +159,21 @@ func insertSent(ctx context.Context, tx *sql.Tx, accountID string, start time.Ti
 		subject := fmt.Sprintf("%s %s #%d", w1, w2, i)
 		to := recipient(i)
 		body := fmt.Sprintf("Hello,\nabout the %s and the %s: see you on %d.\nRegards", w2, w3, i)
-		at := start.Add(time.Duration(i) * time.Minute).UnixMilli()
-		if _, err := insert.ExecContext(ctx, i, accountID, fmt.Sprintf("bench-%d@example.org", i), from,
-			mustJSON([]address{to}), subject, body, 600+len(body), at, at, at, "250 2.0.0 Ok: queued"); err != nil {
+		sentAt := start.Add(time.Duration(i) * time.Minute)
+		at := sentAt.UnixMilli()
+		messageID := fmt.Sprintf("bench-%d@example.org", i)
+		eml := fmt.Sprintf("From: Bench Sender <me@example.org>\r\nTo: %s <%s>\r\nSubject: %s\r\nDate: %s\r\n"+
+			"Message-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+			to.Name, to.Email, subject, sentAt.Format(time.RFC1123Z), messageID, strings.ReplaceAll(body, "\n", "\r\n"))
+		name := ""
+		if spool != "" {
+			name = fmt.Sprintf("%032x.eml", i) // the outbox names files with 32 random hex digits
+			if err := os.WriteFile(filepath.Join(spool, name), []byte(eml), 0o600); err != nil {
+				return err
+			}
+		}
+		if _, err := insert.ExecContext(ctx, i, accountID, messageID, from, mustJSON([]address{to}), subject, body,
+			name, len(eml), at, at, at, "250 2.0.0 Ok: queued"); err != nil {
 			return err
 		}
 		if _, err := index.ExecContext(ctx, i, subject, to.Name+" "+to.Email, body); err != nil {
