@@ -19,6 +19,13 @@
 # and waits for the program to exit, so each start finds the data as a
 # person's next start would.
 #
+# Rendering is Mesa's llvmpipe, the software renderer a machine without a
+# GPU driver uses, although .ci/with-session selects softpipe (for Fyne's
+# Capture): softpipe is a reference rasteriser several times slower, and
+# under it drawing Postie's views alone takes most of a second, which
+# measures Mesa rather than start-up. BENCH_GALLIUM_DRIVER=softpipe measures
+# with it anyway.
+#
 # Runs alternate, A B B A, so that drift in the machine's load falls on
 # both; one warm-up run of each is not counted. Both programs are plain
 # `go build` builds started from an empty working folder (a development
@@ -26,8 +33,10 @@
 # icon from it, which a packaged build never does).
 #
 # Usage: ui/bench/startup.sh   (make bench-startup)
-# Environment: RUNS (default 15) runs of each, SENT (default 100000) sent
-# messages, SHOTS=DIR keeps screenshots of Postie's first frame and views.
+# Environment: RUNS (default 20) runs of each, SENT (default 100000) sent
+# messages (with their .eml files, about 470 MB in /tmp while it runs),
+# BENCH_GALLIUM_DRIVER (default llvmpipe), SHOTS=DIR keeps screenshots of
+# Postie's first frame and views.
 # Needs Go, gcc and the X11 headers, Xvfb and the rest of .ci/with-session,
 # under which it re-runs itself when DISPLAY is unset. Exits 1 when the
 # median ratio exceeds 1.5.
@@ -38,7 +47,7 @@ if [ -z "${DISPLAY:-}" ]; then
 	exec "$repo/.ci/with-session" "$repo/ui/bench/startup.sh" "$@"
 fi
 
-runs="${RUNS:-15}"
+runs="${RUNS:-20}"
 sent="${SENT:-100000}"
 target=1.5
 
@@ -54,6 +63,8 @@ echo "Building postie, emptywindow, firstframe and seed…"
 echo "Seeding a data folder with one account and $sent sent messages…"
 "$work/bin/seed" -n "$sent" "$work/data"
 export POSTIE_DATA_DIR="$work/data"
+
+export GALLIUM_DRIVER="${BENCH_GALLIUM_DRIVER:-llvmpipe}"
 
 # A person's home has these; Fyne creates its cache folders inside them
 # and only complains when they are missing.
@@ -107,7 +118,7 @@ read -r views_med views_p90 <<<"$(stats "$work/postie" 2)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 echo
-echo "Start-up, $runs runs each, $sent sent messages, polled every 5 ms:"
+echo "Start-up, $runs runs each, $sent sent messages, $GALLIUM_DRIVER, polled every 5 ms:"
 printf '  %-34s median %7.1f ms   p90 %7.1f ms\n' "empty Fyne window, first frame" "$empty_med" "$empty_p90"
 printf '  %-34s median %7.1f ms   p90 %7.1f ms   ratio %s (median), %s (p90)\n' "Postie, first frame" \
 	"$first_med" "$first_p90" "$(ratio "$first_med" "$empty_med")" "$(ratio "$first_p90" "$empty_p90")"
