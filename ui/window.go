@@ -51,6 +51,7 @@ type mainWindow struct {
 	status    *statusBar
 	body      *fyne.Container // holds the welcome screen or the tabs
 	dialogs   []dialog.Dialog // open dialogs, newest last
+	lazyViews []lazyView      // tabs built when first shown
 
 	// autosaveDelay is how long after the last change a draft is saved.
 	autosaveDelay time.Duration
@@ -76,7 +77,9 @@ func newMainWindow(a fyne.App, dir string, opts options, dispatch func(func())) 
 	w.win.SetCloseIntercept(w.requestClose)
 	w.win.SetOnDropped(w.dropped)
 	w.status = newStatusBar(w)
-	w.body = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("Opening Postie…"))))
+	// Empty until the data is open (a fraction of a second): any text here
+	// would load the fonts before the first frame could be shown.
+	w.body = container.NewStack()
 	w.win.SetContent(container.NewBorder(nil, w.status.content, nil, nil, w.body))
 	w.installShortcuts()
 	w.openServices(opts.demo)
@@ -218,7 +221,7 @@ func (w *mainWindow) showMain() {
 		container.NewTabItemWithIcon(lang.L("Sent"), theme.MailSendIcon(), w.sent.content),
 		container.NewTabItemWithIcon(lang.L("Accounts"), theme.AccountIcon(), w.accounts.content),
 		container.NewTabItemWithIcon(lang.L("Settings"), theme.SettingsIcon(), w.settings.content),
-		container.NewTabItemWithIcon(lang.L("About"), theme.InfoIcon(), newAboutView(w)),
+		w.lazyTab(lang.L("About"), theme.InfoIcon(), func() fyne.CanvasObject { return newAboutView(w) }),
 	}
 	if w.svc.demo != nil {
 		w.demoInbox = newDemoInboxView(w)
@@ -236,7 +239,25 @@ func (w *mainWindow) showMain() {
 	w.offerMailtoHandlerOnce()
 }
 
+// lazyTab is a tab whose content is built when it is first shown, so that
+// start-up does not pay for a view nobody has opened yet.
+func (w *mainWindow) lazyTab(title string, icon fyne.Resource, build func() fyne.CanvasObject) *container.TabItem {
+	holder := container.NewStack()
+	w.lazyViews = append(w.lazyViews, lazyView{holder, build})
+	return container.NewTabItemWithIcon(title, icon, holder)
+}
+
+type lazyView struct {
+	holder *fyne.Container
+	build  func() fyne.CanvasObject
+}
+
 func (w *mainWindow) refreshVisible() {
+	for _, v := range w.lazyViews {
+		if w.tabs.Selected().Content == v.holder && len(v.holder.Objects) == 0 {
+			v.holder.Add(v.build())
+		}
+	}
 	switch w.tabs.Selected().Content {
 	case w.outbox.content:
 		w.outbox.reload()

@@ -150,6 +150,19 @@ func readMessageID(path string) (string, error) {
 	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">"), nil
 }
 
+// orphanSweepDelay keeps the sweep of leftover spool files, which reads
+// every file name and the whole table, away from start-up, when the window
+// is being drawn.
+const orphanSweepDelay = time.Minute
+
+func (o *Outbox) removeOrphansLater(ctx context.Context) {
+	select {
+	case <-time.After(orphanSweepDelay):
+		o.removeOrphans(ctx)
+	case <-ctx.Done():
+	}
+}
+
 // removeOrphans deletes spool files that no row names and that are old
 // enough not to belong to an enqueue in progress. Run calls it once, in the
 // background, as it reads the whole folder.

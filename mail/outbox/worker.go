@@ -69,7 +69,7 @@ func (o *Outbox) NetworkChanged(ctx context.Context) error {
 func (o *Outbox) Run(ctx context.Context) {
 	var drains sync.WaitGroup
 	defer drains.Wait()
-	go o.removeOrphans(ctx)
+	go o.removeOrphansLater(ctx)
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)
