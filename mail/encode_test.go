@@ -108,9 +108,7 @@ func TestBase64(t *testing.T) {
 	for n := 0; n <= 3*base64LineBytes+3; n++ {
 		sizes = append(sizes, n)
 	}
-	for _, n := range []int{chunk - 1, chunk, chunk + 1, 2*chunk + 56, 3*chunk + 57} {
-		sizes = append(sizes, n)
-	}
+	sizes = append(sizes, chunk-1, chunk, chunk+1, 2*chunk+56, 3*chunk+57)
 	for _, n := range sizes {
 		content := make([]byte, n)
 		for i := range content {

@@ -356,9 +356,9 @@ func TestAccountsAddFromProviderTable(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = runIn(t, dir, "", "accounts", "add", "--email", "bo@posteo.de", "--name", "Posteo", "--no-test")
+	code, out, errOut = runIn(t, dir, "", "accounts", "add", "--email", "bo@posteo.de", "--name", "Posteo", "--no-test")
 	if code != ExitOK {
-		t.Fatalf("second add: exit %d", code)
+		t.Fatalf("second add: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, _ = runIn(t, dir, "", "accounts", "default", "posteo"); code != ExitOK {
 		t.Fatalf("default: exit %d: %s", code, out)
