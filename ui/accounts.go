@@ -86,6 +86,9 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label) {
 			}
 			status.Importance = widget.SuccessImportance
 			status.SetText(lang.L("The connection works: the server accepted the login."))
+			if v.w.compose != nil {
+				v.w.compose.loadAccounts() // the size limit may have changed
+			}
 		}
 	})
 }

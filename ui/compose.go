@@ -32,7 +32,7 @@ type composeView struct {
 	content fyne.CanvasObject
 
 	from        *widget.Select
-	accountIDs  []string // parallel to from.Options
+	accounts    []accounts.Account // parallel to from.Options
 	to, cc, bcc *addressField
 	subject     *textEntry
 	markdown    *widget.Check
@@ -190,10 +190,9 @@ func (v *composeView) showAccounts(list []accounts.Account) {
 	v.loading = true
 	defer func() { v.loading = false }()
 	selected := v.selectedAccount()
-	v.accountIDs = v.accountIDs[:0]
+	v.accounts = list
 	var options []string
 	for _, a := range list {
-		v.accountIDs = append(v.accountIDs, a.ID)
 		options = append(options, accountLabel(a))
 	}
 	v.from.SetOptions(options)
@@ -204,15 +203,30 @@ func (v *composeView) showAccounts(list []accounts.Account) {
 }
 
 func (v *composeView) selectedAccount() string {
-	if i := v.from.SelectedIndex(); i >= 0 && i < len(v.accountIDs) {
-		return v.accountIDs[i]
+	return v.account(v.from.SelectedIndex()).ID
+}
+
+// account is the account at index i of the From picker, or none.
+func (v *composeView) account(i int) accounts.Account {
+	if i >= 0 && i < len(v.accounts) {
+		return v.accounts[i]
 	}
-	return ""
+	return accounts.Account{}
+}
+
+// accountByID is the shown account with the ID, or none.
+func (v *composeView) accountByID(id string) accounts.Account {
+	for _, a := range v.accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return accounts.Account{}
 }
 
 func (v *composeView) selectAccount(id string) {
-	for i, candidate := range v.accountIDs {
-		if candidate == id {
+	for i, candidate := range v.accounts {
+		if candidate.ID == id {
 			v.from.SetSelectedIndex(i)
 			return
 		}
@@ -295,7 +309,7 @@ func (v *composeView) swapSignature() {
 }
 
 func (v *composeView) signature(accountID string) string {
-	if sig := v.w.svc.signature(accountID); sig != "" {
+	if sig := v.accountByID(accountID).Signature; sig != "" {
 		return "\n\n-- \n" + sig
 	}
 	return ""
@@ -483,7 +497,7 @@ func (v *composeView) updateTotal() {
 	text := fmt.Sprintf(lang.L("%d attached, %s in all"), len(v.attachments), formatSize(total))
 	v.attachTotal.Importance = widget.MediumImportance
 	// Attachments grow by a third in transit (base64).
-	if limit := v.w.svc.sizeLimit(v.selectedAccount()); limit > 0 && total*4/3 > limit {
+	if limit := v.account(v.from.SelectedIndex()).MaxMessageSize; limit > 0 && total*4/3 > limit {
 		text += " – " + fmt.Sprintf(lang.L("too large: this server accepts at most %s"), formatSize(limit))
 		v.attachTotal.Importance = widget.DangerImportance
 	}

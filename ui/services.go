@@ -36,10 +36,8 @@ type services struct {
 	stopWorker context.CancelFunc
 	workerDone chan struct{}
 
-	mu       sync.Mutex // guards the cached values below
+	mu       sync.Mutex // guards settings, read by views and saved in the background
 	settings appSettings
-	limits   map[string]int64  // account ID → server size limit, once known
-	sigs     map[string]string // account ID → signature
 }
 
 func openServices(ctx context.Context, dir string, demoMode bool) (*services, error) {
@@ -47,7 +45,7 @@ func openServices(ctx context.Context, dir string, demoMode bool) (*services, er
 	if err != nil {
 		return nil, err
 	}
-	s := &services{db: db, secrets: &accounts.Secrets{}, discoverer: &autoconfig.Discoverer{}, limits: map[string]int64{}, sigs: map[string]string{}}
+	s := &services{db: db, secrets: &accounts.Secrets{}, discoverer: &autoconfig.Discoverer{}}
 	if s.accounts, err = accounts.Open(db, s.secrets); err != nil {
 		db.Close()
 		return nil, err
@@ -136,17 +134,7 @@ func (s *services) hasAccounts(ctx context.Context) (bool, error) {
 
 // listAccounts returns the accounts, default first.
 func (s *services) listAccounts(ctx context.Context) ([]accounts.Account, error) {
-	list, err := s.accounts.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	for _, a := range list {
-		s.sigs[a.ID] = a.Signature
-		s.limits[a.ID] = a.MaxMessageSize
-	}
-	s.mu.Unlock()
-	return list, nil
+	return s.accounts.List(ctx)
 }
 
 func (s *services) discover(ctx context.Context, email string) (*autoconfig.Result, error) {
@@ -184,27 +172,9 @@ func (s *services) testSavedAccount(ctx context.Context, a accounts.Account) err
 	}
 	if result.MaxSize != a.MaxMessageSize {
 		a.MaxMessageSize = result.MaxSize
-		if err := s.accounts.Update(ctx, &a); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		s.limits[a.ID] = a.MaxMessageSize
-		s.mu.Unlock()
+		return s.accounts.Update(ctx, &a)
 	}
 	return nil
-}
-
-// sizeLimit is the server's announced size limit, 0 while unknown.
-func (s *services) sizeLimit(accountID string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.limits[accountID]
-}
-
-func (s *services) signature(accountID string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sigs[accountID]
 }
 
 // saveAccount adds a new account or saves an edited one; an empty password
