@@ -5,21 +5,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // outboxEvent is a change the outbox worker reports: a new state, or
 // upload progress while sending.
-type outboxEvent struct {
-	ID       int64
-	State    string
-	Subject  string
-	Error    string // plain-language reason, for failed and retrying
-	Written  int64  // bytes uploaded so far, while sending
-	Total    int64
-	Progress bool // true for a progress report, false for a state change
-	// WasScheduled is set when a message sent with "Send later" went out.
-	WasScheduled bool
-}
+type outboxEvent = outbox.Event
 
 // watchOutbox shows the worker's progress live: the lists, the upload bar
 // and a desktop notification when a message fails or a scheduled one goes

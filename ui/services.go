@@ -372,18 +372,7 @@ func (s *services) copyToComposer(ctx context.Context, id int64) (composition, e
 
 // subscribe delivers the worker's state changes and upload progress.
 func (s *services) subscribe() (<-chan outboxEvent, func()) {
-	events, stop := s.outbox.Subscribe()
-	out := make(chan outboxEvent, 64)
-	go func() {
-		defer close(out)
-		for ev := range events {
-			out <- outboxEvent{
-				ID: ev.ID, State: string(ev.State), Subject: ev.Subject, Error: ev.Error,
-				Written: ev.Written, Total: ev.Total, Progress: ev.Progress, WasScheduled: ev.WasScheduled,
-			}
-		}
-	}()
-	return out, stop
+	return s.outbox.Subscribe()
 }
 
 // ---- settings ----

@@ -16,6 +16,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // The smoke test opens the real window under the X display that make test
@@ -162,7 +164,7 @@ func driveSmoke(w *mainWindow, shots string) error {
 	return nil
 }
 
-func waitFor(events <-chan outboxEvent, state string) error {
+func waitFor(events <-chan outboxEvent, state outbox.State) error {
 	timeout := time.After(time.Minute)
 	for {
 		select {

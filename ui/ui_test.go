@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // TestMain runs the real-window smoke test when the parent test asks for
@@ -125,10 +127,10 @@ func setUndoWindow(t *testing.T, w *mainWindow, d time.Duration) {
 }
 
 // waitForState waits for the outbox to report the message's state.
-func waitForState(t *testing.T, w *mainWindow, events <-chan outboxEvent, want string) outboxEvent {
+func waitForState(t *testing.T, w *mainWindow, events <-chan outboxEvent, want outbox.State) outboxEvent {
 	t.Helper()
 	var found outboxEvent
-	w.waitUntil(t, "a "+want+" message", func() bool {
+	w.waitUntil(t, "a "+string(want)+" message", func() bool {
 		for {
 			select {
 			case ev := <-events:
