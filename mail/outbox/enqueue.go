@@ -22,7 +22,7 @@ type prepared struct {
 	attachments   []attachmentRecord
 	inReplyTo     string
 	refs          []string
-	messageID     string // without <>; read back from the bytes when empty
+	messageID     string // without <>
 	env           smtpclient.Envelope
 	write         func(io.Writer) (int64, error)
 }
@@ -38,12 +38,6 @@ func (o *Outbox) enqueue(ctx context.Context, accountID string, p *prepared, hol
 	sp, err := writeSpool(o.spool, p.write)
 	if err != nil {
 		return 0, err
-	}
-	if p.messageID == "" {
-		if p.messageID, err = readMessageID(o.spoolPath(sp.name)); err != nil {
-			o.removeSpool(sp.name)
-			return 0, err
-		}
 	}
 	p.env.EightBit = sp.eightBit
 	now := o.now()

@@ -112,11 +112,12 @@ func enqueueRaw(t testing.TB, o *Outbox, account, msgID, subject string, hold ti
 	}
 	data := rawMessage(msgID, subject, "Hello from the outbox tests.", to...)
 	p := &prepared{
-		from:    addr{Name: "Sender", Email: "sender@example.org"},
-		subject: subject,
-		body:    "Hello from the outbox tests.",
-		env:     smtpclient.Envelope{From: "sender@example.org", To: to},
-		write:   func(w io.Writer) (int64, error) { n, err := w.Write(data); return int64(n), err },
+		from:      addr{Name: "Sender", Email: "sender@example.org"},
+		messageID: msgID,
+		subject:   subject,
+		body:      "Hello from the outbox tests.",
+		env:       smtpclient.Envelope{From: "sender@example.org", To: to},
+		write:     func(w io.Writer) (int64, error) { n, err := w.Write(data); return int64(n), err },
 	}
 	for _, r := range to {
 		p.to = append(p.to, addr{Email: r})

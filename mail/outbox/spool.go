@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -132,22 +131,6 @@ func (o *Outbox) removeSpool(name string) {
 		return
 	}
 	os.Remove(o.spoolPath(name))
-}
-
-// readHeaders returns the Message-ID (without <>) from a spooled file's
-// header, as the message builder wrote it.
-func readMessageID(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h, err := textproto.NewReader(bufio.NewReader(f)).ReadMIMEHeader()
-	if err != nil && len(h) == 0 {
-		return "", err
-	}
-	id := strings.TrimSpace(h.Get("Message-Id"))
-	return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">"), nil
 }
 
 // orphanSweepDelay keeps the sweep of leftover spool files, which reads

@@ -74,10 +74,10 @@ func (o *Outbox) Run(ctx context.Context) {
 	for {
 		o.recover(ctx)
 		wait := pollInterval
-		if err := o.startDrains(ctx, &drains, nil); err != nil {
-			wait = pollInterval
-		} else if next, ok := o.nextDue(ctx); ok {
-			wait = min(max(next.Sub(o.now()), 0), pollInterval)
+		if err := o.startDrains(ctx, &drains, nil); err == nil {
+			if next, ok := o.nextDue(ctx); ok {
+				wait = min(max(next.Sub(o.now()), 0), pollInterval)
+			}
 		}
 		if probeIn, ok := probe.schedule(ctx, o); ok {
 			wait = min(wait, probeIn)
