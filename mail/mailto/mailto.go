@@ -37,7 +37,9 @@ func Parse(raw string) (*Link, error) {
 	addrPart, query, _ := strings.Cut(rest, "?")
 
 	link := &Link{}
-	to, err := unescape(addrPart)
+	// Unlike a web form, "+" is a plus sign in a mailto: link (RFC 6068 §5),
+	// so PathUnescape, not QueryUnescape.
+	to, err := url.PathUnescape(addrPart)
 	if err != nil {
 		return nil, fmt.Errorf("the addresses in the mailto: link are garbled: %w", err)
 	}
@@ -51,11 +53,11 @@ func Parse(raw string) (*Link, error) {
 			continue
 		}
 		name, value, _ := strings.Cut(field, "=")
-		name, err := unescape(name)
+		name, err := url.PathUnescape(name)
 		if err != nil {
 			return nil, fmt.Errorf("the mailto: link has a garbled field name: %w", err)
 		}
-		value, err = unescape(value)
+		value, err = url.PathUnescape(value)
 		if err != nil {
 			return nil, fmt.Errorf("the %q field of the mailto: link is garbled: %w", name, err)
 		}
@@ -83,12 +85,6 @@ func (l *Link) set(name, value string) {
 	case "references":
 		l.References = oneLine(value)
 	}
-}
-
-// unescape decodes %XX sequences. Unlike a web form, "+" is a plus sign in a
-// mailto: link (RFC 6068 §5), so url.QueryUnescape cannot be used.
-func unescape(s string) (string, error) {
-	return url.PathUnescape(s)
 }
 
 // splitAddresses splits a comma-separated address list (RFC 6068 §2, "to"

@@ -434,8 +434,10 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, err)
 			return exitCodeFor(err)
 		}
+		// The same rule as sending (accounts.Store.SMTPConfig): an account
+		// with a user name signs in, so it needs its password.
 		secret := ""
-		if a.HasSecret {
+		if a.Username != "" {
 			if secret, err = s.Secret(ctx, a); err != nil {
 				fmt.Fprintln(env.Stderr, err)
 				return exitCodeFor(err)

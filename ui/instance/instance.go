@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func (l *Listener) serveConn(conn net.Conn, handle func(args []string)) {
 	conn.SetDeadline(time.Now().Add(handOffTimeout))
 	var req request
 	// A request is a short argument list; refuse anything larger.
-	if err := json.NewDecoder(bufio.NewReader(&limitedConn{conn, 64 << 10})).Decode(&req); err != nil {
+	if err := json.NewDecoder(io.LimitReader(conn, 64<<10)).Decode(&req); err != nil {
 		return
 	}
 	if _, err := conn.Write([]byte("ok\n")); err != nil {
@@ -123,22 +124,4 @@ func (l *Listener) Close() error {
 		os.Remove(l.path)
 	})
 	return err
-}
-
-// limitedConn reads at most n bytes from a connection.
-type limitedConn struct {
-	conn net.Conn
-	n    int64
-}
-
-func (c *limitedConn) Read(p []byte) (int, error) {
-	if c.n <= 0 {
-		return 0, errors.New("request too large")
-	}
-	if int64(len(p)) > c.n {
-		p = p[:c.n]
-	}
-	n, err := c.conn.Read(p)
-	c.n -= int64(n)
-	return n, err
 }
