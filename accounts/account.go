@@ -146,7 +146,8 @@ func (a Account) sendsPasswordInClear() bool {
 	if a.Host == "localhost" {
 		return false
 	}
-	ip := net.ParseIP(a.Host)
+	// An IPv6 literal may be written in brackets, as in [::1].
+	ip := net.ParseIP(strings.Trim(a.Host, "[]"))
 	return ip == nil || !ip.IsLoopback()
 }
 
