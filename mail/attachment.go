@@ -41,6 +41,7 @@ func (a Attachment) check() error {
 	if a.Path == "" {
 		return &InputError{Field: "attachment", Value: name, Reason: "no file was chosen"}
 	}
+	// Stat before opening: opening a named pipe or a device could block.
 	info, err := os.Stat(a.Path)
 	if err != nil {
 		return a.readError(err)

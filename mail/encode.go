@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// upperHex spells the hex digits that quoted-printable, RFC 2047 "Q" words
+// and RFC 2231 percent-encoding use: upper case, as they require or advise.
+const upperHex = "0123456789ABCDEF"
+
 // normalizeNewlines turns every line ending (CRLF, bare CR, bare LF) into
 // CRLF, so that no bare CR or LF reaches the wire.
 func normalizeNewlines(s string) string {
@@ -66,7 +70,6 @@ func writeQuotedPrintable(w io.Writer, text string) error {
 // appendQPLine encodes one line of text, without its line ending, adding
 // soft line breaks so that no encoded line exceeds 76 characters.
 func appendQPLine(dst []byte, line string) []byte {
-	const hex = "0123456789ABCDEF"
 	col := 0
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -87,7 +90,7 @@ func appendQPLine(dst []byte, line string) []byte {
 		if literal {
 			dst = append(dst, c)
 		} else {
-			dst = append(dst, '=', hex[c>>4], hex[c&0xf])
+			dst = append(dst, '=', upperHex[c>>4], upperHex[c&0xf])
 		}
 		col += width
 	}

@@ -150,7 +150,6 @@ func encodeWord(s string, useB bool) string {
 	if useB {
 		return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
 	}
-	const hex = "0123456789ABCDEF"
 	b := make([]byte, 0, wordOverhead+3*len(s))
 	b = append(b, "=?utf-8?q?"...)
 	for i := 0; i < len(s); i++ {
@@ -160,7 +159,7 @@ func encodeWord(s string, useB bool) string {
 		case qSafe(c):
 			b = append(b, c)
 		default:
-			b = append(b, '=', hex[c>>4], hex[c&0xf])
+			b = append(b, '=', upperHex[c>>4], upperHex[c&0xf])
 		}
 	}
 	return string(append(b, "?="...))

@@ -27,7 +27,7 @@ func renderMarkdown(body, title string) (string, error) {
 	out.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
 	out.WriteString(html.EscapeString(title))
 	out.WriteString("</title></head>\n<body style=\"" + htmlStyle + "\">\n")
-	source := strings.ReplaceAll(normalizeNewlines(body), "\r\n", "\n")
+	source := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(body)
 	if err := markdown.Convert([]byte(source), &out); err != nil {
 		return "", err
 	}

@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -386,11 +386,7 @@ func writeAttachment(mw *textproto.MultipartWriter, a Attachment, measuring *cou
 // of them then pick the stand-in.
 func (a Attachment) partFields(head []byte) []field {
 	mediaType, params := a.contentType(head)
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	typeParams := make([][]string, 0, len(keys)+1)
 	for _, k := range keys {
 		typeParams = append(typeParams, paramTokens(k, params[k]))

@@ -56,13 +56,12 @@ func isPlainParam(value string) bool {
 // percentEncode applies RFC 2231 §4's encoding: attribute-chars stay,
 // every other byte of the UTF-8 becomes %XX.
 func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
 	b := make([]byte, 0, len(s)*3)
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; isAttributeChar(c) {
 			b = append(b, c)
 		} else {
-			b = append(b, '%', hex[c>>4], hex[c&0xf])
+			b = append(b, '%', upperHex[c>>4], upperHex[c&0xf])
 		}
 	}
 	return string(b)
