@@ -326,9 +326,9 @@ func (v *composeView) fillFromMailto(link string) error {
 	}
 	c := composition{
 		AccountID: v.selectedAccount(),
-		To:        strings.Join(parsed.To, ", "),
-		Cc:        strings.Join(parsed.Cc, ", "),
-		Bcc:       strings.Join(parsed.Bcc, ", "),
+		To:        parsed.To,
+		Cc:        parsed.Cc,
+		Bcc:       parsed.Bcc,
 		Subject:   parsed.Subject,
 		Body:      parsed.Body + v.signature(v.selectedAccount()),
 		InReplyTo: strings.Trim(parsed.InReplyTo, "<>"),

@@ -15,10 +15,11 @@ import (
 	"strings"
 )
 
-// Link is what a mailto: link asks for. Addresses are kept as written, for
-// the composer to check and show; the body keeps its line breaks.
+// Link is what a mailto: link asks for. Each address field is a list as
+// written, comma-separated, for the composer's field to parse and check
+// like anything typed there; the body keeps its line breaks.
 type Link struct {
-	To, Cc, Bcc []string
+	To, Cc, Bcc string
 	Subject     string
 	Body        string
 	InReplyTo   string
@@ -43,7 +44,7 @@ func Parse(raw string) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the addresses in the mailto: link are garbled: %w", err)
 	}
-	link.To = splitAddresses(to)
+	link.To = strings.TrimSpace(to)
 
 	if query == "" {
 		return link, nil
@@ -71,11 +72,11 @@ func Parse(raw string) (*Link, error) {
 func (l *Link) set(name, value string) {
 	switch name {
 	case "to":
-		l.To = append(l.To, splitAddresses(value)...)
+		addToList(&l.To, value)
 	case "cc":
-		l.Cc = append(l.Cc, splitAddresses(value)...)
+		addToList(&l.Cc, value)
 	case "bcc":
-		l.Bcc = append(l.Bcc, splitAddresses(value)...)
+		addToList(&l.Bcc, value)
 	case "subject":
 		l.Subject = oneLine(decodeWords(value))
 	case "body":
@@ -87,36 +88,15 @@ func (l *Link) set(name, value string) {
 	}
 }
 
-// splitAddresses splits a comma-separated address list (RFC 6068 §2, "to"
-// may hold several addresses), leaving commas inside quoted local parts
-// alone.
-func splitAddresses(s string) []string {
-	var out []string
-	var current strings.Builder
-	inQuotes, escaped := false, false
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && inQuotes:
-			escaped = true
-		case r == '"':
-			inQuotes = !inQuotes
-		case r == ',' && !inQuotes:
-			out = appendTrimmed(out, current.String())
-			current.Reset()
-			continue
-		}
-		current.WriteRune(r)
+// addToList appends addresses to a comma-separated list.
+func addToList(list *string, addresses string) {
+	if addresses = strings.TrimSpace(addresses); addresses == "" {
+		return
 	}
-	return appendTrimmed(out, current.String())
-}
-
-func appendTrimmed(list []string, s string) []string {
-	if s = strings.TrimSpace(s); s != "" {
-		list = append(list, s)
+	if *list != "" {
+		*list += ", "
 	}
-	return list
+	*list += addresses
 }
 
 // decodeWords decodes RFC 2047 encoded words that some pages put in the
