@@ -12,6 +12,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
 )
 
 func init() {
@@ -94,18 +95,29 @@ func usageError(env *Env, usage, format string, args ...any) int {
 // withAccounts opens the account store of env's data directory, runs fn
 // with it and closes it again.
 func withAccounts(env *Env, fn func(*accounts.Store) int) int {
-	db, err := env.OpenStore()
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+	db, s, ok := openAccounts(env)
+	if !ok {
 		return ExitIOErr
 	}
 	defer db.Close()
-	s, err := accounts.Open(db, &accounts.Secrets{})
+	return fn(s)
+}
+
+// openAccounts opens env's database and the accounts in it, saying why
+// when it cannot. The caller closes the database.
+func openAccounts(env *Env) (*store.DB, *accounts.Store, bool) {
+	db, err := env.OpenStore()
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
-		return ExitIOErr
+		return nil, nil, false
 	}
-	return fn(s)
+	s, err := accounts.Open(db, &accounts.Secrets{})
+	if err != nil {
+		db.Close()
+		fmt.Fprintln(env.Stderr, err)
+		return nil, nil, false
+	}
+	return db, s, true
 }
 
 type addOptions struct {

@@ -296,17 +296,11 @@ func (c *accountConfigs) SMTPConfig(ctx context.Context, accountID string) (smtp
 // withOutbox opens the database, the accounts and the outbox of env's data
 // directory, runs fn and closes them.
 func withOutbox(env *Env, fn func(*accounts.Store, *outbox.Outbox, *accountConfigs) int) int {
-	db, err := env.OpenStore()
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+	db, s, ok := openAccounts(env)
+	if !ok {
 		return ExitIOErr
 	}
 	defer db.Close()
-	s, err := accounts.Open(db, &accounts.Secrets{})
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitIOErr
-	}
 	cfgs := &accountConfigs{store: s}
 	box, err := outbox.Open(db, cfgs)
 	if err != nil {
