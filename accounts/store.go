@@ -201,11 +201,17 @@ func (s *Store) insert(ctx context.Context, a *Account) error {
 			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
 			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
 			time.Now().UTC().Format(time.RFC3339))
-		if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
-			return &DuplicateError{Name: a.Name}
-		}
-		return err
+		return nameTaken(err, a.Name)
 	})
+}
+
+// nameTaken turns SQLite's refusal of a second account with the same name
+// (the column is UNIQUE) into a DuplicateError; other errors pass through.
+func nameTaken(err error, name string) error {
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
+		return &DuplicateError{Name: name}
+	}
+	return err
 }
 
 // Update saves changed settings of an existing account (found by a.ID).
@@ -227,10 +233,10 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
 		a.CAFile, a.PinSHA256, a.Signature, a.MaxMessageSize, a.ID)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: accounts.name") {
-		return &DuplicateError{Name: a.Name}
-	}
-	if err != nil {
+	var dup *DuplicateError
+	if err = nameTaken(err, a.Name); errors.As(err, &dup) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("cannot save the account: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
