@@ -42,7 +42,9 @@ type flight struct {
 type Outcome struct {
 	ID    int64
 	State State // the message's state after the attempt
-	// Reply is the server's final reply when the message was sent.
+	// Reply is the server's reply that decided the outcome: its final
+	// reply when the message was sent, else the refusal ("550 5.1.1 …"),
+	// empty when no reply came.
 	Reply string
 	// Err is why it was not sent: an *smtpclient.Error, whose Message is a
 	// plain-language sentence and whose Class and Stage say what kind of
@@ -254,11 +256,9 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 	}
 	v := o.judge(ctx, c, f, res, err, settings.RetryLimit)
 	now := o.now()
-	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due}
+	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due, Reply: v.reply}
 	if err != nil {
 		out.Err = asSMTPError(err)
-	} else {
-		out.Reply = res.Reply
 	}
 	tempFailures := 0
 	if v.state == Retrying {

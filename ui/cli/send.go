@@ -141,11 +141,11 @@ func printOutcome(env *Env, out outbox.Outcome) {
 	var e *smtpclient.Error
 	if errors.As(out.Err, &e) {
 		fmt.Fprintln(env.Stderr, e.Message)
-		if e.Code != 0 {
-			fmt.Fprintf(env.Stderr, "The server replied: %s\n", strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Code, e.EnhancedCode, e.ServerText)))
-		}
 	} else if out.Err != nil {
 		fmt.Fprintln(env.Stderr, out.Err)
+	}
+	if out.Reply != "" {
+		fmt.Fprintf(env.Stderr, "The server replied: %s\n", out.Reply)
 	}
 	switch out.State {
 	case outbox.Retrying:
