@@ -181,18 +181,30 @@ func TestRunDeliversAndStops(t *testing.T) {
 		t.Fatalf("events %v", states)
 	}
 
+	// A message large enough that its upload is still under way, stalled in
+	// the socket buffers, when the worker is stopped: a small one could be
+	// written whole, final dot included, before the stop arrives.
 	tr := newTrap("body", 1, true)
 	srv.setTrap(tr)
-	second := enqueueRaw(t, o, "acct", "run-2@example.org", "Stopped", time.Time{})
+	msg := testMessage(t, 24<<20)
+	second, err := o.Enqueue(ctx, "acct", msg, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	<-tr.hit
+	for ev := range events {
+		if ev.ID == second && ev.Progress && ev.Written > 0 && ev.Written < ev.Total {
+			break
+		}
+	}
 	cancelRun()
 	<-ran
 	close(tr.release)
-	if d := mustGet(t, o, second); d.State != Queued || srv.count("run-2@example.org") != 0 {
-		t.Fatalf("after stopping the worker mid-send: %s, %d copies", d.State, srv.count("run-2@example.org"))
+	if d := mustGet(t, o, second); d.State != Queued || srv.count(msg.MessageID) != 0 {
+		t.Fatalf("after stopping the worker mid-send: %s, %d copies", d.State, srv.count(msg.MessageID))
 	}
 	srv.setTrap(nil)
-	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 || srv.count("run-2@example.org") != 1 {
+	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 || srv.count(msg.MessageID) != 1 {
 		t.Fatalf("flush after restart: %+v %v", sum, err)
 	}
 }
