@@ -73,7 +73,9 @@ func Run(args []string) int {
 	if opts.demo {
 		dir = demoDir(dir)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Private before anything is made in it, the hand-off socket included:
+	// whoever can reach that socket can put text into the composer.
+	if _, err := store.MakePrivateDir(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "postie:", err)
 		return 73
 	}

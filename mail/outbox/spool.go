@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/postie-app/postie/mail/store"
 )
 
 // The spool keeps the exact bytes of every queued message as an .eml file
@@ -27,9 +29,15 @@ const (
 	orphanAge = time.Hour
 )
 
+// prepareSpool makes the spool folder private to the user (0700); when it
+// was open to others, the messages already in it become 0600 too.
 func prepareSpool(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the folder for outgoing messages %s: %w", dir, err)
+	wasOpen, err := store.MakePrivateDir(dir)
+	if err != nil {
+		return fmt.Errorf("cannot prepare the folder for outgoing messages: %w", err)
+	}
+	if wasOpen {
+		return store.MakeTreePrivate(dir)
 	}
 	return nil
 }

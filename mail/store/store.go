@@ -74,13 +74,29 @@ type DB struct {
 	Dir string
 }
 
-// Open creates the data directory when needed (readable only by its owner)
-// and opens the database in it.
+// Open creates the data directory when needed and opens the database in
+// it. On every open the folder is made private to its owner (0700) and the
+// database files 0600; a folder found open to others has everything below
+// it tightened too (see MakeTreePrivate).
 func Open(dir string) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create Postie's data folder %s: %w", dir, err)
+	wasOpen, err := MakePrivateDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use Postie's data folder: %w", err)
+	}
+	if wasOpen {
+		if err := MakeTreePrivate(dir); err != nil {
+			return nil, fmt.Errorf("cannot make Postie's data folder private: %w", err)
+		}
 	}
 	path := filepath.Join(dir, DatabaseName)
+	for _, file := range []string{path, path + "-wal", path + "-shm"} {
+		if err := MakePrivateFile(file); err != nil {
+			return nil, err
+		}
+	}
+	if err := createPrivateFile(path); err != nil {
+		return nil, err
+	}
 	dsn := (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String() + "?" + url.Values{
 		"_pragma": {
 			fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis),
