@@ -29,24 +29,35 @@ type accountWizard struct {
 	editing *accounts.Account // nil when adding
 	done    func()
 
-	name, email              *textEntry
-	password                 *widget.Entry
-	signature                *widget.Entry
-	host, port, user         *widget.Entry
-	security                 *widget.Select
-	emailErr, pwErr          *widget.Label
-	hostErr                  *widget.Label
-	hint, progress           *widget.Label
-	activity                 *widget.Activity
-	stopButton               *widget.Button
-	stop                     context.CancelFunc // cancels the lookup or test under way
-	advanced                 *widget.Accordion
-	continueButton           *widget.Button
-	source                   string // where the settings came from
-	pin                      string // an accepted certificate fingerprint
-	busy                     bool
-	manual                   bool // the user typed server settings
-	confirmedOutsideSettings bool
+	name, email      *textEntry
+	password         *widget.Entry
+	signature        *widget.Entry
+	host, port, user *widget.Entry
+	security         *widget.Select
+	emailErr, pwErr  *widget.Label
+	hostErr          *widget.Label
+	hint, progress   *widget.Label
+	activity         *widget.Activity
+	stopButton       *widget.Button
+	stop             context.CancelFunc // cancels the lookup or test under way
+	advanced         *widget.Accordion
+	continueButton   *widget.Button
+	source           string // where the settings came from
+	pin              string // an accepted certificate fingerprint
+	busy             bool
+	manual           bool // the user typed server settings
+	// confirmedOutside is what the user said yes to when asked whether to
+	// use servers outside the address's domain. It covers only that domain,
+	// host and port: another lookup result asks again before the password
+	// goes anywhere.
+	confirmedOutside outsideSettings
+}
+
+// outsideSettings names found settings whose server lies outside the
+// address's domain.
+type outsideSettings struct {
+	domain, host string
+	port         int
 }
 
 // securityChoices are the Security select's entries, in the order shown.
@@ -276,8 +287,8 @@ func (z *accountWizard) submit() {
 				return
 			}
 			z.applyDiscovery(found)
-			if found.Confirm && !z.confirmedOutsideSettings {
-				z.confirmOutside(found, func() { z.test(email) })
+			if outside := (outsideSettings{strings.ToLower(domain), found.Host, found.Port}); found.Confirm && outside != z.confirmedOutside {
+				z.confirmOutside(found, outside, func() { z.test(email) })
 				return
 			}
 			z.test(email)
@@ -298,12 +309,12 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 	}
 }
 
-func (z *accountWizard) confirmOutside(r *autoconfig.Result, proceed func()) {
+func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSettings, proceed func()) {
 	d := dialog.NewConfirm(lang.L("Use these settings?"),
 		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), r.ConfirmReason, r.Host, r.Port),
 		func(ok bool) {
 			if ok {
-				z.confirmedOutsideSettings = true
+				z.confirmedOutside = outside
 				proceed()
 			} else {
 				z.advanced.Open(0)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,21 +27,46 @@ import (
 // at host:port with STARTTLS, as a provider's real one would.
 func ispdbFor(t *testing.T, host string, port int, username string) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/example.test") {
+	lab := newISPDB(t)
+	lab.serve("example.test", host, port, username)
+	return lab.Server
+}
+
+// ispdb is a local Thunderbird ISPDB whose answers a test may change.
+type ispdb struct {
+	*httptest.Server
+	mu      sync.Mutex
+	answers map[string]string // domain → clientConfig XML
+}
+
+func newISPDB(t *testing.T) *ispdb {
+	t.Helper()
+	db := &ispdb{answers: map[string]string{}}
+	db.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		db.mu.Lock()
+		answer, ok := db.answers[path.Base(r.URL.Path)]
+		db.mu.Unlock()
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		fmt.Fprintf(w, `<?xml version="1.0"?>
-<clientConfig version="1.1"><emailProvider id="example.test">
-  <domain>example.test</domain><displayName>Example Test Mail</displayName>
-  <outgoingServer type="smtp"><hostname>%s</hostname><port>%d</port>
-    <socketType>STARTTLS</socketType><username>%s</username>
-    <authentication>password-cleartext</authentication></outgoingServer>
-</emailProvider></clientConfig>`, host, port, username)
+		io.WriteString(w, answer)
 	}))
-	t.Cleanup(srv.Close)
-	return srv
+	t.Cleanup(db.Close)
+	return db
+}
+
+// serve makes the ISPDB answer for domain with host:port and STARTTLS.
+func (db *ispdb) serve(domain, host string, port int, username string) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.answers[domain] = fmt.Sprintf(`<?xml version="1.0"?>
+<clientConfig version="1.1"><emailProvider id="%[1]s">
+  <domain>%[1]s</domain><displayName>Example Test Mail</displayName>
+  <outgoingServer type="smtp"><hostname>%[2]s</hostname><port>%[3]d</port>
+    <socketType>STARTTLS</socketType><username>%[4]s</username>
+    <authentication>password-cleartext</authentication></outgoingServer>
+</emailProvider></clientConfig>`, domain, host, port, username)
 }
 
 // loopbackOnly is an HTTP client that reaches only this computer: the
@@ -182,5 +211,105 @@ func TestAccountWizardLookupCanBeStopped(t *testing.T) {
 	}
 	if !z.advanced.Items[0].Open {
 		t.Fatal("after Stop the server settings are not offered for manual entry")
+	}
+}
+
+// connectionCounter is a loopback server that counts the connections made
+// to it and closes each at once: a connection test that reached it could
+// have sent a password there.
+type connectionCounter struct {
+	host  string
+	port  int
+	count atomic.Int64
+}
+
+func newConnectionCounter(t *testing.T) *connectionCounter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	c := &connectionCounter{host: "127.0.0.1", port: ln.Addr().(*net.TCPAddr).Port}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.count.Add(1)
+			conn.Close()
+		}
+	}()
+	return c
+}
+
+func TestAccountWizardAsksAgainWhenOutsideSettingsChange(t *testing.T) {
+	w := openDemoWindow(t)
+	lab := newISPDB(t)
+	w.svc.discoverer = &autoconfig.Discoverer{
+		HTTPClient: loopbackOnly(),
+		ISPDBURL:   lab.URL + "/",
+		DNSServer:  closedPort(t),
+		Budget:     5 * time.Second,
+	}
+	first, second := newConnectionCounter(t), newConnectionCounter(t)
+	lab.serve("example.test", first.host, first.port, "anna")
+	lab.serve("other.test", second.host, second.port, "anna")
+	z := newAccountWizard(w, nil, func() { t.Fatal("nothing should be saved") })
+	test.Type(z.email, "anna@example.test")
+	test.Type(z.password, "secret")
+
+	// continueAsked presses Continue and reports whether the user was asked
+	// about outside settings, saying yes if so.
+	continueAsked := func(connectionsBeforeAnswer func() int64) bool {
+		t.Helper()
+		test.Tap(z.continueButton)
+		w.settle()
+		confirm, ok := w.topDialog().(*dialog.ConfirmDialog)
+		if !ok {
+			return false
+		}
+		if n := connectionsBeforeAnswer(); n != 0 {
+			t.Fatalf("%d connection(s) to the outside server before the user answered", n)
+		}
+		confirm.Confirm()
+		w.settle()
+		return true
+	}
+	if !continueAsked(first.count.Load) {
+		t.Fatal("settings outside example.test were used without asking")
+	}
+	if first.count.Load() != 1 {
+		t.Fatalf("after yes, %d connection tests reached the confirmed server", first.count.Load())
+	}
+	// The same domain, host and port: the yes still holds.
+	if continueAsked(func() int64 { return 0 }) || first.count.Load() != 2 {
+		t.Fatalf("the same settings were asked about again, or not tested (%d tests)", first.count.Load())
+	}
+
+	// Another address whose provider points elsewhere: ask again.
+	z.email.SetText("anna@other.test")
+	if !continueAsked(second.count.Load) {
+		t.Fatalf("a lookup for another domain sent the password to %s:%d without asking (%d connections)",
+			second.host, second.port, second.count.Load())
+	}
+	if second.count.Load() != 1 {
+		t.Fatalf("after yes, %d connection tests reached the confirmed server", second.count.Load())
+	}
+
+	// The same domain, but the provider's answer moves to another port.
+	lab.serve("other.test", first.host, first.port, "anna")
+	before := first.count.Load()
+	if !continueAsked(func() int64 { return first.count.Load() - before }) {
+		t.Fatalf("a new port for other.test was used without asking")
+	}
+
+	// The same host and port as a confirmed one, but for another domain.
+	z.email.SetText("anna@third.test")
+	lab.serve("third.test", first.host, first.port, "anna")
+	before = first.count.Load()
+	if !continueAsked(func() int64 { return first.count.Load() - before }) {
+		t.Fatalf("a server confirmed for other.test was used for third.test without asking")
 	}
 }
