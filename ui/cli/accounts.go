@@ -194,13 +194,13 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		return ExitDataErr
 	}
 
-	if !o.noTest {
-		if code, ok := testConnection(ctx, env, *a, secret); !ok {
-			fmt.Fprintln(env.Stderr, "Nothing was saved.")
-			return code
-		}
-	}
 	return withAccounts(env, func(s *accounts.Store) int {
+		if !o.noTest {
+			if code, ok := testConnection(ctx, env, s, a, secret); !ok {
+				fmt.Fprintln(env.Stderr, "Nothing was saved.")
+				return code
+			}
+		}
 		if err := s.Add(ctx, a, secret); err != nil {
 			fmt.Fprintln(env.Stderr, err)
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
@@ -302,12 +302,13 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 	}
 }
 
-// testConnection signs in to the server without sending, and explains a
-// failure, showing a certificate that is not trusted so that the user can
-// accept it with --pin-sha256.
-func testConnection(ctx context.Context, env *Env, a accounts.Account, secret string) (int, bool) {
+// testConnection signs in to the server without sending, recording what
+// the server said in a (see accounts.Store.Test), and explains a failure,
+// showing a certificate that is not trusted so that the user can accept it
+// with --pin-sha256. An empty secret for a saved account means its saved one.
+func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *accounts.Account, secret string) (int, bool) {
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
-	probe, err := a.Test(ctx, secret)
+	probe, err := s.Test(ctx, a, secret)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
 		var se *smtpclient.Error
@@ -446,16 +447,7 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, err)
 			return exitCodeFor(err)
 		}
-		// The same rule as sending (accounts.Store.SMTPConfig): an account
-		// with a user name signs in, so it needs its password.
-		secret := ""
-		if a.Username != "" {
-			if secret, err = s.Secret(ctx, a); err != nil {
-				fmt.Fprintln(env.Stderr, err)
-				return exitCodeFor(err)
-			}
-		}
-		code, _ := testConnection(ctx, env, a, secret)
+		code, _ := testConnection(ctx, env, s, &a, "")
 		return code
 	})
 }
