@@ -21,7 +21,8 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 		OAuth:        a.IsOAuth(),
 		Mechanisms:   append([]string(nil), a.Mechanisms...),
 		CAFile:       a.CAFile,
-		PinSHA256:    a.PinSHA256,
+		PinSHA256:    a.pinHere(), // never a pin accepted for another server
+		PinFor:       a.PinFor,
 		ProviderHint: autoconfig.HintFor(a.Host),
 	}
 }

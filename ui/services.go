@@ -99,7 +99,8 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 	}
 	// The server has a new port, certificate and password each run.
 	a.Host, a.Port, a.Security = server.Host, server.Port, smtpclient.SecurityStartTLS
-	a.Username, a.PinSHA256 = demo.Username, server.PinSHA256
+	a.Username = demo.Username
+	a.PinCertificate(server.PinSHA256)
 	a.MaxMessageSize = demo.MaxMessageBytes
 	if a.ID == "" {
 		return s.accounts.AddWithSessionSecret(ctx, &a, server.Password)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 
@@ -168,7 +169,7 @@ func TestAccountWizardShowsAWrongPasswordNextToThePassword(t *testing.T) {
 	z.port.SetText(strconv.Itoa(server.Port))
 	z.user.SetText("demo")
 	z.setSecurity("starttls")
-	z.pin = server.PinSHA256
+	z.pin, z.pinFor = server.PinSHA256, net.JoinHostPort(server.Host, strconv.Itoa(server.Port))
 	test.Tap(z.continueButton)
 	w.settle()
 	if !z.pwErr.Visible() || !strings.Contains(z.pwErr.Text, "user name or password") {
@@ -311,5 +312,59 @@ func TestAccountWizardAsksAgainWhenOutsideSettingsChange(t *testing.T) {
 	before = first.count.Load()
 	if !continueAsked(func() int64 { return first.count.Load() - before }) {
 		t.Fatalf("a server confirmed for other.test was used for third.test without asking")
+	}
+}
+
+// TestAccountWizardDropsTheCertificateWhenTheServerChanges edits the demo
+// account, whose self-signed certificate is pinned for 127.0.0.1 and its
+// port, so that it names the same server as localhost: the form says the
+// certificate was removed, and the test of the changed settings does not
+// use it but shows the certificate for a new decision.
+func TestAccountWizardDropsTheCertificateWhenTheServerChanges(t *testing.T) {
+	w := openDemoWindow(t)
+	server := w.svc.demo
+	list, err := w.svc.listAccounts(w.ctx)
+	if err != nil || len(list) != 1 || list[0].PinSHA256 != server.PinSHA256 {
+		t.Fatalf("demo accounts %+v, %v", list, err)
+	}
+	pinnedFor := net.JoinHostPort(server.Host, strconv.Itoa(server.Port))
+	z := newAccountWizard(w, &list[0], func() { t.Fatal("settings with an untrusted certificate were saved") })
+	if z.pinNote.Visible() {
+		t.Fatalf("note before any change: %q", z.pinNote.Text)
+	}
+	z.host.SetText("localhost")
+	want := "The certificate you accepted for " + pinnedFor + " was removed because the server changed."
+	if !z.pinNote.Visible() || z.pinNote.Text != want {
+		t.Fatalf("after changing the host, note %q (visible %v), want %q", z.pinNote.Text, z.pinNote.Visible(), want)
+	}
+	z.content.Resize(fyne.NewSize(1600, 900)) // wide enough for the note on one line
+	if markup := test.RenderObjectToMarkup(z.content); !strings.Contains(markup, `color="warning"`) || !strings.Contains(markup, want) {
+		t.Fatalf("the note is not drawn in the form:\n%s", markup)
+	}
+	z.host.SetText(server.Host)
+	if z.pinNote.Visible() {
+		t.Fatal("the note stays after going back to the server the certificate was accepted for")
+	}
+	z.port.SetText(strconv.Itoa(server.Port + 1))
+	if !z.pinNote.Visible() {
+		t.Fatal("no note after changing the port")
+	}
+	z.port.SetText(strconv.Itoa(server.Port))
+	z.host.SetText("localhost")
+
+	test.Tap(z.continueButton)
+	w.settle()
+	offer, ok := w.topDialog().(*dialog.ConfirmDialog)
+	if !ok {
+		t.Fatalf("the certificate accepted for %s was used for localhost: no offer; host problem %q, password problem %q",
+			pinnedFor, z.hostErr.Text, z.pwErr.Text)
+	}
+	if markup := test.RenderObjectToMarkup(w.win.Canvas().Overlays().Top()); !strings.Contains(markup, server.PinSHA256[:16]) {
+		t.Fatalf("the offer does not show the certificate:\n%s", markup)
+	}
+	offer.Dismiss()
+	w.settle()
+	if got, _ := w.svc.accounts.ByID(w.ctx, list[0].ID); got.PinFor != pinnedFor || got.Host != server.Host {
+		t.Fatalf("the saved account changed without a save: %+v", got)
 	}
 }

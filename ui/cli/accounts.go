@@ -32,6 +32,12 @@ Without --host, "add" finds the server settings from the address. It tests the
 connection (connect, TLS, sign in) before saving, and saves nothing when the
 test fails, unless --no-test is given. Passwords are kept only in the
 computer's password store, never in a file.
+
+A certificate accepted with --pin-sha256 is for the server (host and port)
+the account is added with, and is used for no other. "list --json" shows it
+as pin_sha256, with that server as pin_for ("host:port"); max_message_size is
+the server's size limit in bytes as the last connection test found it (0:
+unknown or none).
 `
 
 func runAccounts(ctx context.Context, env *Env, args []string) int {
@@ -177,13 +183,16 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	a := &accounts.Account{Name: o.name, DisplayName: o.displayName, Email: o.email, Username: o.user,
-		CAFile: o.caFile, PinSHA256: o.pin}
+		CAFile: o.caFile}
 	if o.hostSet {
 		if code, ok := manualServer(env, &o, a); !ok {
 			return code
 		}
 	} else if code, ok := discoverServer(ctx, env, &o, a); !ok {
 		return code
+	}
+	if o.pin != "" {
+		a.PinCertificate(o.pin) // for the server just chosen, and no other
 	}
 	if secret == "" && o.user == "" {
 		// Nothing to sign in with: send without signing in (a local relay).
@@ -285,7 +294,7 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	if a.Username == "" {
 		a.Username = res.Username
 	}
-	if a.PinSHA256 == "" && a.CAFile == "" && res.UntrustedCertificate != nil {
+	if o.pin == "" && a.CAFile == "" && res.UntrustedCertificate != nil {
 		fmt.Fprintf(env.Stdout, "Warning: the server's certificate is not trusted (%s).\n", res.CertificateProblem)
 	}
 	return ExitOK, true
