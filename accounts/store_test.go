@@ -450,3 +450,47 @@ func TestPinIsNotUsedForAnotherServer(t *testing.T) {
 		}
 	}
 }
+
+// TestTestRecordsTheSizeLimit checks that Store.Test keeps the SIZE limit
+// the server announces: in the account it tested, and in the store while
+// the saved account names the server tested, not for edited settings that
+// are not saved yet.
+func TestTestRecordsTheSizeLimit(t *testing.T) {
+	var servers [2]*demo.Server
+	for i := range servers {
+		server, err := demo.Start(filepath.Join(t.TempDir(), "inbox"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { server.Close() })
+		servers[i] = server
+	}
+	s, _ := openTestStore(t)
+	a := &Account{Email: "anna@example.org", Host: servers[0].Host, Port: servers[0].Port, Security: smtpclient.SecurityStartTLS}
+	a.PinCertificate(servers[0].PinSHA256)
+	add(t, s, a, "")
+	stored := func() int64 {
+		t.Helper()
+		got, err := s.ByID(background, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.MaxMessageSize
+	}
+
+	edited := *a // moved to the other server, not saved yet
+	edited.Port = servers[1].Port
+	edited.PinCertificate(servers[1].PinSHA256)
+	if _, err := s.Test(background, &edited, ""); err != nil {
+		t.Fatal(err)
+	}
+	if edited.MaxMessageSize != demo.MaxMessageBytes || stored() != 0 {
+		t.Fatalf("after testing unsaved settings, their size limit is %d, the stored one %d", edited.MaxMessageSize, stored())
+	}
+	if _, err := s.Test(background, a, ""); err != nil {
+		t.Fatal(err)
+	}
+	if a.MaxMessageSize != demo.MaxMessageBytes || stored() != demo.MaxMessageBytes {
+		t.Fatalf("after a test, the account's size limit is %d, the stored one %d; want %d", a.MaxMessageSize, stored(), demo.MaxMessageBytes)
+	}
+}
