@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -36,6 +37,10 @@ type Account struct {
 	Mechanisms []string `json:"mechanisms"`
 	CAFile     string   `json:"ca_file"`    // optional PEM file of extra trusted authorities
 	PinSHA256  string   `json:"pin_sha256"` // optional accepted certificate fingerprint, lower-case hex
+	// PinFor is the server, "host:port", that the user accepted the pinned
+	// certificate for. The pin is used for that server only, and is
+	// dropped when the account moves to another one (see Store.Update).
+	PinFor string `json:"pin_for"`
 
 	Signature string `json:"signature"`
 	Default   bool   `json:"default"`
@@ -70,7 +75,7 @@ func (a *Account) normalize() {
 	a.Name = strings.TrimSpace(a.Name)
 	a.DisplayName = strings.TrimSpace(a.DisplayName)
 	a.Email = strings.TrimSpace(a.Email)
-	a.Host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(a.Host)), ".")
+	a.Host = normalizeHost(a.Host)
 	a.Username = strings.TrimSpace(a.Username)
 	a.CAFile = strings.TrimSpace(a.CAFile)
 	a.PinSHA256 = NormalizePin(a.PinSHA256)
@@ -79,6 +84,40 @@ func (a *Account) normalize() {
 	}
 	if a.Name == "" {
 		a.Name = a.Email
+	}
+}
+
+func normalizeHost(host string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+}
+
+// ServerAddress is the account's server as "host:port", in the form PinFor
+// holds: host as normalize stores it, an IPv6 address in brackets.
+func (a Account) ServerAddress() string {
+	return net.JoinHostPort(strings.Trim(normalizeHost(a.Host), "[]"), strconv.Itoa(a.Port))
+}
+
+// PinCertificate accepts the certificate with the SHA-256 fingerprint for
+// the account's current server, and for no other.
+func (a *Account) PinCertificate(fingerprint string) {
+	a.PinSHA256, a.PinFor = NormalizePin(fingerprint), a.ServerAddress()
+}
+
+// pinHere returns the pinned fingerprint if it was accepted for the
+// account's current server, and "" otherwise.
+func (a Account) pinHere() string {
+	if a.PinSHA256 == "" || a.PinFor != a.ServerAddress() {
+		return ""
+	}
+	return a.PinSHA256
+}
+
+// DropPinOfOtherServer forgets a pinned certificate unless it was accepted
+// for the account's current server: a certificate the user accepted for
+// one server says nothing about another.
+func (a *Account) DropPinOfOtherServer() {
+	if a.pinHere() == "" {
+		a.PinSHA256, a.PinFor = "", ""
 	}
 }
 

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -20,19 +21,48 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 		OAuth:        a.IsOAuth(),
 		Mechanisms:   append([]string(nil), a.Mechanisms...),
 		CAFile:       a.CAFile,
-		PinSHA256:    a.PinSHA256,
+		PinSHA256:    a.pinHere(), // never a pin accepted for another server
+		PinFor:       a.PinFor,
 		ProviderHint: autoconfig.HintFor(a.Host),
 	}
 }
 
-// Test connects to the account's server, sets up TLS, signs in with the
+// Test connects to the server a describes, sets up TLS, signs in with the
 // secret and disconnects without sending: the "Test the connection" of
-// account setup. Failures are *smtpclient.Error values with a plain-language
-// Message; when the server's certificate is not trusted, its Certificate
-// describes it so the user can accept it as the account's PinSHA256. Accept
-// a certificate only here, at setup or edit time, never while sending.
-func (a Account) Test(ctx context.Context, secret string) (*smtpclient.ProbeResult, error) {
-	return smtpclient.Probe(ctx, a.SMTPConfig(secret))
+// account setup and of a saved account. It is the one place that records
+// what the server said, whoever runs the test (the window or `postie
+// accounts add|test`): its SIZE limit goes into a.MaxMessageSize, and, when
+// a is a saved account whose stored server is the one tested, into the
+// store as well.
+//
+// An empty secret for a saved account that signs in means its saved one.
+// Failures are *smtpclient.Error values with a plain-language Message;
+// when the server's certificate is not trusted, its Certificate describes
+// it so the user can accept it as the account's PinSHA256. Accept a
+// certificate only here, at setup or edit time, never while sending.
+func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclient.ProbeResult, error) {
+	if secret == "" && a.ID != "" && a.Username != "" {
+		saved, err := s.Secret(ctx, *a)
+		if err != nil {
+			return nil, err
+		}
+		secret = saved
+	}
+	result, err := smtpclient.Probe(ctx, a.SMTPConfig(secret))
+	if err != nil {
+		return nil, err
+	}
+	a.MaxMessageSize = result.MaxSize
+	if a.ID != "" {
+		// Only while the saved account still names the tested server: a
+		// test of edited settings is saved with them, by Update.
+		_, err := s.db.ExecContext(ctx, `UPDATE accounts SET max_message_size = ? WHERE id = ? AND host = ? AND port = ?`,
+			a.MaxMessageSize, a.ID, a.Host, a.Port)
+		if err != nil {
+			return result, fmt.Errorf("The connection works, but Postie could not save the server's size limit: %w", err)
+		}
+	}
+	return result, nil
 }
 
 // SMTPConfig returns the settings for sending from the account with the id,

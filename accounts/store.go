@@ -35,6 +35,17 @@ var migrations = []string{
 	`CREATE UNIQUE INDEX accounts_one_default ON accounts(is_default) WHERE is_default = 1`,
 	// The composer warns about a message too large for the server.
 	`ALTER TABLE accounts ADD COLUMN max_message_size INTEGER NOT NULL DEFAULT 0`,
+	// A pinned certificate is accepted for one server (host:port) only.
+	`ALTER TABLE accounts ADD COLUMN pin_for TEXT NOT NULL DEFAULT ''`,
+	// A pin saved before pin_for existed was accepted in a connection test
+	// of the settings saved with it, and Postie never kept a pin across a
+	// change of server on purpose: bind it to the account's current server,
+	// where it was accepted, written as Account.ServerAddress writes it
+	// (an IPv6 address in brackets). A later change of server drops it.
+	`UPDATE accounts SET pin_for = CASE
+		WHEN instr(trim(host, '[]'), ':') > 0 THEN '[' || trim(host, '[]') || ']:' || port
+		ELSE host || ':' || port END
+	WHERE pin_sha256 <> ''`,
 }
 
 // NotFoundError says that no account has the name.
@@ -71,13 +82,13 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 }
 
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
-	ca_file, pin_sha256, signature, is_default, has_secret, max_message_size`
+	ca_file, pin_sha256, pin_for, signature, is_default, has_secret, max_message_size`
 
 func scan(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
 	var mechanisms string
 	err := row.Scan(&a.ID, &a.Name, &a.DisplayName, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username,
-		&mechanisms, &a.CAFile, &a.PinSHA256, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize)
+		&mechanisms, &a.CAFile, &a.PinSHA256, &a.PinFor, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize)
 	a.Mechanisms = strings.Fields(mechanisms)
 	return a, err
 }
@@ -178,6 +189,11 @@ func (s *Store) prepareNew(ctx context.Context, a *Account, secret string) error
 	if _, err := s.Get(ctx, a.Name); err == nil {
 		return &DuplicateError{Name: a.Name}
 	}
+	if a.PinSHA256 != "" && a.PinFor == "" {
+		// Given with a new account, a pin was accepted for its server.
+		a.PinFor = a.ServerAddress()
+	}
+	a.DropPinOfOtherServer()
 	a.ID = newID()
 	return nil
 }
@@ -197,9 +213,9 @@ func (s *Store) insert(ctx context.Context, a *Account) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts(`+columns+`, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
-			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
+			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
 			time.Now().UTC().Format(time.RFC3339))
 		return nameTaken(err, a.Name)
 	})
@@ -217,6 +233,11 @@ func nameTaken(err error, name string) error {
 // Update saves changed settings of an existing account (found by a.ID).
 // The secret and the default flag are changed with SetSecret and
 // SetDefault.
+//
+// A pinned certificate is kept only while the account stays on the server
+// (host and port) it was accepted for. When a names another server, the
+// pin is cleared, in a too: a caller that let the user change the server
+// sees a.PinSHA256 empty and tells the user the certificate was removed.
 func (s *Store) Update(ctx context.Context, a *Account) error {
 	if err := a.Validate(); err != nil {
 		return err
@@ -228,11 +249,18 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 	if (old.HasSecret || s.secrets.HasSessionSecret(a.ID)) && a.sendsPasswordInClear() {
 		return ErrCleartextPassword
 	}
+	if a.PinSHA256 != "" && a.PinFor == "" {
+		// A pin that comes without its server can only be the one accepted
+		// for the saved server.
+		a.PinFor = old.ServerAddress()
+	}
+	a.DropPinOfOtherServer()
 	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET name = ?, display_name = ?, email = ?, host = ?, port = ?,
-		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, signature = ?, max_message_size = ?
+		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, pin_for = ?, signature = ?,
+		max_message_size = ?
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
-		a.CAFile, a.PinSHA256, a.Signature, a.MaxMessageSize, a.ID)
+		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.ID)
 	var dup *DuplicateError
 	if err = nameTaken(err, a.Name); errors.As(err, &dup) {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -172,12 +174,14 @@ func TestUpdateAndSetSecret(t *testing.T) {
 	s, _ := openTestStore(t)
 	a := testAccount("Work", "anna@example.org")
 	add(t, s, a, "old password")
-	a.Host, a.Port, a.Security, a.PinSHA256 = "mail.example.org", 465, smtpclient.SecurityTLS, strings.Repeat("AB:", 31)+"AB"
+	a.Host, a.Port, a.Security = "mail.example.org", 465, smtpclient.SecurityTLS
+	a.PinCertificate(strings.Repeat("AB:", 31) + "AB")
 	if err := s.Update(background, a); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Get(background, "Work")
-	if got.Host != "mail.example.org" || got.Port != 465 || got.PinSHA256 != strings.Repeat("ab", 32) || !got.Default {
+	if got.Host != "mail.example.org" || got.Port != 465 || got.PinSHA256 != strings.Repeat("ab", 32) ||
+		got.PinFor != "mail.example.org:465" || !got.Default {
 		t.Errorf("after Update: %+v", got)
 	}
 	if err := s.SetSecret(background, &got, "new password"); err != nil {
@@ -247,7 +251,8 @@ func TestValidate(t *testing.T) {
 
 func TestSMTPConfig(t *testing.T) {
 	a := Account{Email: "anna@gmail.com", Host: "smtp.gmail.com", Port: 465, Security: smtpclient.SecurityTLS,
-		Username: "anna@gmail.com", Mechanisms: []string{"XOAUTH2"}, PinSHA256: strings.Repeat("a", 64)}
+		Username: "anna@gmail.com", Mechanisms: []string{"XOAUTH2"}}
+	a.PinCertificate(strings.Repeat("a", 64))
 	cfg := a.SMTPConfig("token")
 	if cfg.Host != a.Host || cfg.Port != 465 || cfg.Security != smtpclient.SecurityTLS || cfg.Username != a.Username ||
 		cfg.Secret != "token" || !cfg.OAuth || !slices.Equal(cfg.Mechanisms, a.Mechanisms) || cfg.PinSHA256 != a.PinSHA256 {
@@ -255,6 +260,13 @@ func TestSMTPConfig(t *testing.T) {
 	}
 	if !strings.Contains(cfg.ProviderHint, "app password") {
 		t.Errorf("hint = %q", cfg.ProviderHint)
+	}
+	for _, other := range []Account{{Host: "smtp.gmail.com", Port: 587}, {Host: "smtp2.gmail.com", Port: 465}} {
+		moved := a
+		moved.Host, moved.Port = other.Host, other.Port
+		if cfg := moved.SMTPConfig("token"); cfg.PinSHA256 != "" {
+			t.Errorf("the pin accepted for %s is used for %s", a.PinFor, moved.ServerAddress())
+		}
 	}
 	a.Mechanisms = []string{"PLAIN", "XOAUTH2"}
 	if a.SMTPConfig("pw").OAuth {
@@ -307,4 +319,178 @@ func grepTree(t *testing.T, root, needle string) []string {
 		t.Fatal(err)
 	}
 	return found
+}
+
+func TestPinIsKeptOnlyForTheServerItWasAcceptedFor(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Work", "anna@example.org")
+	a.PinSHA256 = strings.Repeat("ab", 32) // given with a new account: for its server
+	add(t, s, a, "")
+	if a.PinFor != "smtp.example.org:587" {
+		t.Fatalf("a pin given with a new account is bound to %q", a.PinFor)
+	}
+	pinned := func() Account {
+		t.Helper()
+		got, err := s.ByID(background, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	a.DisplayName, a.Host, a.Signature = "Anna L.", "SMTP.Example.org.", "Anna" // the same server, written differently
+	if err := s.Update(background, a); err != nil {
+		t.Fatal(err)
+	}
+	if got := pinned(); got.PinSHA256 != strings.Repeat("ab", 32) || got.PinFor != "smtp.example.org:587" || got.DisplayName != "Anna L." {
+		t.Fatalf("an edit that keeps the server lost the pin: %+v", got)
+	}
+
+	for _, move := range []struct {
+		what  string
+		apply func(*Account)
+	}{
+		{"another port", func(a *Account) { a.Port = 465 }},
+		{"another host", func(a *Account) { a.Host = "mail.example.org" }},
+		{"another host, by a caller that does not set PinFor", func(a *Account) { a.Host, a.PinFor = "other.example.org", "" }},
+	} {
+		b := pinned()
+		b.PinCertificate(strings.Repeat("cd", 32))
+		if err := s.Update(background, &b); err != nil || pinned().PinSHA256 != strings.Repeat("cd", 32) {
+			t.Fatalf("a pin accepted for the server was not saved: %v %+v", err, pinned())
+		}
+		move.apply(&b)
+		if err := s.Update(background, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.PinSHA256 != "" || b.PinFor != "" {
+			t.Errorf("moving to %s left the caller's account pinned: %q for %q", move.what, b.PinSHA256, b.PinFor)
+		}
+		if got := pinned(); got.PinSHA256 != "" || got.PinFor != "" || got.ServerAddress() != b.ServerAddress() {
+			t.Errorf("after moving to %s the saved account is %+v", move.what, got)
+		}
+	}
+}
+
+// TestPinsSavedBeforeTheirServerWasRecorded opens a database whose accounts
+// table predates pin_for: each saved pin is bound to its account's server.
+func TestPinsSavedBeforeTheirServerWasRecorded(t *testing.T) {
+	db, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate("accounts", migrations[:3]); err != nil {
+		t.Fatal(err)
+	}
+	pin := strings.Repeat("ef", 32)
+	for i, row := range []struct{ name, host, pin string }{
+		{"named", "smtp.example.org", pin},
+		{"ipv6", "::1", pin},
+		{"bracketed", "[::1]", pin},
+		{"unpinned", "smtp.example.org", ""},
+	} {
+		_, err := db.Exec(`INSERT INTO accounts(id, name, email, host, port, security, pin_sha256, is_default, created_at)
+			VALUES(?, ?, 'a@example.org', ?, 465, 'tls', ?, ?, '2026-01-01T00:00:00Z')`, row.name, row.name, row.host, row.pin, i == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(db, &Secrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"named": "smtp.example.org:465", "ipv6": "[::1]:465", "bracketed": "[::1]:465", "unpinned": ""}
+	for name, pinFor := range want {
+		a, err := s.ByID(background, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.PinFor != pinFor || a.PinFor != "" && (a.PinFor != a.ServerAddress() || a.SMTPConfig("").PinSHA256 != pin) {
+			t.Errorf("%s: pin for %q, server %s, config pin %q", name, a.PinFor, a.ServerAddress(), a.SMTPConfig("").PinSHA256)
+		}
+	}
+}
+
+// TestPinIsNotUsedForAnotherServer connects to a real TLS server with a
+// self-signed certificate: pinned for that host and port it is accepted;
+// the same certificate reached under another name or through a pin
+// accepted for another port is refused, and shown for a decision.
+func TestPinIsNotUsedForAnotherServer(t *testing.T) {
+	server, err := demo.Start(filepath.Join(t.TempDir(), "inbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	s, _ := openTestStore(t)
+	account := func(host string, port int) *Account {
+		return &Account{Email: "anna@example.org", Host: host, Port: port, Security: smtpclient.SecurityStartTLS}
+	}
+	pinnedHere := account(server.Host, server.Port)
+	pinnedHere.PinCertificate(server.PinSHA256)
+	if _, err := s.Test(background, pinnedHere, ""); err != nil {
+		t.Fatalf("the certificate pinned for %s was refused there: %v", pinnedHere.PinFor, err)
+	}
+
+	otherPort := *pinnedHere // as if the pin had been accepted on another port of the same host
+	otherPort.PinFor = net.JoinHostPort(server.Host, "1")
+	otherName := *pinnedHere // the same server under another name
+	otherName.Host = "localhost"
+	for _, a := range []*Account{&otherPort, &otherName} {
+		_, err := s.Test(background, a, "")
+		var se *smtpclient.Error
+		if !errors.As(err, &se) || se.Stage != smtpclient.StageTLS || se.Certificate == nil || se.Certificate.SHA256 != server.PinSHA256 {
+			t.Errorf("%s with a pin accepted for %s: %v", a.ServerAddress(), a.PinFor, err)
+		}
+		// smtpclient refuses it too, should a pin for another server reach it.
+		cfg := a.SMTPConfig("")
+		cfg.PinSHA256 = a.PinSHA256
+		if _, err := smtpclient.Probe(background, cfg); !errors.As(err, &se) || se.Stage != smtpclient.StageTLS {
+			t.Errorf("smtpclient used the pin accepted for %s at %s: %v", a.PinFor, a.ServerAddress(), err)
+		}
+	}
+}
+
+// TestTestRecordsTheSizeLimit checks that Store.Test keeps the SIZE limit
+// the server announces: in the account it tested, and in the store while
+// the saved account names the server tested, not for edited settings that
+// are not saved yet.
+func TestTestRecordsTheSizeLimit(t *testing.T) {
+	var servers [2]*demo.Server
+	for i := range servers {
+		server, err := demo.Start(filepath.Join(t.TempDir(), "inbox"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { server.Close() })
+		servers[i] = server
+	}
+	s, _ := openTestStore(t)
+	a := &Account{Email: "anna@example.org", Host: servers[0].Host, Port: servers[0].Port, Security: smtpclient.SecurityStartTLS}
+	a.PinCertificate(servers[0].PinSHA256)
+	add(t, s, a, "")
+	stored := func() int64 {
+		t.Helper()
+		got, err := s.ByID(background, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.MaxMessageSize
+	}
+
+	edited := *a // moved to the other server, not saved yet
+	edited.Port = servers[1].Port
+	edited.PinCertificate(servers[1].PinSHA256)
+	if _, err := s.Test(background, &edited, ""); err != nil {
+		t.Fatal(err)
+	}
+	if edited.MaxMessageSize != demo.MaxMessageBytes || stored() != 0 {
+		t.Fatalf("after testing unsaved settings, their size limit is %d, the stored one %d", edited.MaxMessageSize, stored())
+	}
+	if _, err := s.Test(background, a, ""); err != nil {
+		t.Fatal(err)
+	}
+	if a.MaxMessageSize != demo.MaxMessageBytes || stored() != demo.MaxMessageBytes {
+		t.Fatalf("after a test, the account's size limit is %d, the stored one %d; want %d", a.MaxMessageSize, stored(), demo.MaxMessageBytes)
+	}
 }

@@ -99,7 +99,8 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 	}
 	// The server has a new port, certificate and password each run.
 	a.Host, a.Port, a.Security = server.Host, server.Port, smtpclient.SecurityStartTLS
-	a.Username, a.PinSHA256 = demo.Username, server.PinSHA256
+	a.Username = demo.Username
+	a.PinCertificate(server.PinSHA256)
 	a.MaxMessageSize = demo.MaxMessageBytes
 	if a.ID == "" {
 		return s.accounts.AddWithSessionSecret(ctx, &a, server.Password)
@@ -141,40 +142,11 @@ func (s *services) discover(ctx context.Context, email string) (*autoconfig.Resu
 	return s.discoverer.Discover(ctx, email)
 }
 
-// testAccount checks settings before they are saved, and records the
-// server's size limit it learns in a. An edited account whose password
-// field was left empty is tested with its saved password.
+// testAccount tests settings a (saved or not) with password, empty for
+// the saved one, and records what the server said; see accounts.Store.Test.
 func (s *services) testAccount(ctx context.Context, a *accounts.Account, password string) error {
-	if password == "" && a.ID != "" {
-		saved, err := s.accounts.Secret(ctx, *a)
-		if err != nil {
-			return err
-		}
-		password = saved
-	}
-	result, err := smtpclient.Probe(ctx, a.SMTPConfig(password))
-	if err == nil {
-		a.MaxMessageSize = result.MaxSize
-	}
+	_, err := s.accounts.Test(ctx, a, password)
 	return err
-}
-
-// testSavedAccount checks a saved account with its stored password and
-// keeps the size limit the server announces.
-func (s *services) testSavedAccount(ctx context.Context, a accounts.Account) error {
-	cfg, err := s.accounts.SMTPConfig(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	result, err := smtpclient.Probe(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if result.MaxSize != a.MaxMessageSize {
-		a.MaxMessageSize = result.MaxSize
-		return s.accounts.Update(ctx, &a)
-	}
-	return nil
 }
 
 // saveAccount adds a new account or saves an edited one; an empty password

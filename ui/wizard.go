@@ -29,24 +29,37 @@ type accountWizard struct {
 	editing *accounts.Account // nil when adding
 	done    func()
 
-	name, email              *textEntry
-	password                 *widget.Entry
-	signature                *widget.Entry
-	host, port, user         *widget.Entry
-	security                 *widget.Select
-	emailErr, pwErr          *widget.Label
-	hostErr                  *widget.Label
-	hint, progress           *widget.Label
-	activity                 *widget.Activity
-	stopButton               *widget.Button
-	stop                     context.CancelFunc // cancels the lookup or test under way
-	advanced                 *widget.Accordion
-	continueButton           *widget.Button
-	source                   string // where the settings came from
-	pin                      string // an accepted certificate fingerprint
-	busy                     bool
-	manual                   bool // the user typed server settings
-	confirmedOutsideSettings bool
+	name, email      *textEntry
+	password         *widget.Entry
+	signature        *widget.Entry
+	host, port, user *widget.Entry
+	security         *widget.Select
+	emailErr, pwErr  *widget.Label
+	hostErr          *widget.Label
+	pinNote          *widget.Label // says that a pin no longer applies
+	hint, progress   *widget.Label
+	activity         *widget.Activity
+	stopButton       *widget.Button
+	stop             context.CancelFunc // cancels the lookup or test under way
+	advanced         *widget.Accordion
+	continueButton   *widget.Button
+	source           string // where the settings came from
+	pin              string // an accepted certificate fingerprint
+	pinFor           string // the server (host:port) pin was accepted for
+	busy             bool
+	manual           bool // the user typed server settings
+	// confirmedOutside is what the user said yes to when asked whether to
+	// use servers outside the address's domain. It covers only that domain,
+	// host and port: another lookup result asks again before the password
+	// goes anywhere.
+	confirmedOutside outsideSettings
+}
+
+// outsideSettings names found settings whose server lies outside the
+// address's domain.
+type outsideSettings struct {
+	domain, host string
+	port         int
 }
 
 // securityChoices are the Security select's entries, in the order shown.
@@ -93,6 +106,8 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	}
 	z.security = widget.NewSelect(labels, func(string) { z.securityChanged() })
 	z.emailErr, z.pwErr, z.hostErr = problemLabel(), problemLabel(), problemLabel()
+	z.pinNote = problemLabel()
+	z.pinNote.Importance = widget.WarningImportance
 	z.hint = widget.NewLabel("")
 	z.hint.Wrapping = fyne.TextWrapWord
 	z.hint.Importance = widget.WarningImportance
@@ -102,13 +117,13 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	z.progress.Hide()
 	z.activity.Hide()
 	for _, e := range []*widget.Entry{z.host, z.port, z.user} {
-		e.OnChanged = func(string) { z.manual = true }
+		e.OnChanged = func(string) { z.manual = true; z.showPinNote() }
 	}
 	z.email.OnChanged = func(string) { z.emailErr.Hide(); z.showProviderHint() }
 	z.password.OnChanged = func(string) { z.pwErr.Hide() }
 
 	serverForm := widget.NewForm(
-		widget.NewFormItem(lang.L("Server"), container.NewVBox(z.host, z.hostErr)),
+		widget.NewFormItem(lang.L("Server"), container.NewVBox(z.host, z.hostErr, z.pinNote)),
 		widget.NewFormItem(lang.L("Port"), z.port),
 		widget.NewFormItem(lang.L("Security"), z.security),
 		widget.NewFormItem(lang.L("User name"), z.user),
@@ -163,7 +178,7 @@ func (z *accountWizard) fill(a accounts.Account) {
 	z.port.SetText(strconv.Itoa(a.Port))
 	z.user.SetText(a.Username)
 	z.setSecurity(a.Security)
-	z.pin = a.PinSHA256
+	z.pin, z.pinFor = a.PinSHA256, a.PinFor
 	z.manual = true
 	z.advanced.Open(0)
 }
@@ -190,6 +205,23 @@ func (z *accountWizard) securityChanged() {
 	} else {
 		z.hostErr.Hide()
 	}
+}
+
+// typedServer is the server the fields name.
+func (z *accountWizard) typedServer() accounts.Account {
+	port, _ := strconv.Atoi(strings.TrimSpace(z.port.Text))
+	return accounts.Account{Host: strings.TrimSpace(z.host.Text), Port: port}
+}
+
+// showPinNote says, while the fields name another server than the one the
+// accepted certificate was for, that it no longer applies: settings drops
+// it, and saving removes it from the account.
+func (z *accountWizard) showPinNote() {
+	if z.pin == "" || z.pinFor == z.typedServer().ServerAddress() {
+		z.pinNote.Hide()
+		return
+	}
+	showProblem(z.pinNote, fmt.Sprintf(lang.L("The certificate you accepted for %s was removed because the server changed."), z.pinFor))
 }
 
 // showProviderHint tells about a provider's needs (an app password, say)
@@ -276,8 +308,8 @@ func (z *accountWizard) submit() {
 				return
 			}
 			z.applyDiscovery(found)
-			if found.Confirm && !z.confirmedOutsideSettings {
-				z.confirmOutside(found, func() { z.test(email) })
+			if outside := (outsideSettings{strings.ToLower(domain), found.Host, found.Port}); found.Confirm && outside != z.confirmedOutside {
+				z.confirmOutside(found, outside, func() { z.test(email) })
 				return
 			}
 			z.test(email)
@@ -298,12 +330,12 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 	}
 }
 
-func (z *accountWizard) confirmOutside(r *autoconfig.Result, proceed func()) {
+func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSettings, proceed func()) {
 	d := dialog.NewConfirm(lang.L("Use these settings?"),
 		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), r.ConfirmReason, r.Host, r.Port),
 		func(ok bool) {
 			if ok {
-				z.confirmedOutsideSettings = true
+				z.confirmedOutside = outside
 				proceed()
 			} else {
 				z.advanced.Open(0)
@@ -324,12 +356,13 @@ func (z *accountWizard) settings(email string) (accounts.Account, error) {
 	a.Host = strings.TrimSpace(z.host.Text)
 	a.Username = strings.TrimSpace(z.user.Text)
 	a.Security = z.selectedSecurity()
-	a.PinSHA256 = z.pin
 	port, err := strconv.Atoi(strings.TrimSpace(z.port.Text))
 	if err != nil || port < 1 || port > 65535 {
 		return a, errors.New(lang.L("The port must be a number between 1 and 65535, such as 465 or 587."))
 	}
 	a.Port = port
+	a.PinSHA256, a.PinFor = z.pin, z.pinFor
+	a.DropPinOfOtherServer() // see showPinNote
 	if a.Host == "" {
 		return a, errors.New(lang.L("Enter the name of the outgoing mail server."))
 	}
@@ -363,7 +396,7 @@ func (z *accountWizard) test(email string) {
 				return
 			}
 			if err != nil {
-				z.showTestFailure(err, email)
+				z.showTestFailure(err, a, email)
 				return
 			}
 			z.save(a, password, false)
@@ -373,7 +406,7 @@ func (z *accountWizard) test(email string) {
 
 // showTestFailure puts the plain-language reason next to the field it
 // concerns, and offers to trust a certificate the system does not.
-func (z *accountWizard) showTestFailure(err error, email string) {
+func (z *accountWizard) showTestFailure(err error, tested accounts.Account, email string) {
 	var sendErr *smtpclient.Error
 	if !errors.As(err, &sendErr) {
 		showProblem(z.hostErr, err.Error())
@@ -385,7 +418,7 @@ func (z *accountWizard) showTestFailure(err error, email string) {
 		showProblem(z.pwErr, sendErr.Message)
 	case smtpclient.StageTLS:
 		if sendErr.Certificate != nil {
-			z.offerPin(sendErr, email)
+			z.offerPin(sendErr, tested, email)
 			return
 		}
 		fallthrough
@@ -398,7 +431,7 @@ func (z *accountWizard) showTestFailure(err error, email string) {
 // offerPin shows a certificate the system does not trust, so that the
 // user can accept it for this account. It is offered only here, at setup,
 // never in the middle of sending.
-func (z *accountWizard) offerPin(sendErr *smtpclient.Error, email string) {
+func (z *accountWizard) offerPin(sendErr *smtpclient.Error, tested accounts.Account, email string) {
 	c := sendErr.Certificate
 	details := widget.NewForm(
 		widget.NewFormItem(lang.L("Issued to"), selectable(c.Subject)),
@@ -417,7 +450,9 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, email string) {
 				z.advanced.Open(0)
 				return
 			}
-			z.pin = c.SHA256
+			tested.PinCertificate(c.SHA256) // for the server tested only
+			z.pin, z.pinFor = tested.PinSHA256, tested.PinFor
+			z.showPinNote()
 			z.test(email)
 		}, z.w.win)
 	d.Resize(fyne.NewSize(560, 420))

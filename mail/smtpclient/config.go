@@ -52,6 +52,11 @@ type Config struct {
 	// a server certificate the user accepted. See verifyPeer for what a pin
 	// allows.
 	PinSHA256 string
+	// PinFor, when set, is the server ("host:port") the pin was accepted
+	// for. The pin is then used only when Host and Port are that server;
+	// for any other, it is ignored and the certificate must verify like
+	// any other. A caller that keeps pins should always set it.
+	PinFor string
 
 	// LocalName is the name sent with EHLO; default "localhost".
 	LocalName string

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,27 @@ func TestCustomCAAndPin(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("pin accepted for another server", func(t *testing.T) {
+		cfg := withAuth(startServer(t, SecurityStartTLS, newBackend(), ca, withCert(selfSigned)))
+		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(selfSigned)
+		port := strconv.Itoa(cfg.Port)
+		for _, pinFor := range []string{"127.0.0.1:" + port, "[127.0.0.1]:" + port} {
+			cfg.PinFor = pinFor
+			if _, err := Probe(t.Context(), cfg); err != nil {
+				t.Fatalf("certificate pinned for %s refused there: %v", pinFor, err)
+			}
+		}
+		// The same server and certificate, but the pin was accepted for
+		// another port or another name of it.
+		for _, pinFor := range []string{"127.0.0.1:1", "localhost:" + port, "127.0.0.1", "garbage"} {
+			cfg.PinFor = pinFor
+			_, err := Probe(t.Context(), cfg)
+			if e := expectError(t, err, StageTLS, Permanent, "is self-signed"); e.Certificate == nil {
+				t.Errorf("pin accepted for %s: the refused certificate is not described", pinFor)
+			}
+		}
+	})
 
 	t.Run("pin of another certificate", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca, withCert(selfSigned)))

@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -31,7 +33,10 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 			return nil, configError(fmt.Sprintf("The file %s contains no certificate authority (PEM certificate).", cfg.CAFile))
 		}
 	}
-	pin, _ := parsePin(cfg.PinSHA256)
+	var pin []byte
+	if cfg.pinIsForThisServer() {
+		pin, _ = parsePin(cfg.PinSHA256)
+	}
 	host := cfg.dialHost()
 	return &tls.Config{
 		ServerName:         host,
@@ -70,6 +75,25 @@ func verifyPeer(host string, chain []*x509.Certificate, roots *x509.CertPool, pi
 		return nil
 	}
 	return &certError{host: host, cert: leaf, err: err}
+}
+
+// pinIsForThisServer reports whether the pin may be used for Host and
+// Port: it was accepted for them, or PinFor does not say where it was
+// accepted. Names are compared as DNS compares them: without case, without
+// a trailing dot, and an IPv6 address without its brackets.
+func (cfg Config) pinIsForThisServer() bool {
+	if cfg.PinFor == "" {
+		return true
+	}
+	host, port, err := net.SplitHostPort(cfg.PinFor)
+	if err != nil {
+		return false
+	}
+	sameHost := func(a, b string) bool {
+		clean := func(h string) string { return strings.TrimSuffix(strings.Trim(strings.TrimSpace(h), "[]"), ".") }
+		return strings.EqualFold(clean(a), clean(b))
+	}
+	return sameHost(host, cfg.Host) && port == strconv.Itoa(cfg.Port)
 }
 
 // parsePin reads a hex SHA-256 fingerprint, with or without colons or

@@ -32,6 +32,12 @@ Without --host, "add" finds the server settings from the address. It tests the
 connection (connect, TLS, sign in) before saving, and saves nothing when the
 test fails, unless --no-test is given. Passwords are kept only in the
 computer's password store, never in a file.
+
+A certificate accepted with --pin-sha256 is for the server (host and port)
+the account is added with, and is used for no other. "list --json" shows it
+as pin_sha256, with that server as pin_for ("host:port"); max_message_size is
+the server's size limit in bytes as the last connection test found it (0:
+unknown or none).
 `
 
 func runAccounts(ctx context.Context, env *Env, args []string) int {
@@ -177,13 +183,16 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	a := &accounts.Account{Name: o.name, DisplayName: o.displayName, Email: o.email, Username: o.user,
-		CAFile: o.caFile, PinSHA256: o.pin}
+		CAFile: o.caFile}
 	if o.hostSet {
 		if code, ok := manualServer(env, &o, a); !ok {
 			return code
 		}
 	} else if code, ok := discoverServer(ctx, env, &o, a); !ok {
 		return code
+	}
+	if o.pin != "" {
+		a.PinCertificate(o.pin) // for the server just chosen, and no other
 	}
 	if secret == "" && o.user == "" {
 		// Nothing to sign in with: send without signing in (a local relay).
@@ -194,13 +203,13 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		return ExitDataErr
 	}
 
-	if !o.noTest {
-		if code, ok := testConnection(ctx, env, *a, secret); !ok {
-			fmt.Fprintln(env.Stderr, "Nothing was saved.")
-			return code
-		}
-	}
 	return withAccounts(env, func(s *accounts.Store) int {
+		if !o.noTest {
+			if code, ok := testConnection(ctx, env, s, a, secret); !ok {
+				fmt.Fprintln(env.Stderr, "Nothing was saved.")
+				return code
+			}
+		}
 		if err := s.Add(ctx, a, secret); err != nil {
 			fmt.Fprintln(env.Stderr, err)
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
@@ -285,7 +294,7 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	if a.Username == "" {
 		a.Username = res.Username
 	}
-	if a.PinSHA256 == "" && a.CAFile == "" && res.UntrustedCertificate != nil {
+	if o.pin == "" && a.CAFile == "" && res.UntrustedCertificate != nil {
 		fmt.Fprintf(env.Stdout, "Warning: the server's certificate is not trusted (%s).\n", res.CertificateProblem)
 	}
 	return ExitOK, true
@@ -302,12 +311,13 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 	}
 }
 
-// testConnection signs in to the server without sending, and explains a
-// failure, showing a certificate that is not trusted so that the user can
-// accept it with --pin-sha256.
-func testConnection(ctx context.Context, env *Env, a accounts.Account, secret string) (int, bool) {
+// testConnection signs in to the server without sending, recording what
+// the server said in a (see accounts.Store.Test), and explains a failure,
+// showing a certificate that is not trusted so that the user can accept it
+// with --pin-sha256. An empty secret for a saved account means its saved one.
+func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *accounts.Account, secret string) (int, bool) {
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
-	probe, err := a.Test(ctx, secret)
+	probe, err := s.Test(ctx, a, secret)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
 		var se *smtpclient.Error
@@ -446,16 +456,7 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, err)
 			return exitCodeFor(err)
 		}
-		// The same rule as sending (accounts.Store.SMTPConfig): an account
-		// with a user name signs in, so it needs its password.
-		secret := ""
-		if a.Username != "" {
-			if secret, err = s.Secret(ctx, a); err != nil {
-				fmt.Fprintln(env.Stderr, err)
-				return exitCodeFor(err)
-			}
-		}
-		code, _ := testConnection(ctx, env, a, secret)
+		code, _ := testConnection(ctx, env, s, &a, "")
 		return code
 	})
 }

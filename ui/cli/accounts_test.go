@@ -274,7 +274,8 @@ func TestAccountsAddShowsUntrustedCertificateAndAcceptsItsPin(t *testing.T) {
 		t.Fatalf("with the pin: exit %d\n%s%s", code, out, errOut)
 	}
 	t.Cleanup(func() { runIn(t, dir, "", "accounts", "remove", "anna@example.org") })
-	if _, out, _ := runIn(t, dir, "", "accounts", "list", "--json"); !strings.Contains(out, `"pin_sha256": "`+srv.sha256+`"`) {
+	if _, out, _ := runIn(t, dir, "", "accounts", "list", "--json"); !strings.Contains(out, `"pin_sha256": "`+srv.sha256+`"`) ||
+		!strings.Contains(out, `"pin_for": "127.0.0.1:`+strconv.Itoa(srv.port)+`"`) {
 		t.Errorf("the pin was not saved:\n%s", out)
 	}
 }
