@@ -331,7 +331,6 @@ func (v *composeView) fillFromMailto(link string) error {
 		Bcc:       parsed.Bcc,
 		Subject:   parsed.Subject,
 		Body:      parsed.Body + v.signature(v.selectedAccount()),
-		InReplyTo: strings.Trim(parsed.InReplyTo, "<>"),
 	}
 	v.load(c)
 	v.dirty = true
