@@ -57,7 +57,12 @@ func demoDir(dataDir string) string { return filepath.Join(dataDir, "demo") }
 
 // Run opens Postie's main window and returns the process exit code once the
 // user closes it. args are the window's own arguments (see cli.WantsWindow).
-func Run(args []string) int {
+func Run(args []string) int { return run(args, nil) }
+
+// run is Run. drive, when not nil, is how the real-window tests use the app
+// as a person would: it runs on its own goroutine once the window is built
+// and listening for later launches, and the app quits when it returns.
+func run(args []string, drive func(*mainWindow)) int {
 	opts, err := parseArgs(args, os.Stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -96,6 +101,12 @@ func Run(args []string) int {
 		go l.Serve(func(args []string) { w.do(func() { w.handleLaunch(args) }) })
 	} else {
 		fyne.LogError("Another launch cannot hand mailto: links to this window", err)
+	}
+	if drive != nil {
+		go func() {
+			drive(w)
+			fyne.Do(a.Quit)
+		}()
 	}
 	w.win.ShowAndRun()
 	w.shutdown()

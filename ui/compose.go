@@ -55,6 +55,12 @@ type composeView struct {
 	// draft saved for an earlier message never takes over the current one.
 	generation int
 	signedBy   string // the account whose signature the body ends with
+
+	// loaded is false until the start-up load (accounts, then the last
+	// draft) has been applied; links that arrive before then wait in
+	// pendingLinks, or that load would wipe them.
+	loaded       bool
+	pendingLinks []string
 }
 
 type attachedFile struct {
@@ -146,7 +152,9 @@ func (v *composeView) showPreviewTab(on bool) {
 
 // loadAccountsAndDraft fills the From picker, then restores the draft that
 // was being written when Postie last closed or crashed, in that order, so
-// the draft's account can be selected.
+// the draft's account can be selected. An email link that started Postie,
+// or arrived meanwhile, wins over the draft: it is what the user asked to
+// write now, and the draft stays in Drafts.
 func (v *composeView) loadAccountsAndDraft() {
 	v.w.background(func(ctx context.Context, svc *services) func() {
 		list, err := svc.listAccounts(ctx)
@@ -156,14 +164,23 @@ func (v *composeView) loadAccountsAndDraft() {
 			draft, found, err = svc.latestDraft(ctx)
 		}
 		return func() {
+			links := v.pendingLinks
+			v.loaded, v.pendingLinks = true, nil
 			if err != nil {
 				v.w.showError(err)
-				return
-			}
-			v.showAccounts(list)
-			if found {
-				v.load(draft)
 			} else {
+				v.showAccounts(list)
+			}
+			switch {
+			case len(links) > 0:
+				for _, link := range links {
+					v.openLink(link)
+				}
+			case err != nil:
+				// Shown above; there is no draft to restore.
+			case found:
+				v.load(draft)
+			default:
 				v.clear()
 			}
 		}
@@ -315,7 +332,20 @@ func (v *composeView) signature(accountID string) string {
 	return ""
 }
 
-// fillFromMailto opens a new message from a mailto: link (RFC 6068).
+// openLink opens a new message from a mailto: link (RFC 6068), once the
+// start-up load has been applied; until then the link waits.
+func (v *composeView) openLink(link string) {
+	if !v.loaded {
+		v.pendingLinks = append(v.pendingLinks, link)
+		return
+	}
+	if err := v.fillFromMailto(link); err != nil {
+		v.w.showError(err)
+	}
+}
+
+// fillFromMailto puts a mailto: link's fields into a new message, keeping
+// the message being written as a draft.
 func (v *composeView) fillFromMailto(link string) error {
 	parsed, err := mailto.Parse(link)
 	if err != nil {
@@ -331,7 +361,6 @@ func (v *composeView) fillFromMailto(link string) error {
 		Bcc:       parsed.Bcc,
 		Subject:   parsed.Subject,
 		Body:      parsed.Body + v.signature(v.selectedAccount()),
-		InReplyTo: strings.Trim(parsed.InReplyTo, "<>"),
 	}
 	v.load(c)
 	v.dirty = true

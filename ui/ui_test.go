@@ -14,11 +14,15 @@ import (
 	"github.com/postie-app/postie/mail/outbox"
 )
 
-// TestMain runs the real-window smoke test when the parent test asks for
-// it (see smoke_test.go), and the headless tests otherwise.
+// TestMain runs the real-window smoke test or the program itself when the
+// parent test asks for it (see smoke_test.go, mailto_window_test.go), and
+// the headless tests otherwise.
 func TestMain(m *testing.M) {
 	if os.Getenv(smokeChildEnv) == "1" {
 		os.Exit(runSmoke())
+	}
+	if os.Getenv(windowChildEnv) != "" {
+		os.Exit(runWindowChild(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

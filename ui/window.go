@@ -41,6 +41,7 @@ type mainWindow struct {
 
 	svc *services // nil until opened; set and read on the UI goroutine
 
+	welcome   *welcomeView // while no account exists
 	tabs      *container.AppTabs
 	compose   *composeView
 	outbox    *messageList
@@ -204,12 +205,15 @@ func (w *mainWindow) showFatal(err error) {
 }
 
 func (w *mainWindow) showWelcome() {
-	w.body.Objects = []fyne.CanvasObject{newWelcomeView(w).content}
+	w.welcome = newWelcomeView(w)
+	w.welcome.showWaitingLink(w.opts.mailto)
+	w.body.Objects = []fyne.CanvasObject{w.welcome.content}
 	w.body.Refresh()
 }
 
 // showMain builds the views and the navigation between them.
 func (w *mainWindow) showMain() {
+	w.welcome = nil
 	w.compose = newComposeView(w)
 	w.outbox = newMessageList(w, outboxList)
 	w.sent = newMessageList(w, sentList)
@@ -294,6 +298,9 @@ func (w *mainWindow) handleLaunch(args []string) {
 	if opts.mailto != "" {
 		if w.tabs == nil {
 			w.opts.mailto = opts.mailto // opened once an account exists
+			if w.welcome != nil {
+				w.welcome.showWaitingLink(opts.mailto)
+			}
 			return
 		}
 		w.openMailto(opts.mailto)
@@ -302,9 +309,7 @@ func (w *mainWindow) handleLaunch(args []string) {
 
 func (w *mainWindow) openMailto(link string) {
 	w.selectView(w.compose.content)
-	if err := w.compose.fillFromMailto(link); err != nil {
-		w.showError(err)
-	}
+	w.compose.openLink(link)
 }
 
 // installShortcuts binds the keyboard shortcuts for when no field has the

@@ -2,10 +2,11 @@
 // message, for links clicked in a browser or handed over by the desktop.
 //
 // A link comes from an untrusted web page, so only the fields a person can
-// see and change in the composer are taken (to, cc, bcc, subject, body,
-// in-reply-to and references); any other header, such as From or
-// Content-Type, is ignored rather than obeyed. Header values never carry a
-// line break.
+// see and change in the composer are taken (to, cc, bcc, subject and body);
+// any other header, such as From, Content-Type, In-Reply-To or References,
+// is ignored rather than obeyed. Header values never carry a line break,
+// and an address field never hides an address after one: every recipient
+// stays visible in a single-line field.
 package mailto
 
 import (
@@ -18,12 +19,14 @@ import (
 // Link is what a mailto: link asks for. Each address field is a list as
 // written, comma-separated, for the composer's field to parse and check
 // like anything typed there; the body keeps its line breaks.
+//
+// There is no In-Reply-To or References: the composer does not show them,
+// so a link could otherwise thread the message into a conversation the user
+// never sees.
 type Link struct {
 	To, Cc, Bcc string
 	Subject     string
 	Body        string
-	InReplyTo   string
-	References  string
 }
 
 // Parse reads a mailto: URI. It accepts what RFC 6068 §2 allows, including
@@ -44,7 +47,7 @@ func Parse(raw string) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the addresses in the mailto: link are garbled: %w", err)
 	}
-	link.To = strings.TrimSpace(to)
+	addToList(&link.To, to)
 
 	if query == "" {
 		return link, nil
@@ -81,22 +84,35 @@ func (l *Link) set(name, value string) {
 		l.Subject = oneLine(decodeWords(value))
 	case "body":
 		l.Body = value
-	case "in-reply-to":
-		l.InReplyTo = oneLine(value)
-	case "references":
-		l.References = oneLine(value)
 	}
 }
 
-// addToList appends addresses to a comma-separated list.
+// addToList appends addresses to a comma-separated list. A single-line
+// field shows only what comes before a line break, yet the address parser
+// splits there too, so a break would hide a recipient who still receives
+// the message ("bcc=%0Aspy@example.org"). Breaks and tabs therefore become
+// the ", " separator the user can see.
 func addToList(list *string, addresses string) {
-	if addresses = strings.TrimSpace(addresses); addresses == "" {
-		return
+	for _, piece := range strings.FieldsFunc(addresses, isLineBreakOrTab) {
+		// A comma or semicolon next to a break is the same separator again.
+		if piece = strings.Trim(piece, " ,;"); piece == "" {
+			continue
+		}
+		if *list != "" {
+			*list += ", "
+		}
+		*list += piece
 	}
-	if *list != "" {
-		*list += ", "
+}
+
+// isLineBreakOrTab matches the characters a one-line field cannot show as
+// what they are: line and paragraph breaks of every kind, and tabs.
+func isLineBreakOrTab(r rune) bool {
+	switch r {
+	case '\r', '\n', '\t', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
 	}
-	*list += addresses
+	return false
 }
 
 // decodeWords decodes RFC 2047 encoded words that some pages put in the

@@ -2,6 +2,7 @@ package mailto
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/postie-app/postie/mail"
@@ -20,8 +21,9 @@ func TestParseRFC6068Examples(t *testing.T) {
 			Link{To: "infobot@example.com", Body: "send current-issue"}},
 		{"mailto:infobot@example.com?body=send%20current-issue%0D%0Asend%20index",
 			Link{To: "infobot@example.com", Body: "send current-issue\r\nsend index"}},
+		// The composer does not show In-Reply-To, so the link may not set it.
 		{"mailto:list@example.org?In-Reply-To=%3C3469A91.D10AF4C@example.com%3E",
-			Link{To: "list@example.org", InReplyTo: "<3469A91.D10AF4C@example.com>"}},
+			Link{To: "list@example.org"}},
 		{"mailto:majordomo@example.com?body=subscribe%20bamboo-l",
 			Link{To: "majordomo@example.com", Body: "subscribe bamboo-l"}},
 		{"mailto:joe@example.com?cc=bob@example.com&body=hello",
@@ -68,6 +70,62 @@ func TestParseIgnoresHeadersALinkMustNotSet(t *testing.T) {
 	want := Link{To: "a@example.org", Subject: "Hi Bcc: evil@example.org"}
 	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("got %#v, want %#v", *got, want)
+	}
+}
+
+// Threading headers would go out with the message without the composer
+// ever showing them, so a link cannot set them.
+func TestParseDropsThreadingHeaders(t *testing.T) {
+	got, err := Parse("mailto:a@example.org?in-reply-to=%3Cx@example.org%3E&References=%3Cy@example.org%3E%20%3Cz@example.org%3E&subject=Re")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Link{To: "a@example.org", Subject: "Re"}); !reflect.DeepEqual(*got, want) {
+		t.Fatalf("got %#v, want %#v", *got, want)
+	}
+}
+
+// A line break in an address field hid every address after it from the
+// one-line field while the address parser still sent to it. Breaks and
+// tabs must come out as the visible ", " separator, in every field.
+func TestParseShowsAddressesAfterLineBreaksAndTabs(t *testing.T) {
+	for _, tc := range []struct {
+		uri  string
+		want Link
+	}{
+		{"mailto:friend@example.org?bcc=%0Aspy@evil.example",
+			Link{To: "friend@example.org", Bcc: "spy@evil.example"}},
+		{"mailto:friend@example.org?bcc=%0D%0Aspy@evil.example",
+			Link{To: "friend@example.org", Bcc: "spy@evil.example"}},
+		{"mailto:friend@example.org?bcc=%09spy@evil.example",
+			Link{To: "friend@example.org", Bcc: "spy@evil.example"}},
+		{"mailto:friend@example.org?cc=boss@example.org%0D%0Aspy@evil.example%0A",
+			Link{To: "friend@example.org", Cc: "boss@example.org, spy@evil.example"}},
+		{"mailto:friend@example.org%0Aspy@evil.example",
+			Link{To: "friend@example.org, spy@evil.example"}},
+		{"mailto:?to=%0D%0A%0D%0Afriend@example.org%0D%0A%0D%0A%09spy@evil.example%0A%0A&cc=%0A",
+			Link{To: "friend@example.org, spy@evil.example"}},
+		{"mailto:friend@example.org?to=a@example.org,%0Ab@example.org;%0Dc@example.org%E2%80%A8d@example.org",
+			Link{To: "friend@example.org, a@example.org, b@example.org, c@example.org, d@example.org"}},
+	} {
+		got, err := Parse(tc.uri)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.uri, err)
+			continue
+		}
+		if !reflect.DeepEqual(*got, tc.want) {
+			t.Errorf("Parse(%q)\n got %#v\nwant %#v", tc.uri, *got, tc.want)
+		}
+		// What the field shows is every address the message goes to.
+		for _, field := range []string{got.To, got.Cc, got.Bcc} {
+			list, err := mail.ParseAddressList(field)
+			if err != nil {
+				t.Errorf("Parse(%q): field %q does not parse: %v", tc.uri, field, err)
+			}
+			if n := strings.Count(field, "@"); len(list) != n {
+				t.Errorf("Parse(%q): field %q holds %d addresses but shows %d", tc.uri, field, len(list), n)
+			}
+		}
 	}
 }
 
