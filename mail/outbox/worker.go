@@ -73,14 +73,23 @@ func (o *Outbox) Run(ctx context.Context) {
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)
+		// Sleep until something this process can act on changes. Messages
+		// of an account whose drain is running are left out: that drain
+		// takes them one after another, and counting them as due would wake
+		// the loop at once, again and again, for as long as a slow send
+		// lasts. A drain nudges when it ends, and so do Enqueue and the
+		// user's actions.
 		wait := pollInterval
 		if err := o.startDrains(ctx, &drains, nil); err == nil {
-			if next, ok := o.nextDue(ctx); ok {
+			if next, ok := o.nextDue(ctx, o.drainingAccounts()); ok {
 				wait = min(max(next.Sub(o.now()), 0), pollInterval)
 			}
 		}
 		if probeIn, ok := probe.schedule(ctx, o); ok {
 			wait = min(wait, probeIn)
+		}
+		if o.sleepHook != nil {
+			o.sleepHook(wait)
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -301,14 +310,46 @@ func (o *Outbox) dueAccounts(ctx context.Context) ([]string, error) {
 	return accounts, rows.Err()
 }
 
-// nextDue is the earliest due time of a waiting message.
-func (o *Outbox) nextDue(ctx context.Context) (time.Time, bool) {
-	var due sql.NullInt64
-	err := o.db.QueryRowContext(ctx, `SELECT min(due) FROM outbox_messages WHERE state IN ('queued', 'retrying')`).Scan(&due)
-	if err != nil || !due.Valid {
+// drainingAccounts lists the accounts with a delivery loop running in this
+// process.
+func (o *Outbox) drainingAccounts() map[string]bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	busy := make(map[string]bool, len(o.draining))
+	for a := range o.draining {
+		busy[a] = true
+	}
+	return busy
+}
+
+// nextDue is the earliest due time of a waiting message of an account
+// that is not in skip.
+func (o *Outbox) nextDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
+	rows, err := o.db.QueryContext(ctx, `SELECT account_id, min(due) FROM outbox_messages
+		WHERE state IN ('queued', 'retrying') GROUP BY account_id`)
+	if err != nil {
 		return time.Time{}, false
 	}
-	return fromMS(due.Int64), true
+	defer rows.Close()
+	var next time.Time
+	found := false
+	for rows.Next() {
+		var account string
+		var due int64
+		if err := rows.Scan(&account, &due); err != nil {
+			return time.Time{}, false
+		}
+		if skip[account] {
+			continue
+		}
+		if t := fromMS(due); !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	if rows.Err() != nil {
+		return time.Time{}, false
+	}
+	return next, found
 }
 
 // reachability checks, with backoff, whether servers that could not be
@@ -322,7 +363,8 @@ type reachability struct {
 }
 
 // schedule starts a check when one is due and says how long until the
-// next; ok is false when no message waits for an unreachable server.
+// next; ok is false when Run needs no timer for it: no message waits for an
+// unreachable server, or a check is under way (it nudges when it ends).
 func (r *reachability) schedule(ctx context.Context, o *Outbox) (time.Duration, bool) {
 	servers, err := o.offlineServers(ctx)
 	if err != nil || len(servers) == 0 {
@@ -337,7 +379,13 @@ func (r *reachability) schedule(ctx context.Context, o *Outbox) (time.Duration, 
 	if r.next.IsZero() {
 		r.next = now.Add(r.wait)
 	}
-	if r.running || now.Before(r.next) {
+	if r.running {
+		// r.next is in the past until the check ends: returning it would
+		// make every wake-up meanwhile end in a zero wait, a busy loop for
+		// as long as the check takes (up to reachabilityTimeout a server).
+		return 0, false
+	}
+	if now.Before(r.next) {
 		return r.next.Sub(now), true
 	}
 	r.running = true
