@@ -145,6 +145,67 @@ func TestRunSleepsWhileASendStalls(t *testing.T) {
 	waits.assertAllSleeps(t)
 }
 
+// TestUnreadableMessageFails damages a queued message's stored recipients.
+// Such a row could not be claimed: it stayed queued and due for ever, the
+// worker tried it in a tight loop, and the account's other messages, queued
+// behind it, never went out. Now it fails at once with a plain explanation
+// that the details, `postie outbox` and `postie log` show, and is not tried
+// again by itself.
+func TestUnreadableMessageFails(t *testing.T) {
+	ctx := context.Background()
+	srv := startSink(t)
+	accts := &accountsMap{}
+	accts.set("acct", srv.config())
+	o := openDir(t, t.TempDir(), accts)
+	waits := recordWaits(o)
+	events, stop := o.Subscribe()
+	defer stop()
+	damage := func(id int64) {
+		t.Helper()
+		if _, err := o.db.Exec(`UPDATE outbox_messages SET env_to = '["rcpt@example.net"' WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// SendNow reports it as failed, like a missing saved copy.
+	now := enqueueRaw(t, o, "acct", "damaged-now@example.org", "Damaged", time.Time{})
+	damage(now)
+	out, err := o.SendNow(ctx, now)
+	if err != nil || out.State != Failed || out.Err == nil || out.Err.Error() != unreadableNote {
+		t.Fatalf("SendNow of a damaged message: %+v, %v", out, err)
+	}
+
+	// The worker fails it and sends the message queued after it.
+	bad := enqueueRaw(t, o, "acct", "damaged@example.org", "Damaged", time.Time{})
+	damage(bad)
+	good := enqueueRaw(t, o, "acct", "after-damaged@example.org", "After", time.Time{})
+	startRun(t, o)
+	got := awaitStates(t, events, map[int64]State{bad: Failed, good: Sent})
+	if got[bad].Error != unreadableNote {
+		t.Fatalf("failed event says %q", got[bad].Error)
+	}
+	for _, id := range []int64{now, bad} {
+		d := mustGet(t, o, id)
+		last := d.History[len(d.History)-1]
+		if d.State != Failed || d.Error != unreadableNote || len(d.Attempts) != 1 || d.Attempts[0].Outcome != unreadableNote ||
+			d.Attempts[0].Class != "permanent" || last.State != Failed || last.Note != unreadableNote {
+			t.Fatalf("message %d: %s %q, attempts %+v, history %+v", id, d.State, d.Error, d.Attempts, d.History)
+		}
+	}
+	if srv.count("damaged@example.org") != 0 || srv.count("damaged-now@example.org") != 0 || srv.count("after-damaged@example.org") != 1 {
+		t.Fatal("the server got the wrong messages")
+	}
+
+	// Another look finds nothing to do: the failed one is not tried again.
+	passes := len(waits.snapshot())
+	o.Nudge()
+	waits.awaitPasses(t, passes+1)
+	waits.assertAllSleeps(t)
+	if d := mustGet(t, o, bad); d.State != Failed || len(d.Attempts) != 1 {
+		t.Fatalf("after another pass: %s, %d attempts", d.State, len(d.Attempts))
+	}
+}
+
 // TestReachabilityCheckUnderWayNeedsNoTimer: while a check whether an
 // unreachable server answers again is running, its planned time is in the
 // past; it used to be returned as a negative wait, so every wake-up during

@@ -153,6 +153,9 @@ func (o *Outbox) SendNow(ctx context.Context, id int64) (Outcome, error) {
 		}
 		return Outcome{}, &StateError{ID: id, State: state, Action: "sent now"}
 	}
+	if c.unreadable != nil {
+		return o.finish(ctx, c, nil, &smtpclient.Result{}, c.unreadable), nil
+	}
 	settings, _ := o.Settings(ctx)
 	cfg, err := o.accts.SMTPConfig(ctx, c.account)
 	if err != nil {
@@ -225,6 +228,13 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 		if err != nil || c == nil {
 			return
 		}
+		if c.unreadable != nil {
+			out := o.finish(ctx, c, nil, &smtpclient.Result{}, c.unreadable)
+			if tally != nil {
+				tally(out.State)
+			}
+			continue
+		}
 		if sess == nil {
 			sess, cfg, err = o.dial(ctx, account)
 			if err != nil {
@@ -269,7 +279,11 @@ func (o *Outbox) dial(ctx context.Context, account string) (*smtpclient.Session,
 func (o *Outbox) failAccount(ctx context.Context, c *claimed, server string, err error, tally func(State)) {
 	for c != nil {
 		c.server = server
-		out := o.finish(ctx, c, nil, &smtpclient.Result{}, err)
+		why := err
+		if c.unreadable != nil {
+			why = c.unreadable // it would fail even with a connection
+		}
+		out := o.finish(ctx, c, nil, &smtpclient.Result{}, why)
 		if tally != nil {
 			tally(out.State)
 		}
