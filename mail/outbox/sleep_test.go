@@ -227,3 +227,49 @@ func TestReachabilityCheckUnderWayNeedsNoTimer(t *testing.T) {
 		t.Fatalf("before the next check, schedule asks for %v, %v", wait, ok)
 	}
 }
+
+// TestRunRestsAfterAnOutboxError makes every claim fail with an error of
+// SQLite itself, as a full disk does. The account's delivery loop used to
+// end, nudge the worker, be started again at once and fail again, round
+// and round for as long as the error lasted; now the account rests until
+// the next poll.
+func TestRunRestsAfterAnOutboxError(t *testing.T) {
+	o := openDir(t, t.TempDir(), &accountsMap{})
+	enqueueRaw(t, o, "acct", "cannot-claim@example.org", "Cannot claim", time.Time{})
+	if _, err := o.db.Exec(`CREATE TRIGGER claim_fails BEFORE UPDATE OF state ON outbox_messages
+		WHEN NEW.state = 'sending' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	waits := recordWaits(o)
+	var mu sync.Mutex
+	started := 0
+	failed := make(chan error, 100)
+	o.drainHook = func(account string, ended bool, err error) {
+		if !ended {
+			mu.Lock()
+			started++
+			mu.Unlock()
+		} else if err != nil {
+			failed <- err
+		}
+	}
+	startRun(t, o)
+	select {
+	case <-failed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery loop did not fail")
+	}
+	// Each nudge makes the worker look again; the drain that just failed
+	// must not be started again before its rest is over.
+	for range 3 {
+		passes := len(waits.snapshot())
+		o.Nudge()
+		waits.awaitPasses(t, passes+1)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if started != 1 {
+		t.Fatalf("the failing delivery loop was started %d times", started)
+	}
+	waits.assertAllSleeps(t)
+}

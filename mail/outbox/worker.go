@@ -80,7 +80,7 @@ func (o *Outbox) Run(ctx context.Context) {
 		// lasts. A drain nudges when it ends, and so do Enqueue and the
 		// user's actions.
 		wait := pollInterval
-		if err := o.startDrains(ctx, &drains, nil); err == nil {
+		if err := o.startDrains(ctx, &drains, nil, pollInterval); err == nil {
 			if next, ok := o.nextDue(ctx, o.drainingAccounts()); ok {
 				wait = min(max(next.Sub(o.now()), 0), pollInterval)
 			}
@@ -114,12 +114,13 @@ func (o *Outbox) Flush(ctx context.Context) (Summary, error) {
 	for ctx.Err() == nil {
 		var drains sync.WaitGroup
 		progress := false
+		// No rest after an error: Flush reports it below instead.
 		err := o.startDrains(ctx, &drains, func(state State) {
 			mu.Lock()
 			sum.add(state)
 			progress = true
 			mu.Unlock()
-		})
+		}, 0)
 		drains.Wait()
 		if err != nil {
 			return sum, err
@@ -169,8 +170,9 @@ func (o *Outbox) SendNow(ctx context.Context, id int64) (Outcome, error) {
 }
 
 // startDrains starts a delivery loop for every account with due messages
-// that has none running in this process.
-func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func(State)) error {
+// that has none running in this process. A loop ended by an error of the
+// outbox itself keeps its account taken for restAfterError.
+func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func(State), restAfterError time.Duration) error {
 	accounts, err := o.dueAccounts(ctx)
 	if err != nil {
 		return err
@@ -183,16 +185,35 @@ func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func
 		if busy {
 			continue
 		}
+		if o.drainHook != nil {
+			o.drainHook(account, false, nil)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer o.Nudge()
-			defer func() {
-				o.mu.Lock()
-				delete(o.draining, account)
-				o.mu.Unlock()
-			}()
-			o.drain(ctx, account, tally)
+			err := o.drain(ctx, account, tally)
+			if o.drainHook != nil {
+				o.drainHook(account, true, err)
+			}
+			if err != nil && restAfterError > 0 {
+				// The outbox could not be read or written (a full disk, a
+				// damaged database). Run would start the loop again at
+				// once and fail the same way, round and round: the account
+				// stays taken for a while, so that Run neither restarts it
+				// nor counts its messages as due, then it is tried again.
+				rest := time.NewTimer(restAfterError)
+				select {
+				case <-ctx.Done():
+				case <-rest.C:
+				}
+				rest.Stop()
+			}
+			o.mu.Lock()
+			delete(o.draining, account)
+			o.mu.Unlock()
+			// Run leaves the account's messages to this loop while it runs:
+			// wake it to look at them again.
+			o.Nudge()
 		}()
 	}
 	return nil
@@ -210,8 +231,9 @@ func (o *Outbox) anyIdle(accounts []string) bool {
 }
 
 // drain sends the account's due messages one after another over one
-// connection, until none is due.
-func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
+// connection, until none is due. It returns the error that stopped it
+// early: the outbox could not be read or written.
+func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) error {
 	var sess *smtpclient.Session
 	defer func() {
 		if sess != nil {
@@ -220,13 +242,13 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 	}()
 	settings, err := o.Settings(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	var cfg smtpclient.Config
 	for ctx.Err() == nil {
 		c, err := o.claim(ctx, account, 0)
 		if err != nil || c == nil {
-			return
+			return err
 		}
 		if c.unreadable != nil {
 			out := o.finish(ctx, c, nil, &smtpclient.Result{}, c.unreadable)
@@ -239,7 +261,7 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 			sess, cfg, err = o.dial(ctx, account)
 			if err != nil {
 				o.failAccount(ctx, c, serverOf(cfg), err, tally)
-				return
+				return nil
 			}
 		}
 		c.server = serverOf(cfg)
@@ -253,6 +275,7 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 			sess = nil
 		}
 	}
+	return nil
 }
 
 // serverOf is the host:port of cfg, "" when unknown.
