@@ -161,7 +161,8 @@ bench-startup: build-deps
 #                   for the account, beside the same window's idle share, and
 #                   its peak RSS (mail/outbox/bench/stall.sh); fails above 5%
 #                   of one core beyond idle. Not part of `make test`.
-#                   MEASURE=N sets the seconds of each measurement (20).
+#                   MEASURE=N sets the seconds of each measurement (20),
+#                   BENCH_GALLIUM_DRIVER=softpipe the renderer (llvmpipe).
 # xwininfo (x11-utils) tells when the window is up; the rest is what
 # .ci/with-session needs.
 BENCH_STALL_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring
