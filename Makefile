@@ -154,3 +154,21 @@ BENCH_STARTUP_PACKAGES := libx11-dev xvfb xauth dbus dbus-x11 gnome-keyring proc
 bench-startup: build-deps
 	@.ci/install-packages $(BENCH_STARTUP_PACKAGES)
 	.ci/with-session ui/bench/startup.sh
+
+# --- Stalled-send benchmark (issue 11) ---
+# make bench-stall  the CPU share of Postie's window while a send hangs on a
+#                   server that holds its reply, with three messages queued
+#                   for the account, beside the same window's idle share, and
+#                   its peak RSS (mail/outbox/bench/stall.sh); fails above 5%
+#                   of one core beyond idle. Not part of `make test`.
+#                   MEASURE=N sets the seconds of each measurement (20),
+#                   BENCH_GALLIUM_DRIVER=softpipe the renderer (llvmpipe).
+# xwininfo (x11-utils) tells when the window is up; the rest is what
+# .ci/with-session needs.
+BENCH_STALL_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring
+
+.PHONY: bench-stall
+
+bench-stall: build-deps
+	@.ci/install-packages $(BENCH_STALL_PACKAGES)
+	.ci/with-session mail/outbox/bench/stall.sh

@@ -28,6 +28,11 @@ type claimed struct {
 	tempFailures int
 	started      time.Time
 	server       string // host:port, once the account's settings are known
+	// unreadable is set when the stored message cannot be sent as it is
+	// (its recipients do not decode). The claim is kept so that finish
+	// records it as failed like any other failure; leaving the row queued
+	// would make it due for ever and the worker would try it in a loop.
+	unreadable error
 }
 
 // flight is a send in progress in this process, for Cancel and progress.
@@ -88,7 +93,7 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 			return err
 		}
 		if err := json.Unmarshal([]byte(envTo), &m.env.To); err != nil {
-			return err
+			m.unreadable = unreadableError(err)
 		}
 		m.firstTry, m.started = fromMS(firstTry), now
 		if err := addHistory(tx, m.id, now, Sending, ""); err != nil {
@@ -107,6 +112,15 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 	}
 	o.events.publish(Event{ID: c.id, State: Sending, Subject: c.subject, Total: c.size})
 	return c, nil
+}
+
+// unreadableNote explains a message whose stored form cannot be used.
+const unreadableNote = "Postie's outbox holds this message's recipients in a damaged form, so it cannot be sent. Nothing was sent; please write it again."
+
+// unreadableError is permanent: trying again would read the same damaged
+// data.
+func unreadableError(err error) error {
+	return &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Permanent, Err: err, Message: unreadableNote}
 }
 
 // sender sends one message over some connection: a reused Session or a

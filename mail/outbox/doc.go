@@ -50,8 +50,11 @@
 //
 // Run delivers due messages in the background, one connection per account
 // reused for consecutive messages, until its context ends. It never blocks
-// the caller's goroutine (call it on its own), sleeps until the next due
-// time rather than polling fast, and after failures to reach a server
+// the caller's goroutine (call it on its own), sleeps until something it can
+// act on changes (a message of an account it is not already sending for
+// becomes due, a send ends, a nudge) rather than polling fast, fails a
+// message whose stored form is damaged instead of trying it again and
+// again, and after failures to reach a server
 // checks cheaply, with backoff, whether it answers again, so that waiting
 // messages go out as soon as the network is back (NetworkChanged does the
 // same on demand). Subscribe reports state changes and upload progress

@@ -55,6 +55,13 @@ type Outbox struct {
 	inflight map[int64]*flight // messages this process is sending
 	draining map[string]bool   // accounts with a delivery loop running
 
+	// sleepHook, set only by tests, is told every wait Run decides on
+	// before it sleeps, so that they can prove it does not busy-loop.
+	sleepHook func(wait time.Duration)
+	// drainHook, set only by tests, is told when a delivery loop starts
+	// (ended false) and when it ends (ended true, with what stopped it).
+	drainHook func(account string, ended bool, err error)
+
 	events    hub
 	closeOnce sync.Once
 	stop      chan struct{} // closed by Close

@@ -73,14 +73,23 @@ func (o *Outbox) Run(ctx context.Context) {
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)
+		// Sleep until something this process can act on changes. Messages
+		// of an account whose drain is running are left out: that drain
+		// takes them one after another, and counting them as due would wake
+		// the loop at once, again and again, for as long as a slow send
+		// lasts. A drain nudges when it ends, and so do Enqueue and the
+		// user's actions.
 		wait := pollInterval
-		if err := o.startDrains(ctx, &drains, nil); err == nil {
-			if next, ok := o.nextDue(ctx); ok {
+		if err := o.startDrains(ctx, &drains, nil, pollInterval); err == nil {
+			if next, ok := o.nextDue(ctx, o.drainingAccounts()); ok {
 				wait = min(max(next.Sub(o.now()), 0), pollInterval)
 			}
 		}
 		if probeIn, ok := probe.schedule(ctx, o); ok {
 			wait = min(wait, probeIn)
+		}
+		if o.sleepHook != nil {
+			o.sleepHook(wait)
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -105,12 +114,13 @@ func (o *Outbox) Flush(ctx context.Context) (Summary, error) {
 	for ctx.Err() == nil {
 		var drains sync.WaitGroup
 		progress := false
+		// No rest after an error: Flush reports it below instead.
 		err := o.startDrains(ctx, &drains, func(state State) {
 			mu.Lock()
 			sum.add(state)
 			progress = true
 			mu.Unlock()
-		})
+		}, 0)
 		drains.Wait()
 		if err != nil {
 			return sum, err
@@ -144,6 +154,9 @@ func (o *Outbox) SendNow(ctx context.Context, id int64) (Outcome, error) {
 		}
 		return Outcome{}, &StateError{ID: id, State: state, Action: "sent now"}
 	}
+	if c.unreadable != nil {
+		return o.finish(ctx, c, nil, &smtpclient.Result{}, c.unreadable), nil
+	}
 	settings, _ := o.Settings(ctx)
 	cfg, err := o.accts.SMTPConfig(ctx, c.account)
 	if err != nil {
@@ -157,8 +170,9 @@ func (o *Outbox) SendNow(ctx context.Context, id int64) (Outcome, error) {
 }
 
 // startDrains starts a delivery loop for every account with due messages
-// that has none running in this process.
-func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func(State)) error {
+// that has none running in this process. A loop ended by an error of the
+// outbox itself keeps its account taken for restAfterError.
+func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func(State), restAfterError time.Duration) error {
 	accounts, err := o.dueAccounts(ctx)
 	if err != nil {
 		return err
@@ -171,16 +185,35 @@ func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func
 		if busy {
 			continue
 		}
+		if o.drainHook != nil {
+			o.drainHook(account, false, nil)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer o.Nudge()
-			defer func() {
-				o.mu.Lock()
-				delete(o.draining, account)
-				o.mu.Unlock()
-			}()
-			o.drain(ctx, account, tally)
+			err := o.drain(ctx, account, tally)
+			if o.drainHook != nil {
+				o.drainHook(account, true, err)
+			}
+			if err != nil && restAfterError > 0 {
+				// The outbox could not be read or written (a full disk, a
+				// damaged database). Run would start the loop again at
+				// once and fail the same way, round and round: the account
+				// stays taken for a while, so that Run neither restarts it
+				// nor counts its messages as due, then it is tried again.
+				rest := time.NewTimer(restAfterError)
+				select {
+				case <-ctx.Done():
+				case <-rest.C:
+				}
+				rest.Stop()
+			}
+			o.mu.Lock()
+			delete(o.draining, account)
+			o.mu.Unlock()
+			// Run leaves the account's messages to this loop while it runs:
+			// wake it to look at them again.
+			o.Nudge()
 		}()
 	}
 	return nil
@@ -198,8 +231,9 @@ func (o *Outbox) anyIdle(accounts []string) bool {
 }
 
 // drain sends the account's due messages one after another over one
-// connection, until none is due.
-func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
+// connection, until none is due. It returns the error that stopped it
+// early: the outbox could not be read or written.
+func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) error {
 	var sess *smtpclient.Session
 	defer func() {
 		if sess != nil {
@@ -208,19 +242,26 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 	}()
 	settings, err := o.Settings(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	var cfg smtpclient.Config
 	for ctx.Err() == nil {
 		c, err := o.claim(ctx, account, 0)
 		if err != nil || c == nil {
-			return
+			return err
+		}
+		if c.unreadable != nil {
+			out := o.finish(ctx, c, nil, &smtpclient.Result{}, c.unreadable)
+			if tally != nil {
+				tally(out.State)
+			}
+			continue
 		}
 		if sess == nil {
 			sess, cfg, err = o.dial(ctx, account)
 			if err != nil {
 				o.failAccount(ctx, c, serverOf(cfg), err, tally)
-				return
+				return nil
 			}
 		}
 		c.server = serverOf(cfg)
@@ -234,6 +275,7 @@ func (o *Outbox) drain(ctx context.Context, account string, tally func(State)) {
 			sess = nil
 		}
 	}
+	return nil
 }
 
 // serverOf is the host:port of cfg, "" when unknown.
@@ -260,7 +302,11 @@ func (o *Outbox) dial(ctx context.Context, account string) (*smtpclient.Session,
 func (o *Outbox) failAccount(ctx context.Context, c *claimed, server string, err error, tally func(State)) {
 	for c != nil {
 		c.server = server
-		out := o.finish(ctx, c, nil, &smtpclient.Result{}, err)
+		why := err
+		if c.unreadable != nil {
+			why = c.unreadable // it would fail even with a connection
+		}
+		out := o.finish(ctx, c, nil, &smtpclient.Result{}, why)
 		if tally != nil {
 			tally(out.State)
 		}
@@ -301,14 +347,46 @@ func (o *Outbox) dueAccounts(ctx context.Context) ([]string, error) {
 	return accounts, rows.Err()
 }
 
-// nextDue is the earliest due time of a waiting message.
-func (o *Outbox) nextDue(ctx context.Context) (time.Time, bool) {
-	var due sql.NullInt64
-	err := o.db.QueryRowContext(ctx, `SELECT min(due) FROM outbox_messages WHERE state IN ('queued', 'retrying')`).Scan(&due)
-	if err != nil || !due.Valid {
+// drainingAccounts lists the accounts with a delivery loop running in this
+// process.
+func (o *Outbox) drainingAccounts() map[string]bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	busy := make(map[string]bool, len(o.draining))
+	for a := range o.draining {
+		busy[a] = true
+	}
+	return busy
+}
+
+// nextDue is the earliest due time of a waiting message of an account
+// that is not in skip.
+func (o *Outbox) nextDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
+	rows, err := o.db.QueryContext(ctx, `SELECT account_id, min(due) FROM outbox_messages
+		WHERE state IN ('queued', 'retrying') GROUP BY account_id`)
+	if err != nil {
 		return time.Time{}, false
 	}
-	return fromMS(due.Int64), true
+	defer rows.Close()
+	var next time.Time
+	found := false
+	for rows.Next() {
+		var account string
+		var due int64
+		if err := rows.Scan(&account, &due); err != nil {
+			return time.Time{}, false
+		}
+		if skip[account] {
+			continue
+		}
+		if t := fromMS(due); !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	if rows.Err() != nil {
+		return time.Time{}, false
+	}
+	return next, found
 }
 
 // reachability checks, with backoff, whether servers that could not be
@@ -322,7 +400,8 @@ type reachability struct {
 }
 
 // schedule starts a check when one is due and says how long until the
-// next; ok is false when no message waits for an unreachable server.
+// next; ok is false when Run needs no timer for it: no message waits for an
+// unreachable server, or a check is under way (it nudges when it ends).
 func (r *reachability) schedule(ctx context.Context, o *Outbox) (time.Duration, bool) {
 	servers, err := o.offlineServers(ctx)
 	if err != nil || len(servers) == 0 {
@@ -337,7 +416,13 @@ func (r *reachability) schedule(ctx context.Context, o *Outbox) (time.Duration, 
 	if r.next.IsZero() {
 		r.next = now.Add(r.wait)
 	}
-	if r.running || now.Before(r.next) {
+	if r.running {
+		// r.next is in the past until the check ends: returning it would
+		// make every wake-up meanwhile end in a zero wait, a busy loop for
+		// as long as the check takes (up to reachabilityTimeout a server).
+		return 0, false
+	}
+	if now.Before(r.next) {
 		return r.next.Sub(now), true
 	}
 	r.running = true
