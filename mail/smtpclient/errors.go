@@ -185,6 +185,12 @@ func replySentence(stage Stage, code int, enhanced string, ec errorContext) stri
 			return fmt.Sprintf("The server cannot accept mail for %s right now. Try again later.", ec.rcpt)
 		}
 		return fmt.Sprintf("The server refused the address %s.", ec.rcpt)
+	case StageData:
+		// The reply to DATA itself: no byte of the message went out.
+		if temporary {
+			return "The server could not accept the message right now; nothing was sent. Try again later."
+		}
+		return "The server refused the message; nothing was sent."
 	}
 	if temporary {
 		return "The server could not accept the message right now. Try again later."
