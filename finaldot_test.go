@@ -64,6 +64,33 @@ func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T)
 	}
 }
 
+// TestInterruptAfterTheWholeMessageIsUnknown: Ctrl+C while the server
+// holds its reply to a whole message leaves the outcome unknown, and both
+// commands must say so with exit code 1, not "try again later".
+func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
+	srv := testpeer.Start(t, smtpclient.SecurityTLS, "sender@example.org", "interrupt-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	srv.Behave(testpeer.HoldAfterDot)
+	u := newCLIUser(t, srv)
+
+	out := u.interrupt(t, srv, cli.ExitUnknown, "Hello\n", "send", "--to", "anna@example.net", "--subject", "Interrupted send", "--body-file", "-")
+	if !strings.Contains(out, "Message 1 may or may not have been sent") {
+		t.Fatalf("send said:\n%s", out)
+	}
+	u.expect(t, cli.ExitOK, "Hello\n", "send", "--queue", "--to", "anna@example.net", "--subject", "Interrupted flush", "--body-file", "-")
+	if out := u.interrupt(t, srv, cli.ExitUnknown, "", "outbox", "flush"); !strings.Contains(out, "Unknown outcome: 1.") {
+		t.Fatalf("flush said:\n%s", out)
+	}
+	for _, id := range []string{"1", "2"} {
+		if state, _ := u.state(t, id); state != "unknown" {
+			t.Fatalf("message %s is %q, want unknown", id, state)
+		}
+	}
+	u.expect(t, cli.ExitOK, "", "outbox", "flush")
+	if got := len(srv.Arrived()); got != 2 {
+		t.Fatalf("the server has %d messages, want 2", got)
+	}
+}
+
 // TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce is the other side:
 // the server hangs up in the middle of the body, long before the final
 // dot, so nothing was sent; the message waits for a retry and goes out
@@ -133,7 +160,40 @@ func (u *cliUser) expect(t *testing.T, code int, stdin string, args ...string) s
 	defer cancel()
 	cmd := postieIn(ctx, u.dir, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
-	err := cmd.Run()
+	checkExit(t, cmd.Run(), code, args, &stdout, &stderr)
+	return stdout.String() + stderr.String()
+}
+
+// interrupt runs postie, presses Ctrl+C as soon as srv has received a
+// whole message, and fails unless it then exits with code.
+func (u *cliUser) interrupt(t *testing.T, srv *testpeer.Server, code int, stdin string, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := postieIn(ctx, u.dir, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-srv.Arrival():
+	case err := <-exited:
+		t.Fatalf("postie %s ended before the message arrived (%v)\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, &stdout, &stderr)
+	case <-ctx.Done():
+		t.Fatal("the message never arrived")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	checkExit(t, <-exited, code, args, &stdout, &stderr)
+	return stdout.String() + stderr.String()
+}
+
+func checkExit(t *testing.T, err error, code int, args []string, stdout, stderr *bytes.Buffer) {
+	t.Helper()
 	got := 0
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -142,9 +202,8 @@ func (u *cliUser) expect(t *testing.T, code int, stdin string, args ...string) s
 		t.Fatal(err)
 	}
 	if got != code {
-		t.Fatalf("postie %s exited %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, &stdout, &stderr)
+		t.Fatalf("postie %s exited %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, stdout, stderr)
 	}
-	return stdout.String() + stderr.String()
 }
 
 // state returns the outbox state of message id and its error note.

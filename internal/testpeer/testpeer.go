@@ -44,6 +44,9 @@ const (
 	// (RFC 5321 §4.1.1.4). Only a message larger than the operating
 	// system's socket buffers is sure to be cut before its final dot.
 	HangUpMidBody
+	// HoldAfterDot reads the whole message, its final dot included, and
+	// never replies, until the test ends.
+	HoldAfterDot
 )
 
 // MidBody is how much of a message HangUpMidBody reads.
@@ -58,6 +61,9 @@ type Server struct {
 	User     string // AUTH PLAIN accepts only User and Password
 	Password string
 
+	held    chan struct{} // closed when the test ends, releasing HoldAfterDot
+	arrival chan struct{} // a message arrived whole
+
 	mu        sync.Mutex
 	behaviour Behaviour
 	arrived   [][]byte // messages read up to their final dot, acknowledged or not
@@ -66,7 +72,8 @@ type Server struct {
 // Start runs a server until the test ends.
 func Start(t testing.TB, security smtpclient.Security, user, password string) *Server {
 	t.Helper()
-	s := &Server{Host: "127.0.0.1", Security: security, User: user, Password: password}
+	s := &Server{Host: "127.0.0.1", Security: security, User: user, Password: password,
+		held: make(chan struct{}), arrival: make(chan struct{}, 1000)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s, conn: c}, nil
 	}))
@@ -87,7 +94,10 @@ func Start(t testing.TB, security smtpclient.Security, user, password string) *S
 		l = tls.NewListener(l, srv.TLSConfig)
 	}
 	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() {
+		close(s.held)
+		srv.Close()
+	})
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	return s
 }
@@ -98,6 +108,9 @@ func (s *Server) Behave(b Behaviour) {
 	defer s.mu.Unlock()
 	s.behaviour = b
 }
+
+// Arrival receives a value each time a message arrives whole.
+func (s *Server) Arrival() <-chan struct{} { return s.arrival }
 
 // Arrived returns every message the server read up to its final dot,
 // whether it acknowledged it or hung up: each is a copy a recipient may get.
@@ -143,8 +156,12 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.mu.Lock()
 	ss.s.arrived = append(ss.s.arrived, data)
 	ss.s.mu.Unlock()
-	if behaviour == HangUpAfterDot {
+	ss.s.arrival <- struct{}{}
+	switch behaviour {
+	case HangUpAfterDot:
 		return ss.conn.Conn().Close()
+	case HoldAfterDot:
+		<-ss.s.held
 	}
 	return nil
 }
