@@ -99,7 +99,7 @@ func TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce(t *testing.T) {
 	// Far larger than the sockets' buffers (a few MB on Linux), so the
 	// hang-up is seen while the body is still being written.
 	attachment := filepath.Join(t.TempDir(), "large.bin")
-	if err := os.WriteFile(attachment, bytes.Repeat([]byte("0123456789abcdef"), 12<<20/16), 0o600); err != nil {
+	if err := os.WriteFile(attachment, bytes.Repeat([]byte("0123456789abcdef"), 8<<20/16), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, security := range securities {
