@@ -88,9 +88,9 @@ func TestLostReplyAtEveryBufferOffsetIsUnknownOutcome(t *testing.T) {
 // sends one in plain text only to a loopback server such as this.
 func allowPlainAuth(s *smtp.Server) { s.AllowInsecureAuth = true }
 
-// cutDataWrite is a Dialer whose connection closes itself instead of
-// performing the nth write after the DATA command, so that the write fails
-// the way a dead connection fails it. It records what was written.
+// cutDataWrite is a Dialer whose connection closes itself just before the
+// nth write after the DATA command, so that this write fails the way it
+// fails on a dead connection. It records the writes' sizes and ends.
 func cutDataWrite(nth int) (dial func(ctx context.Context, network, addr string) (net.Conn, error), writes func() []string) {
 	var mu sync.Mutex
 	var seen []string
