@@ -29,8 +29,17 @@ func TestMain(m *testing.M) {
 
 func postie(ctx context.Context, t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
+	return postieIn(ctx, t.TempDir(), args...)
+}
+
+// postieIn is postie with the data folder dataDir, for tests that run
+// several commands on the same data.
+func postieIn(ctx context.Context, dataDir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runAsPostieEnv+"=1", "POSTIE_DATA_DIR="+t.TempDir())
+	// Under -race, the race runtime sleeps a second before every exit;
+	// tests that run the binary dozens of times need not wait for that.
+	cmd.Env = append(os.Environ(), runAsPostieEnv+"=1", "POSTIE_DATA_DIR="+dataDir,
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	return cmd
 }
 

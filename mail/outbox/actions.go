@@ -120,8 +120,10 @@ func (o *Outbox) backToDraft(ctx context.Context, id int64, action string, from 
 
 // Cancel stops sending message id. A message this process is uploading is
 // stopped before its final dot, so the server discards it, and it becomes
-// a draft; ErrTooLate says the whole message was already written. A
-// message waiting in the outbox becomes a draft at once.
+// a draft; ErrTooLate says the whole message was already written. Should
+// the stop land while the final dot is being written, the server may have
+// the message: it then becomes unknown, never a draft (judge). A message
+// waiting in the outbox becomes a draft at once.
 func (o *Outbox) Cancel(ctx context.Context, id int64) error {
 	o.mu.Lock()
 	f := o.inflight[id]

@@ -69,6 +69,11 @@ func TestStateAfterEachStageFailure(t *testing.T) {
 			if d.Error == "" || d.Attempts[0].Outcome == "" {
 				t.Errorf("no plain-language reason recorded: %+v", d.Attempts[0])
 			}
+			// Refused or cut off at DATA, before the final dot was started:
+			// the user must read that nothing went out.
+			if c.stage == "data" && !strings.Contains(d.Error, "nothing was sent") {
+				t.Errorf("the reason %q does not say that nothing was sent", d.Error)
+			}
 			if c.reply != "drop" && !strings.Contains(d.ServerReply, strings.Fields(c.reply)[0]) {
 				t.Errorf("server reply %q does not carry %q", d.ServerReply, c.reply)
 			}

@@ -25,9 +25,10 @@ type bodyWriter struct {
 	progress func(written, total int64)
 	sevenBit bool
 
-	prevCR   bool  // the last byte seen was CR
-	badInput error // the message itself is wrong
-	netErr   error // writing to the server failed
+	prevCR   bool       // the last byte seen was CR
+	stream   dataStream // what go-smtp makes of the bytes written so far
+	badInput error      // the message itself is wrong
+	netErr   error      // writing to the server failed
 }
 
 func (b *bodyWriter) Write(p []byte) (int, error) {
@@ -36,6 +37,7 @@ func (b *bodyWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := b.w.Write(p)
+	b.stream.add(p[:n])
 	b.written += int64(n)
 	b.wire.bodyBytes = b.written
 	if err != nil {
@@ -46,6 +48,51 @@ func (b *bodyWriter) Write(p []byte) (int, error) {
 		b.progress(b.written, b.total)
 	}
 	return n, nil
+}
+
+// dataStream follows, byte for byte, the state machine of net/textproto's
+// dotWriter, through which go-smtp writes the body, to know how many bytes
+// of the DATA stream the body becomes: a '.' that begins a line is doubled
+// (RFC 5321 §4.5.2) and a bare "\n" becomes "\r\n" (bodyWriter refuses
+// bare line feeds, but the count does not rely on that). The end-of-data
+// sequence that Close adds begins right after those bytes.
+type dataStream struct {
+	state  int // as textproto's wstate*: begin, beginning of line, after CR, in a line
+	length int64
+}
+
+const (
+	streamBegin = iota
+	streamBeginLine
+	streamCR
+	streamData
+)
+
+func (d *dataStream) add(p []byte) {
+	for _, c := range p {
+		switch d.state {
+		case streamBegin, streamBeginLine:
+			d.state = streamData
+			if c == '.' {
+				d.length++ // the escaping dot
+			}
+			fallthrough
+		case streamData:
+			if c == '\r' {
+				d.state = streamCR
+			}
+			if c == '\n' {
+				d.length++ // the CR added before a bare LF
+				d.state = streamBeginLine
+			}
+		case streamCR:
+			d.state = streamData
+			if c == '\n' {
+				d.state = streamBeginLine
+			}
+		}
+		d.length++
+	}
 }
 
 func (b *bodyWriter) check(p []byte) error {

@@ -35,8 +35,9 @@
 //     nothing is sent (RSET); Options.PartialRecipients sends to the rest.
 //   - Every failure is an *Error with the stage, the server's reply code,
 //     enhanced status code (RFC 3463) and text, a class (temporary,
-//     permanent, or unknown outcome when the connection was lost after the
-//     final dot, RFC 1047) and a plain-language sentence.
+//     permanent, or unknown outcome when the connection was lost once any
+//     byte of the final dot may have been sent, RFC 1047) and a
+//     plain-language sentence.
 //   - Every session keeps a timestamped transcript in which AUTH payloads
 //     are replaced by [redacted] and the body by its size.
 //

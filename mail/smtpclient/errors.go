@@ -45,8 +45,9 @@ const (
 	Temporary Class = "temporary"
 	// Permanent: nothing was delivered; retrying will fail the same way.
 	Permanent Class = "permanent"
-	// UnknownOutcome: the connection was lost after the final dot, so the
-	// server may already have the message (RFC 1047). Do not resend
+	// UnknownOutcome: the connection was lost once any byte of the final
+	// dot (the end-of-data sequence) may have been sent, so the server may
+	// already have the message (RFC 1047; RFC 5321 §6.1). Do not resend
 	// without asking the user.
 	UnknownOutcome Class = "unknown-outcome"
 )
@@ -184,6 +185,12 @@ func replySentence(stage Stage, code int, enhanced string, ec errorContext) stri
 			return fmt.Sprintf("The server cannot accept mail for %s right now. Try again later.", ec.rcpt)
 		}
 		return fmt.Sprintf("The server refused the address %s.", ec.rcpt)
+	case StageData:
+		// The reply to DATA itself: no byte of the message went out.
+		if temporary {
+			return "The server could not accept the message right now; nothing was sent. Try again later."
+		}
+		return "The server refused the message; nothing was sent."
 	}
 	if temporary {
 		return "The server could not accept the message right now. Try again later."
@@ -336,7 +343,7 @@ func (c *conn) fail(ctx context.Context, err error) *Error {
 		return replyError(c.stage, reply, c.errContext, c.log.scrub)
 	}
 	e = &Error{Stage: c.stage, Class: Temporary, Err: err, detail: c.log.scrub.Replace(err.Error())}
-	afterDot := c.wire != nil && c.wire.dotWritten
+	afterDot := c.wire != nil && c.wire.dotMayBeSent
 	var cert *certError
 	var dns *net.DNSError
 	var record tls.RecordHeaderError

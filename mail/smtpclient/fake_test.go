@@ -256,8 +256,8 @@ func TestFakeStageClasses(t *testing.T) {
 	}{
 		{StageGreeting, fakeScript{greeting: "421 4.3.2 too busy"}, Temporary, "is not available right now"},
 		{StageGreeting, fakeScript{greeting: "554 5.7.1 go away"}, Permanent, "refused the connection"},
-		{StageData, fakeScript{replies: map[string]string{"DATA": "451 4.3.0 queue full"}}, Temporary, "could not accept the message right now"},
-		{StageData, fakeScript{replies: map[string]string{"DATA": "554 5.6.0 no"}}, Permanent, "The server refused the message."},
+		{StageData, fakeScript{replies: map[string]string{"DATA": "451 4.3.0 queue full"}}, Temporary, "could not accept the message right now; nothing was sent."},
+		{StageData, fakeScript{replies: map[string]string{"DATA": "554 5.6.0 no"}}, Permanent, "The server refused the message; nothing was sent."},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.stage)+"-"+string(tc.class), func(t *testing.T) {

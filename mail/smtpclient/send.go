@@ -157,6 +157,7 @@ func probe(ctx context.Context, c *conn) (*ProbeResult, error) {
 
 func (c *conn) send(env Envelope, size int64, body io.WriterTo, opts Options, res *Result) error {
 	c.stage = StageMail
+	c.wire.startMessage()
 	c.errContext.from, c.errContext.size, c.errContext.maxSize = env.From, size, 0
 	if c.used {
 		if err := c.client.Reset(); err != nil {
@@ -216,6 +217,8 @@ func (c *conn) data(size int64, body io.WriterTo, progress func(written, total i
 	if err != nil {
 		return err
 	}
+	// go-smtp flushed its buffer with the DATA command and has written
+	// nothing since, so the next byte written is the stream's first.
 	c.wire.setMode(modeBody)
 	c.wire.bodyBytes = 0
 	w := &bodyWriter{w: data, wire: c.wire, total: size, progress: progress, sevenBit: !c.has("8BITMIME")}
@@ -230,10 +233,11 @@ func (c *conn) data(size int64, body io.WriterTo, progress func(written, total i
 		return bodyError(err, w, n, size)
 	}
 
+	// From here on, every write may carry the end-of-data sequence; see
+	// wireConn.noteDataWrite.
 	c.stage = StageAfterData
-	c.wire.closing = true
+	c.wire.terminatorAt = w.stream.length
 	reply, err := data.CloseWithResponse()
-	c.wire.closing = false
 	if err != nil {
 		return err
 	}

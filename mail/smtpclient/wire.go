@@ -44,12 +44,17 @@ type wireConn struct {
 	readErr error  // error that ended the current line, returned after it
 	replay  []byte // greeting replayed to go-smtp, never logged
 
-	out        []byte // client bytes not yet ending in CRLF, for the log
-	linesSent  int
-	authLines  int   // client lines sent in the current AUTH exchange
-	bodyBytes  int64 // message bytes written, reported when the reply comes
-	closing    bool  // the final dot is being written
-	dotWritten bool  // the final dot reached the operating system
+	out       []byte // client bytes not yet ending in CRLF, for the log
+	linesSent int
+	authLines int   // client lines sent in the current AUTH exchange
+	bodyBytes int64 // message bytes written, reported when the reply comes
+
+	// The DATA stream of the current message: every byte go-smtp writes
+	// after the server's 354, that is the dot-stuffed body followed by the
+	// end-of-data sequence ("\r\n" if needed, then ".\r\n").
+	streamed     int64 // stream bytes handed to the connection so far
+	terminatorAt int64 // stream offset where the end-of-data sequence begins; -1 while unknown
+	dotMayBeSent bool  // a write carrying part of the end-of-data sequence was attempted
 }
 
 func newWireConn(conn net.Conn, log *transcript, bodyWrite time.Duration) *wireConn {
@@ -59,6 +64,11 @@ func newWireConn(conn net.Conn, log *transcript, bodyWrite time.Duration) *wireC
 // buffered reports bytes received but not yet consumed by the reader.
 func (w *wireConn) buffered() int {
 	return w.br.Buffered() + len(w.pending)
+}
+
+// startMessage forgets the previous message's DATA stream.
+func (w *wireConn) startMessage() {
+	w.streamed, w.terminatorAt, w.dotMayBeSent = 0, -1, false
 }
 
 func (w *wireConn) setMode(m wireMode) {
@@ -117,15 +127,33 @@ func (w *wireConn) serverLine(line []byte) []byte {
 
 func (w *wireConn) Write(p []byte) (int, error) {
 	if w.mode == modeBody {
+		w.noteDataWrite(len(p))
 		w.Conn.SetWriteDeadline(time.Now().Add(w.bodyWrite))
-		n, err := w.Conn.Write(p)
-		if err == nil && w.closing && bytes.HasSuffix(p, []byte(".\r\n")) {
-			w.dotWritten = true
-		}
-		return n, err
+		return w.Conn.Write(p)
 	}
 	w.logClient(p)
 	return w.Conn.Write(p)
+}
+
+// noteDataWrite records that n more bytes of the DATA stream are about to
+// be written, and whether they reach the end-of-data sequence.
+//
+// The server takes the message once it has read that sequence (RFC 5321
+// §4.1.1.4); after that, only its reply tells whether it accepted it, and
+// a lost reply leaves the outcome unknown (§6.1: the server now has
+// responsibility for the message). The sequence does not come in a write
+// of its own: go-smtp writes through net/textproto's 4096-byte buffer, so
+// it can be split across two writes, or share one with the end of the
+// body. So the stream is measured instead: every write whose range
+// reaches terminatorAt may hand the sequence to the server. It is marked
+// before the write, because a write that fails may still have sent part
+// of it. A write of body bytes alone never is: if it fails, the server
+// never sees the end of the message and must discard it.
+func (w *wireConn) noteDataWrite(n int) {
+	if w.terminatorAt >= 0 && w.streamed+int64(n) > w.terminatorAt {
+		w.dotMayBeSent = true
+	}
+	w.streamed += int64(n)
 }
 
 // logClient logs each complete line Postie sends. During AUTH every line

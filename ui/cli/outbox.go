@@ -106,12 +106,20 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.\n",
 			sum.Sent, sum.Retrying, sum.Failed, sum.Unknown)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			fmt.Fprintln(env.Stderr, "Stopped; the messages not sent yet stay in the outbox.")
 		case err != nil:
 			fmt.Fprintln(env.Stderr, err)
-			return ExitTempFail
+		}
+		// An unknown outcome decides the exit code even when the flush was
+		// interrupted or failed later: a script that reads "try again
+		// later" must not think that nothing was sent.
+		switch {
 		case sum.Unknown > 0:
 			fmt.Fprintln(env.Stderr, "Some messages may or may not have been sent; see: postie outbox list")
 			return ExitUnknown
+		case err != nil:
+			return ExitTempFail
 		case sum.Failed > 0:
 			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
 			return ExitUnavailable
