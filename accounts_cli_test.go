@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -17,15 +16,14 @@ import (
 	"github.com/postie-app/postie/mail/demo"
 )
 
-// postieIn runs the real postie binary on the data folder dir, feeding
+// runPostie runs the real postie binary on the data folder dir, feeding
 // stdin, and returns its exit code and output.
-func postieIn(t *testing.T, dir, stdin string, args ...string) (code int, stdout, stderr string) {
+func runPostie(t *testing.T, dir, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	// Not t.Context(): cleanups run postie too, after it is cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runAsPostieEnv+"=1", "POSTIE_DATA_DIR="+dir)
+	cmd := postieIn(ctx, dir, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -56,14 +54,14 @@ func TestCommandLineAccountsLearnTheServersSizeLimit(t *testing.T) {
 		args := append([]string{"accounts", "add", "--email", name + "@example.org", "--name", name,
 			"--host", server.Host, "--port", strconv.Itoa(server.Port), "--security", "starttls",
 			"--user", demo.Username, "--pin-sha256", server.PinSHA256, "--password-stdin"}, extra...)
-		if code, out, errOut := postieIn(t, dir, server.Password, args...); code != 0 {
+		if code, out, errOut := runPostie(t, dir, server.Password, args...); code != 0 {
 			t.Fatalf("postie %s = %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 		}
-		t.Cleanup(func() { postieIn(t, dir, "", "accounts", "remove", name) }) // its keyring entry
+		t.Cleanup(func() { runPostie(t, dir, "", "accounts", "remove", name) }) // its keyring entry
 	}
 	sizes := func() map[string]int64 {
 		t.Helper()
-		code, out, errOut := postieIn(t, dir, "", "accounts", "list", "--json")
+		code, out, errOut := runPostie(t, dir, "", "accounts", "list", "--json")
 		var list []accounts.Account
 		if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil {
 			t.Fatalf("accounts list --json = %d, %v\n%s%s", code, err, out, errOut)
@@ -80,7 +78,7 @@ func TestCommandLineAccountsLearnTheServersSizeLimit(t *testing.T) {
 	if got := sizes(); got["tested"] != demo.MaxMessageBytes || got["untested"] != 0 {
 		t.Fatalf("after add, max_message_size = %v; want %d for the tested account, 0 for the untested", got, demo.MaxMessageBytes)
 	}
-	if code, out, errOut := postieIn(t, dir, "", "accounts", "test", "untested"); code != 0 || !strings.Contains(out, "The connection works") {
+	if code, out, errOut := runPostie(t, dir, "", "accounts", "test", "untested"); code != 0 || !strings.Contains(out, "The connection works") {
 		t.Fatalf("accounts test = %d\n%s%s", code, out, errOut)
 	}
 	if got := sizes()["untested"]; got != demo.MaxMessageBytes {

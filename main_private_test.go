@@ -22,8 +22,7 @@ func TestProgramMakesAnOpenDataFolderPrivate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "Postie")
 	run := func(args ...string) {
 		t.Helper()
-		cmd := postie(t.Context(), t, args...)
-		cmd.Env = append(cmd.Env, "POSTIE_DATA_DIR="+dir)
+		cmd := postieIn(t.Context(), dir, args...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("postie %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
