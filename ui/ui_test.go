@@ -18,8 +18,8 @@ import (
 // parent test asks for it (see smoke_test.go, mailto_window_test.go), and
 // the headless tests otherwise.
 func TestMain(m *testing.M) {
-	if os.Getenv(smokeChildEnv) == "1" {
-		os.Exit(runSmoke())
+	if scenario := os.Getenv(smokeChildEnv); scenario != "" {
+		os.Exit(runSmokeChild(scenario))
 	}
 	if os.Getenv(windowChildEnv) != "" {
 		os.Exit(runWindowChild(os.Args[1:]))

@@ -21,6 +21,9 @@ const (
 	prefHeight = "window.height"
 )
 
+// defaultWindowSize is the window's size on first run.
+var defaultWindowSize = fyne.NewSize(960, 680)
+
 // mainWindow is Postie's one window: the welcome screen on first run, then
 // navigation between the views.
 type mainWindow struct {
@@ -73,8 +76,8 @@ func newMainWindow(a fyne.App, dir string, opts options, dispatch func(func())) 
 	w.win = a.NewWindow("Postie")
 	prefs := a.Preferences()
 	w.win.Resize(fyne.NewSize(
-		float32(prefs.FloatWithFallback(prefWidth, 960)),
-		float32(prefs.FloatWithFallback(prefHeight, 680))))
+		float32(prefs.FloatWithFallback(prefWidth, float64(defaultWindowSize.Width))),
+		float32(prefs.FloatWithFallback(prefHeight, float64(defaultWindowSize.Height)))))
 	w.win.SetCloseIntercept(w.requestClose)
 	w.win.SetOnDropped(w.dropped)
 	w.status = newStatusBar(w)
