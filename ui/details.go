@@ -76,8 +76,7 @@ func (d *detailsView) clear() {
 }
 
 func (d *detailsView) placeholder() fyne.CanvasObject {
-	return container.NewCenter(widget.NewLabelWithStyle(
-		lang.L("Select a message to see its details."), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	return centredNote(lang.L("Select a message to see its details."))
 }
 
 func (d *detailsView) render(m *messageDetail) fyne.CanvasObject {
@@ -149,7 +148,9 @@ func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 }
 
 func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
-	box := container.NewHBox()
+	// The buttons wrap onto more lines rather than claim the width of all
+	// of them side by side, which would squeeze the list beside the details.
+	box := newWrapBox()
 	add := func(label string, icon fyne.Resource, run func()) {
 		box.Add(widget.NewButtonWithIcon(label, icon, run))
 	}

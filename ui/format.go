@@ -23,9 +23,15 @@ func formatSize(n int64) string {
 	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }
 
-// formatWhen shows a time: the time alone today, else the date and time
+// The layouts of formatWhen: the time alone today, else the date and time
 // in ISO 8601 order, which reads the same in every language (Go's layouts
 // would print English month and day names).
+const (
+	timeOfDayLayout = "15:04"
+	dateTimeLayout  = "2006-01-02 15:04"
+)
+
+// formatWhen shows a time: the time alone today, else the date and time.
 func formatWhen(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -33,7 +39,7 @@ func formatWhen(t time.Time) string {
 	t = t.Local()
 	y1, m1, d1 := time.Now().Date()
 	if y2, m2, d2 := t.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
-		return t.Format("15:04")
+		return t.Format(timeOfDayLayout)
 	}
-	return t.Format("2006-01-02 15:04")
+	return t.Format(dateTimeLayout)
 }

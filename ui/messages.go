@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -51,6 +52,7 @@ type messageList struct {
 	loading    map[int]bool
 	generation int // bumped on reload so stale pages are dropped
 	selectedID int64
+	columns    rowColumns // measured once per text size, shared by the rows
 
 	searchTimer *time.Timer
 }
@@ -86,7 +88,8 @@ func newMessageList(w *mainWindow, kind listKind) *messageList {
 		emptyText = lang.L("No message has been sent yet.")
 	}
 	m.empty = widget.NewLabelWithStyle(emptyText, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	left := container.NewBorder(m.search, nil, nil, nil, container.NewStack(m.list, container.NewCenter(m.empty)))
+	m.empty.Wrapping = fyne.TextWrapWord
+	left := container.NewBorder(m.search, nil, nil, nil, container.NewStack(m.list, centred(m.empty)))
 	split := container.NewHSplit(left, m.details.content)
 	split.Offset = 0.45
 	m.content = split
@@ -166,10 +169,11 @@ func (m *messageList) reload() {
 	})
 }
 
-// messageRow is one recycled row: state icon and word, recipients, time
-// and subject.
+// messageRow is one recycled row, on two lines: the recipients and the
+// time, then the state (icon and word) and the subject.
 type messageRow struct {
 	widget.BaseWidget
+	list       *messageList
 	icon       *widget.Icon
 	state      *widget.Label
 	recipients *widget.Label
@@ -177,26 +181,127 @@ type messageRow struct {
 	when       *widget.Label
 }
 
-func newMessageRow() *messageRow {
+func newMessageRow(list *messageList) *messageRow {
 	r := &messageRow{
+		list:       list,
 		icon:       widget.NewIcon(theme.MailSendIcon()),
 		state:      widget.NewLabel(""),
 		recipients: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		subject:    widget.NewLabel(""),
-		when:       widget.NewLabel(""),
+		when:       widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{}),
 	}
-	r.recipients.Truncation = fyne.TextTruncateEllipsis
-	r.subject.Truncation = fyne.TextTruncateEllipsis
+	// The layout gives the state word and the time room for their widest
+	// text; the ellipsis only guards against a text it does not know.
+	for _, l := range []*widget.Label{r.state, r.recipients, r.subject, r.when} {
+		l.Truncation = fyne.TextTruncateEllipsis
+	}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
-	top := container.NewBorder(nil, nil, container.NewHBox(r.icon, r.state), r.when, r.recipients)
-	return widget.NewSimpleRenderer(container.NewVBox(top, r.subject))
+	return widget.NewSimpleRenderer(container.New(&messageRowLayout{r},
+		r.recipients, r.when, r.icon, r.state, r.subject))
 }
 
-func (m *messageList) newRow() fyne.CanvasObject { return newMessageRow() }
+// messageRowLayout places a row's parts in fixed columns. The list takes
+// its minimum width from the row's, and the split beside the details
+// respects it, so the row's minimum is what keeps the list readable: the
+// widest state word and the longest time in full, and a readable start of
+// the recipients and of the subject. Two lines keep that minimum narrow
+// enough to leave the details their room at 800×600.
+type messageRowLayout struct{ row *messageRow }
+
+func (l *messageRowLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	r := l.row
+	th := r.Theme()
+	c := r.list.rowColumns(th)
+	pad := th.Size(theme.SizeNamePadding)
+	first := c.readable + pad + c.time
+	second := c.iconOffset + th.Size(theme.SizeNameInlineIcon) + c.state + c.readable
+	return fyne.NewSize(max(first, second), l.lineHeight(1)+pad+l.lineHeight(2))
+}
+
+func (l *messageRowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	r := l.row
+	th := r.Theme()
+	c := r.list.rowColumns(th)
+	pad := th.Size(theme.SizeNamePadding)
+	iconSize := th.Size(theme.SizeNameInlineIcon)
+
+	first := l.lineHeight(1)
+	r.recipients.Move(fyne.NewPos(0, 0))
+	r.recipients.Resize(fyne.NewSize(max(0, size.Width-c.time-pad), first))
+	r.when.Move(fyne.NewPos(size.Width-c.time, 0))
+	r.when.Resize(fyne.NewSize(c.time, first))
+
+	y, second := first+pad, l.lineHeight(2)
+	r.icon.Move(fyne.NewPos(c.iconOffset, y+(second-iconSize)/2))
+	r.icon.Resize(fyne.NewSquareSize(iconSize))
+	stateX := c.iconOffset + iconSize
+	r.state.Move(fyne.NewPos(stateX, y))
+	r.state.Resize(fyne.NewSize(c.state, second))
+	subjectX := stateX + c.state
+	r.subject.Move(fyne.NewPos(subjectX, y))
+	r.subject.Resize(fyne.NewSize(max(0, size.Width-subjectX), second))
+}
+
+// lineHeight is the height of the row's first or second line.
+func (l *messageRowLayout) lineHeight(line int) float32 {
+	r := l.row
+	if line == 1 {
+		return max(r.recipients.MinSize().Height, r.when.MinSize().Height)
+	}
+	return max(r.state.MinSize().Height, r.subject.MinSize().Height)
+}
+
+// rowColumns are the widths a row reserves, measured in the current
+// language and text size.
+type rowColumns struct {
+	textSize float32
+	// state fits the widest word of the states this list shows, time the
+	// longest time, each with its label's inner padding.
+	state, time float32
+	// readable is the least room the recipients and the subject get.
+	readable float32
+	// iconOffset lines the state icon up with the recipients' text.
+	iconOffset float32
+}
+
+// readableEms is the readable minimum of the recipients and the subject,
+// in multiples of the text size: a dozen characters or so.
+const readableEms = 8
+
+func (m *messageList) rowColumns(th fyne.Theme) rowColumns {
+	textSize := th.Size(theme.SizeNameText)
+	if m.columns.textSize == textSize {
+		return m.columns
+	}
+	innerPad := th.Size(theme.SizeNameInnerPadding)
+	c := rowColumns{textSize: textSize, readable: readableEms*textSize + 2*innerPad, iconOffset: innerPad}
+	for _, state := range statesOf(m.kind) {
+		_, word := stateLook(string(state))
+		c.state = max(c.state, fyne.MeasureText(word, textSize, fyne.TextStyle{}).Width)
+	}
+	// Digits need not be equally wide: measure the layout with each.
+	for digit := '0'; digit <= '9'; digit++ {
+		sample := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return digit
+			}
+			return r
+		}, dateTimeLayout)
+		c.time = max(c.time, fyne.MeasureText(sample, textSize, fyne.TextStyle{}).Width)
+	}
+	// A pixel more than measured: the labels' own sums must not round to
+	// an ellipsis.
+	c.state += 2*innerPad + 1
+	c.time += 2*innerPad + 1
+	m.columns = c
+	return c
+}
+
+func (m *messageList) newRow() fyne.CanvasObject { return newMessageRow(m) }
 
 func (m *messageList) updateRow(id widget.ListItemID, obj fyne.CanvasObject) {
 	r := obj.(*messageRow)
@@ -240,4 +345,19 @@ func stateLook(state string) (fyne.Resource, string) {
 		return theme.QuestionIcon(), lang.L("Uncertain")
 	}
 	return theme.QuestionIcon(), state
+}
+
+// centredNote is a note in italics in the middle of a pane.
+func centredNote(text string) fyne.CanvasObject {
+	note := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	note.Wrapping = fyne.TextWrapWord
+	return centred(note)
+}
+
+// centred puts a wrapping label in the middle of a pane. Unlike
+// container.NewCenter, which gives it only its minimum width, it lets the
+// label use the pane's width and wrap, so a long sentence, in German say,
+// does not make the pane wider.
+func centred(label *widget.Label) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), label, layout.NewSpacer())
 }
