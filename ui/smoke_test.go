@@ -95,6 +95,7 @@ func uniform(img image.Image) bool {
 // given in smokeChildEnv.
 var smokeScenarios = map[string]func(w *mainWindow, shots string) error{
 	"smoke": driveSmoke,
+	"lists": driveListLayout,
 }
 
 // runSmokeChild is the child process: it runs the real app in demo mode on
