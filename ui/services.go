@@ -157,7 +157,9 @@ func (s *services) saveDraft(ctx context.Context, c composition) (int64, error) 
 	return s.core.SaveDraft(ctx, c)
 }
 
-func (s *services) deleteDraft(ctx context.Context, id int64) error { return s.core.DeleteDraft(ctx, id) }
+func (s *services) deleteDraft(ctx context.Context, id int64) error {
+	return s.core.DeleteDraft(ctx, id)
+}
 
 // ---- lists and details ----
 
