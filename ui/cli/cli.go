@@ -1,9 +1,8 @@
 // Package cli is Postie's command line: `postie send|accounts|autoconfig|
-// outbox|log|version`. It drives the same mail and accounts packages as the
-// window, so scripts get every capability and every capability can be tested
-// end to end. Both open the data folder and run their use cases through
-// package core; this package only turns arguments into calls and results
-// into text. Each subcommand lives in its own file and is listed in
+// outbox|log|version`. It drives the same application core (package core)
+// as the window, so scripts get every capability and every capability can be
+// tested end to end; this package only turns arguments into calls and
+// results into text. Each subcommand lives in its own file and is listed in
 // commands.
 //
 // Exit codes follow sysexits(3), as msmtp's do, so scripts can tell a bad
