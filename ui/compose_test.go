@@ -59,7 +59,7 @@ func TestNewMessageKeepsThePreviousOneAsADraft(t *testing.T) {
 	compose(t, w, "bob@example.org", "Second", "two")
 	w.compose.saveDraft(true)
 	w.settle()
-	drafts, err := w.svc.outbox.Drafts(w.ctx)
+	drafts, err := w.svc.core.Drafts(w.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

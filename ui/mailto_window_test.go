@@ -226,7 +226,7 @@ func accountWithDraft(t *testing.T, dir string) {
 	a := accounts.Account{Name: "Sam", DisplayName: "Sam Sender", Email: "sam@example.org",
 		Host: "smtp.example.org", Port: 587, Security: smtpclient.SecurityStartTLS, Username: "sam",
 		Signature: "Sam"}
-	if err := svc.accounts.Add(t.Context(), &a, ""); err != nil {
+	if err := svc.core.SaveAccount(t.Context(), &a, "", false); err != nil {
 		t.Fatal(err)
 	}
 	draft := composition{AccountID: a.ID, To: "anna@example.org", Subject: "Unfinished draft", Body: "Half a thought"}

@@ -9,15 +9,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // appSettings are the preferences the Settings view edits.
-type appSettings struct {
-	UndoWindow        time.Duration
-	RetryLimit        time.Duration
-	PartialRecipients bool // send to the accepted recipients when some are refused
-	MarkdownByDefault bool
-}
+type appSettings = outbox.Settings
 
 var (
 	undoChoices  = []time.Duration{0, 5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second}

@@ -100,7 +100,7 @@ func TestAccountWizardFillsFieldsFromAutoconfigAndSavesAWorkingAccount(t *testin
 	w := openDemoWindow(t)
 	server := w.svc.demo
 	ispdb := ispdbFor(t, server.Host, server.Port, "demo")
-	w.svc.discoverer = &autoconfig.Discoverer{
+	realCore(w).Discoverer = &autoconfig.Discoverer{
 		HTTPClient: loopbackOnly(),
 		ISPDBURL:   ispdb.URL + "/",
 		DNSServer:  closedPort(t),
@@ -192,7 +192,7 @@ func TestAccountWizardLookupCanBeStopped(t *testing.T) {
 		<-r.Context().Done() // a provider that never answers
 	}))
 	defer hanging.Close()
-	w.svc.discoverer = &autoconfig.Discoverer{
+	realCore(w).Discoverer = &autoconfig.Discoverer{
 		HTTPClient: loopbackOnly(),
 		ISPDBURL:   hanging.URL + "/",
 		DNSServer:  closedPort(t),
@@ -248,7 +248,7 @@ func newConnectionCounter(t *testing.T) *connectionCounter {
 func TestAccountWizardAsksAgainWhenOutsideSettingsChange(t *testing.T) {
 	w := openDemoWindow(t)
 	lab := newISPDB(t)
-	w.svc.discoverer = &autoconfig.Discoverer{
+	realCore(w).Discoverer = &autoconfig.Discoverer{
 		HTTPClient: loopbackOnly(),
 		ISPDBURL:   lab.URL + "/",
 		DNSServer:  closedPort(t),
@@ -364,7 +364,7 @@ func TestAccountWizardDropsTheCertificateWhenTheServerChanges(t *testing.T) {
 	}
 	offer.Dismiss()
 	w.settle()
-	if got, _ := w.svc.accounts.ByID(w.ctx, list[0].ID); got.PinFor != pinnedFor || got.Host != server.Host {
+	if got, _ := realCore(w).AccountByID(w.ctx, list[0].ID); got.PinFor != pinnedFor || got.Host != server.Host {
 		t.Fatalf("the saved account changed without a save: %+v", got)
 	}
 }

@@ -6,18 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/smtpclient"
-	"github.com/postie-app/postie/mail/store"
 )
-
-func init() {
-	register(Command{Name: "accounts", Summary: "add, list, test or remove sending accounts; choose the default", Run: runAccounts})
-}
 
 const accountsUsage = `Usage:
   postie accounts add --email ADDRESS [--name NAME] [--display-name NAME]
@@ -62,68 +57,6 @@ func runAccounts(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stderr, "postie accounts: unknown command %q\n\n%s", args[0], accountsUsage)
 	return ExitUsage
-}
-
-// parseFlags parses flags that may come before, between or after the
-// positional arguments ("postie autoconfig ADDRESS --json") and returns the
-// positional ones. It prints usage for --help (exit 0) and for mistakes
-// (exit 64); ok is false when the command should stop with code.
-func parseFlags(env *Env, fs *flag.FlagSet, usage string, args []string) (positional []string, code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(env.Stdout, usage)
-			return nil, ExitOK, false
-		}
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "%s: %v\n\n%s", fs.Name(), err, usage)
-			return nil, ExitUsage, false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, ExitOK, true
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), ExitOK, true
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-}
-
-// usageError prints a command line mistake with the usage.
-func usageError(env *Env, usage, format string, args ...any) int {
-	fmt.Fprintf(env.Stderr, format+"\n\n%s", append(args, usage)...)
-	return ExitUsage
-}
-
-// withAccounts opens the account store of env's data directory, runs fn
-// with it and closes it again.
-func withAccounts(env *Env, fn func(*accounts.Store) int) int {
-	db, s, ok := openAccounts(env)
-	if !ok {
-		return ExitIOErr
-	}
-	defer db.Close()
-	return fn(s)
-}
-
-// openAccounts opens env's database and the accounts in it, saying why
-// when it cannot. The caller closes the database.
-func openAccounts(env *Env) (*store.DB, *accounts.Store, bool) {
-	db, err := env.OpenStore()
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return nil, nil, false
-	}
-	s, err := accounts.Open(db, &accounts.Secrets{})
-	if err != nil {
-		db.Close()
-		fmt.Fprintln(env.Stderr, err)
-		return nil, nil, false
-	}
-	return db, s, true
 }
 
 type addOptions struct {
@@ -203,17 +136,17 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		return ExitDataErr
 	}
 
-	return withAccounts(env, func(s *accounts.Store) int {
+	return withCore(ctx, env, func(c *core.Core) int {
 		if !o.noTest {
-			if code, ok := testConnection(ctx, env, s, a, secret); !ok {
+			if code, ok := testConnection(ctx, env, c, a, secret); !ok {
 				fmt.Fprintln(env.Stderr, "Nothing was saved.")
 				return code
 			}
 		}
-		if err := s.Add(ctx, a, secret); err != nil {
+		if err := c.SaveAccount(ctx, a, secret, false); err != nil {
 			fmt.Fprintln(env.Stderr, err)
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
-			return exitCodeFor(err)
+			return exitCode(err)
 		}
 		printSaved(env.Stdout, a, secret != "")
 		return ExitOK
@@ -229,20 +162,6 @@ func printSaved(w io.Writer, a *accounts.Account, hasSecret bool) {
 	if !hasSecret {
 		fmt.Fprintln(w, "No password was given, so Postie will send from it without signing in.")
 	}
-}
-
-// readPassword reads the password from standard input, dropping one
-// trailing line ending so that `echo secret |` works.
-func readPassword(r io.Reader) (string, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("cannot read the password from standard input: %v", err)
-	}
-	secret := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
-	if secret == "" {
-		return "", errors.New("--password-stdin was given, but standard input holds no password")
-	}
-	return secret, nil
 }
 
 // manualServer fills in the server the user named, with the usual port for
@@ -282,7 +201,7 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	if err != nil {
 		printDiscoveryFailure(env.Stderr, err)
 		fmt.Fprintln(env.Stderr, "Give the server with --host, --port and --security.")
-		return discoveryExitCode(err), false
+		return exitCode(err), false
 	}
 	printFound(env.Stdout, res)
 	if res.Confirm {
@@ -315,9 +234,9 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 // the server said in a (see accounts.Store.Test), and explains a failure,
 // showing a certificate that is not trusted so that the user can accept it
 // with --pin-sha256. An empty secret for a saved account means its saved one.
-func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *accounts.Account, secret string) (int, bool) {
+func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Account, secret string) (int, bool) {
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
-	probe, err := s.Test(ctx, a, secret)
+	probe, err := c.TestAccount(ctx, a, secret)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
 		var se *smtpclient.Error
@@ -325,7 +244,7 @@ func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *account
 			printCertificate(env.Stderr, se.Certificate)
 			fmt.Fprintf(env.Stderr, "If you trust this certificate, add --pin-sha256 %s to accept it.\n", se.Certificate.SHA256)
 		}
-		return exitCodeFor(err), false
+		return exitCode(err), false
 	}
 	switch {
 	case probe.Mechanism != "":
@@ -334,54 +253,6 @@ func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *account
 		fmt.Fprintln(env.Stdout, "The connection works.")
 	}
 	return ExitOK, true
-}
-
-func printCertificate(w io.Writer, c *smtpclient.CertInfo) {
-	fmt.Fprintf(w, "The server's certificate:\n  Subject:     %s\n  Issued by:   %s\n", c.Subject, c.Issuer)
-	if len(c.DNSNames) > 0 {
-		fmt.Fprintf(w, "  For:         %s\n", strings.Join(c.DNSNames, ", "))
-	}
-	fmt.Fprintf(w, "  Valid:       %s to %s\n  SHA-256:     %s\n",
-		c.NotBefore.Format("2 January 2006"), c.NotAfter.Format("2 January 2006"), c.SHA256)
-}
-
-// exitCodeFor maps an error of the accounts or smtpclient packages to a
-// sysexits code.
-func exitCodeFor(err error) int {
-	var se *smtpclient.Error
-	var ke *accounts.KeyringError
-	var invalid *accounts.InvalidError
-	var dup *accounts.DuplicateError
-	var notFound *accounts.NotFoundError
-	switch {
-	case errors.As(err, &se):
-		switch {
-		case se.Stage == smtpclient.StageConfig || se.Certificate != nil:
-			return ExitConfig
-		case se.Stage == smtpclient.StageAuth && se.Class == smtpclient.Permanent:
-			return ExitNoPerm
-		case se.Class == smtpclient.Temporary:
-			return ExitTempFail
-		case se.Class == smtpclient.Permanent:
-			return ExitUnavailable
-		}
-		return ExitUnknown
-	case errors.As(err, &ke):
-		switch ke.Problem {
-		case accounts.KeyringUnavailable:
-			return ExitConfig
-		case accounts.KeyringLocked, accounts.KeyringTimedOut:
-			return ExitTempFail
-		}
-		return ExitIOErr
-	case errors.As(err, &invalid), errors.As(err, &dup), errors.As(err, &notFound):
-		return ExitDataErr
-	case errors.Is(err, accounts.ErrNoSecret):
-		return ExitConfig
-	case errors.Is(err, context.Canceled):
-		return ExitTempFail
-	}
-	return ExitIOErr
 }
 
 func accountsList(ctx context.Context, env *Env, args []string) int {
@@ -394,11 +265,11 @@ func accountsList(ctx context.Context, env *Env, args []string) int {
 	if len(positional) > 0 {
 		return usageError(env, accountsUsage, "postie accounts list: unexpected argument %q", positional[0])
 	}
-	return withAccounts(env, func(s *accounts.Store) int {
-		list, err := s.List(ctx)
+	return withCore(ctx, env, func(c *core.Core) int {
+		list, err := c.ListAccounts(ctx)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return ExitIOErr
+			return exitCode(err)
 		}
 		if *asJSON {
 			if list == nil {
@@ -450,13 +321,13 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	return withAccounts(env, func(s *accounts.Store) int {
-		a, err := s.Get(ctx, name)
+	return withCore(ctx, env, func(c *core.Core) int {
+		a, err := c.Account(ctx, name)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return exitCodeFor(err)
+			return exitCode(err)
 		}
-		code, _ := testConnection(ctx, env, s, &a, "")
+		code, _ := testConnection(ctx, env, c, &a, "")
 		return code
 	})
 }
@@ -466,10 +337,10 @@ func accountsRemove(ctx context.Context, env *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	return withAccounts(env, func(s *accounts.Store) int {
-		if err := s.Remove(ctx, name); err != nil {
+	return withCore(ctx, env, func(c *core.Core) int {
+		if err := c.RemoveAccount(ctx, name); err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return exitCodeFor(err)
+			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "Removed the account %q and its saved password.\n", name)
 		return ExitOK
@@ -481,10 +352,10 @@ func accountsDefault(ctx context.Context, env *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	return withAccounts(env, func(s *accounts.Store) int {
-		if err := s.SetDefault(ctx, name); err != nil {
+	return withCore(ctx, env, func(c *core.Core) int {
+		if err := c.SetDefaultAccount(ctx, name); err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return exitCodeFor(err)
+			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "%q is now the default account.\n", name)
 		return ExitOK

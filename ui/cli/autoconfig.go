@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,10 +10,6 @@ import (
 
 	"github.com/postie-app/postie/accounts/autoconfig"
 )
-
-func init() {
-	register(Command{Name: "autoconfig", Summary: "find the outgoing server settings for an email address", Run: runAutoconfig})
-}
 
 const autoconfigUsage = `Usage: postie autoconfig ADDRESS [--json]
 
@@ -45,7 +40,7 @@ func runAutoconfig(ctx context.Context, env *Env, args []string) int {
 			writeJSON(env.Stdout, discoveryFailureJSON(err))
 		}
 		printDiscoveryFailure(env.Stderr, err)
-		return discoveryExitCode(err)
+		return exitCode(err)
 	}
 	if *asJSON {
 		writeJSON(env.Stdout, res)
@@ -78,30 +73,6 @@ func printResult(w io.Writer, res *autoconfig.Result) {
 	}
 }
 
-// printDiscoveryFailure explains why discovery found nothing, listing what
-// each source said.
-func printDiscoveryFailure(w io.Writer, err error) {
-	fmt.Fprintln(w, err)
-	var nf *autoconfig.NotFoundError
-	if errors.As(err, &nf) {
-		fmt.Fprintln(w, "What Postie tried:")
-		for _, a := range nf.Attempts {
-			fmt.Fprintf(w, "  %s (%s): %s\n", a.Source, a.Detail, a.Outcome)
-		}
-	}
-}
-
-func discoveryExitCode(err error) int {
-	var ae *autoconfig.AddressError
-	switch {
-	case errors.As(err, &ae):
-		return ExitDataErr
-	case errors.Is(err, context.Canceled):
-		return ExitTempFail
-	}
-	return ExitUnknown
-}
-
 func discoveryFailureJSON(err error) any {
 	out := struct {
 		Error    string               `json:"error"`
@@ -112,10 +83,4 @@ func discoveryFailureJSON(err error) any {
 		out.Attempts = nf.Attempts
 	}
 	return out
-}
-
-func writeJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
 }

@@ -1,10 +1,13 @@
 // Package cli is Postie's command line: `postie send|accounts|autoconfig|
-// outbox|log|version`. It drives the same mail and accounts packages as the
-// window, so scripts get every capability and every capability can be tested
-// end to end. Each subcommand lives in its own file and registers itself.
+// outbox|log|version`. It drives the same application core (package core)
+// as the window, so scripts get every capability and every capability can be
+// tested end to end; this package only turns arguments into calls and
+// results into text. Each subcommand lives in its own file and is listed in
+// commands.
 //
 // Exit codes follow sysexits(3), as msmtp's do, so scripts can tell a bad
-// address from a refused password from a server that is down for a moment.
+// address from a refused password from a server that is down for a moment;
+// exitcodes.go maps every error to one.
 //
 // It never imports Fyne (scripts run without a display), never prints a
 // password or token, and never reads a password from the command line, only
@@ -17,26 +20,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/store"
 	"github.com/postie-app/postie/resources"
-)
-
-// Exit codes, from sysexits(3).
-const (
-	ExitOK          = 0
-	ExitUnknown     = 1  // the outcome is unknown, or nothing was found
-	ExitUsage       = 64 // the command line is wrong
-	ExitDataErr     = 65 // bad input: an address, a file, a body
-	ExitUnavailable = 69 // the server refused for good
-	ExitSoftware    = 70 // a fault in Postie itself
-	ExitCantCreate  = 73 // a file could not be written
-	ExitIOErr       = 74 // reading or writing local data failed
-	ExitTempFail    = 75 // a temporary failure: try again later
-	ExitNoPerm      = 77 // authentication was refused
-	ExitConfig      = 78 // the configuration is wrong or missing
 )
 
 // Env is what a subcommand may touch: its standard streams and the data
@@ -55,18 +43,24 @@ type Command struct {
 	Run     func(ctx context.Context, env *Env, args []string) int
 }
 
-var commands = map[string]Command{}
-
-// register adds a subcommand; each subcommand's file calls it from init.
-func register(c Command) {
-	if _, dup := commands[c.Name]; dup {
-		panic("cli: command registered twice: " + c.Name)
-	}
-	commands[c.Name] = c
+// commands are the subcommands, in the order `postie help` lists them.
+var commands = []Command{
+	{Name: "accounts", Summary: "add, list, test or remove sending accounts; choose the default", Run: runAccounts},
+	{Name: "autoconfig", Summary: "find the outgoing server settings for an email address", Run: runAutoconfig},
+	{Name: "log", Summary: "show, search and export the messages sent", Run: runLog},
+	{Name: "outbox", Summary: "list, send, retry or discard waiting messages", Run: runOutbox},
+	{Name: "send", Summary: "send a message now, or queue it for later", Run: runSend},
+	{Name: "version", Summary: "print Postie's version", Run: runVersion},
 }
 
-func init() {
-	register(Command{Name: "version", Summary: "print Postie's version", Run: runVersion})
+// command finds the subcommand called name.
+func command(name string) (Command, bool) {
+	for _, c := range commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
 }
 
 // WantsWindow reports whether the arguments ask for the desktop window
@@ -103,7 +97,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	case "--version", "-version":
 		return runVersion(ctx, env, nil)
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := command(args[0])
 	if !ok {
 		fmt.Fprintf(env.Stderr, "postie: unknown command %q\n\n", args[0])
 		usage(env.Stderr)
@@ -116,15 +110,14 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: postie [COMMAND] [ARGUMENTS]")
 	fmt.Fprintln(w, "\nWithout a command, Postie opens its window; `postie mailto:ADDRESS` opens a new message.")
 	fmt.Fprintln(w, "\nCommands:")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-11s %s\n", name, commands[name].Summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-11s %s\n", c.Name, c.Summary)
 	}
 	fmt.Fprintln(w, "\nRun `postie COMMAND --help` for a command's options.")
+	fmt.Fprintln(w, "\nExit codes (sysexits(3), as msmtp's):")
+	for _, c := range exitCodes {
+		fmt.Fprintf(w, "  %3d  %s\n", c.code, c.meaning)
+	}
 }
 
 func runVersion(_ context.Context, env *Env, _ []string) int {
@@ -132,14 +125,24 @@ func runVersion(_ context.Context, env *Env, _ []string) int {
 	return ExitOK
 }
 
-// OpenStore opens the database in env's data directory.
-func (env *Env) OpenStore() (*store.DB, error) {
+// withCore opens env's data folder (see core.Open), runs fn with it and
+// closes it again; when the folder cannot be opened it says why.
+func withCore(ctx context.Context, env *Env, fn func(*core.Core) int) int {
 	dir := env.DataDir
 	if dir == "" {
 		var err error
 		if dir, err = store.DataDir(); err != nil {
-			return nil, err
+			fmt.Fprintln(env.Stderr, err)
+			return ExitIOErr
 		}
 	}
-	return store.Open(dir)
+	// One command asks the keyring once per account, however many
+	// messages it sends.
+	c, err := core.Open(ctx, dir, core.Options{SecretsOncePerRun: true})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitIOErr
+	}
+	defer c.Close()
+	return fn(c)
 }

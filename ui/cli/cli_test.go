@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -39,9 +40,14 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit code = %d", code)
 	}
-	for name := range commands {
-		if !strings.Contains(out, "  "+name+" ") {
-			t.Errorf("help does not list %q:\n%s", name, out)
+	for _, c := range commands {
+		if !strings.Contains(out, "  "+c.Name+" ") {
+			t.Errorf("help does not list %q:\n%s", c.Name, out)
+		}
+	}
+	for _, c := range exitCodes {
+		if !strings.Contains(out, fmt.Sprintf("%3d  %s\n", c.code, c.meaning)) {
+			t.Errorf("help does not explain exit code %d:\n%s", c.code, out)
 		}
 	}
 }

@@ -7,13 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/outbox"
 )
-
-func init() {
-	register(Command{Name: "log", Summary: "show, search and export the messages sent", Run: runLog})
-}
 
 const logUsage = `Usage:
   postie log [--search WORDS] [--limit N] [--json]   messages, newest first
@@ -47,27 +43,27 @@ func runLog(ctx context.Context, env *Env, args []string) int {
 	if *limit < 1 {
 		return usageError(env, logUsage, "postie log: --limit must be at least 1")
 	}
-	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
-		list, err := allEntries(ctx, box, outbox.Query{Search: *search}, *limit)
+	return withCore(ctx, env, func(c *core.Core) int {
+		list, err := c.ListAll(ctx, outbox.Query{Search: *search}, *limit)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return ExitIOErr
+			return exitCode(err)
 		}
 		if len(list) == 0 && *search != "" && !*asJSON {
 			fmt.Fprintf(env.Stderr, "No message contains %q.\n", *search)
 			return ExitUnknown
 		}
-		return printEntries(ctx, env, s, list, *asJSON)
+		return printEntries(ctx, env, c, list, *asJSON)
 	})
 }
 
 func logShow(ctx context.Context, env *Env, args []string) int {
-	return withMessageID(ctx, env, "postie log show", logUsage, args, func(s *accounts.Store, box *outbox.Outbox, id int64) int {
-		d, err := box.Get(ctx, id)
+	return withMessageID(ctx, env, "postie log show", logUsage, args, func(c *core.Core, id int64) int {
+		d, err := c.Message(ctx, id)
 		if err != nil {
 			return reportLookup(env, err)
 		}
-		if name, ok := accountNames(ctx, s)[d.Account]; ok {
+		if name, ok := accountNames(ctx, c)[d.Account]; ok {
 			d.Account = name
 		}
 		printDetail(env, d)
@@ -130,8 +126,8 @@ func indent(s string) string {
 }
 
 func logExport(ctx context.Context, env *Env, args []string) int {
-	return withMessageID(ctx, env, "postie log export", logUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
-		if err := box.ExportEML(ctx, id, env.Stdout); err != nil {
+	return withMessageID(ctx, env, "postie log export", logUsage, args, func(c *core.Core, id int64) int {
+		if err := c.ExportEML(ctx, id, env.Stdout); err != nil {
 			return reportLookup(env, err)
 		}
 		return ExitOK

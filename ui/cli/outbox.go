@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -11,13 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/outbox"
 )
-
-func init() {
-	register(Command{Name: "outbox", Summary: "list, send, retry or discard waiting messages", Run: runOutbox})
-}
 
 const outboxUsage = `Usage:
   postie outbox list [--json]   messages not sent yet: queued, retrying, failed, unknown
@@ -62,34 +57,14 @@ func outboxList(ctx context.Context, env *Env, args []string) int {
 	if len(positional) > 0 {
 		return usageError(env, outboxUsage, "postie outbox list: unexpected argument %q", positional[0])
 	}
-	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
-		list, err := allEntries(ctx, box, outbox.Query{States: pendingStates}, 0)
+	return withCore(ctx, env, func(c *core.Core) int {
+		list, err := c.ListAll(ctx, outbox.Query{States: pendingStates}, 0)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			return ExitIOErr
+			return exitCode(err)
 		}
-		return printEntries(ctx, env, s, list, *asJSON)
+		return printEntries(ctx, env, c, list, *asJSON)
 	})
-}
-
-// allEntries pages through q with keyset pagination; limit 0 means all.
-func allEntries(ctx context.Context, box *outbox.Outbox, q outbox.Query, limit int) ([]outbox.Entry, error) {
-	var all []outbox.Entry
-	for {
-		q.Limit = 500
-		if limit > 0 {
-			q.Limit = min(500, limit-len(all))
-		}
-		page, err := box.List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if len(page) < q.Limit || (limit > 0 && len(all) >= limit) {
-			return all, nil
-		}
-		q.Before = page[len(page)-1].ID
-	}
 }
 
 func outboxFlush(ctx context.Context, env *Env, args []string) int {
@@ -101,8 +76,8 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 	if len(positional) > 0 {
 		return usageError(env, outboxUsage, "postie outbox flush: unexpected argument %q", positional[0])
 	}
-	return withOutbox(env, func(_ *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
-		sum, err := box.Flush(ctx)
+	return withCore(ctx, env, func(c *core.Core) int {
+		sum, err := c.Flush(ctx)
 		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.\n",
 			sum.Sent, sum.Retrying, sum.Failed, sum.Unknown)
 		switch {
@@ -111,47 +86,29 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 		case err != nil:
 			fmt.Fprintln(env.Stderr, err)
 		}
-		// An unknown outcome decides the exit code even when the flush was
-		// interrupted or failed later: a script that reads "try again
-		// later" must not think that nothing was sent.
-		switch {
-		case sum.Unknown > 0:
+		code := flushExitCode(sum, err)
+		switch code {
+		case ExitUnknown:
 			fmt.Fprintln(env.Stderr, "Some messages may or may not have been sent; see: postie outbox list")
-			return ExitUnknown
-		case err != nil:
-			return ExitTempFail
-		case sum.Failed > 0:
+		case ExitUnavailable:
 			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
-			return ExitUnavailable
-		case sum.Retrying > 0 || sum.Other > 0:
-			return ExitTempFail
 		}
-		return ExitOK
+		return code
 	})
 }
 
 func outboxRetry(ctx context.Context, env *Env, args []string) int {
-	return withMessageID(ctx, env, "postie outbox retry", outboxUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
-		d, err := box.Get(ctx, id)
-		if err != nil {
+	return withMessageID(ctx, env, "postie outbox retry", outboxUsage, args, func(c *core.Core, id int64) int {
+		if err := c.SendAgain(ctx, id); err != nil {
 			return reportLookup(env, err)
 		}
-		switch d.State {
-		case outbox.Failed, outbox.Unknown:
-			err = box.Resend(ctx, id)
-		default:
-			err = box.Retry(ctx, id)
-		}
-		if err != nil {
-			return reportLookup(env, err)
-		}
-		return reportDelivery(ctx, env, box, id)
+		return reportDelivery(ctx, env, c, id)
 	})
 }
 
 func outboxDiscard(ctx context.Context, env *Env, args []string) int {
-	return withMessageID(ctx, env, "postie outbox discard", outboxUsage, args, func(_ *accounts.Store, box *outbox.Outbox, id int64) int {
-		if err := box.Discard(ctx, id); err != nil {
+	return withMessageID(ctx, env, "postie outbox discard", outboxUsage, args, func(c *core.Core, id int64) int {
+		if err := c.Discard(ctx, id); err != nil {
 			return reportLookup(env, err)
 		}
 		fmt.Fprintf(env.Stdout, "Message %d was discarded; it will not be sent.\n", id)
@@ -160,7 +117,7 @@ func outboxDiscard(ctx context.Context, env *Env, args []string) int {
 }
 
 // withMessageID parses a command whose one argument is a message id.
-func withMessageID(ctx context.Context, env *Env, name, usage string, args []string, fn func(*accounts.Store, *outbox.Outbox, int64) int) int {
+func withMessageID(ctx context.Context, env *Env, name, usage string, args []string, fn func(*core.Core, int64) int) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	positional, code, ok := parseFlags(env, fs, usage, args)
 	if !ok {
@@ -173,20 +130,13 @@ func withMessageID(ctx context.Context, env *Env, name, usage string, args []str
 	if err != nil || id <= 0 {
 		return usageError(env, usage, "%s: %q is not a message ID; IDs are numbers", name, positional[0])
 	}
-	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int { return fn(s, box, id) })
+	return withCore(ctx, env, func(c *core.Core) int { return fn(c, id) })
 }
 
 // reportLookup prints an error about a message and picks its exit code.
 func reportLookup(env *Env, err error) int {
 	fmt.Fprintln(env.Stderr, err)
-	var se *outbox.StateError
-	switch {
-	case errors.Is(err, outbox.ErrNotFound):
-		return ExitUnknown
-	case errors.As(err, &se):
-		return ExitDataErr
-	}
-	return ExitIOErr
+	return exitCode(err)
 }
 
 // entryJSON is one message in --json output.
@@ -208,17 +158,17 @@ type entryJSON struct {
 }
 
 // accountNames maps account ids to names for display.
-func accountNames(ctx context.Context, s *accounts.Store) map[string]string {
+func accountNames(ctx context.Context, c *core.Core) map[string]string {
 	names := map[string]string{}
-	list, _ := s.List(ctx)
+	list, _ := c.ListAccounts(ctx)
 	for _, a := range list {
 		names[a.ID] = a.Name
 	}
 	return names
 }
 
-func printEntries(ctx context.Context, env *Env, s *accounts.Store, list []outbox.Entry, asJSON bool) int {
-	names := accountNames(ctx, s)
+func printEntries(ctx context.Context, env *Env, c *core.Core, list []outbox.Entry, asJSON bool) int {
+	names := accountNames(ctx, c)
 	nameOf := func(id string) string {
 		if n, ok := names[id]; ok {
 			return n

@@ -7,19 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
-
-func init() {
-	register(Command{Name: "send", Summary: "send a message now, or queue it for later", Run: runSend})
-}
 
 const sendUsage = `Usage:
   postie send [--account NAME] --to ADDRESS[,…] [--cc ADDRESS[,…]] [--bcc ADDRESS[,…]]
@@ -38,13 +33,6 @@ Exit codes: 0 sent (or queued when asked), 65 bad input, 69 refused for good,
 77 sign-in refused, 78 configuration error, 1 unknown outcome (the server may
 have the message; see "postie log show ID").
 `
-
-// listFlag collects a flag given several times; each value may itself be a
-// comma-separated list, which the address parser splits.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type sendOptions struct {
 	account, subject, bodyFile, later string
@@ -82,8 +70,8 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 			return usageError(env, sendUsage, "postie send: %v", err)
 		}
 	}
-	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, cfgs *accountConfigs) int {
-		acct, code := chooseAccount(ctx, env, s, o.account)
+	return withCore(ctx, env, func(c *core.Core) int {
+		acct, code := chooseAccount(ctx, env, c, o.account)
 		if code != ExitOK {
 			return code
 		}
@@ -96,19 +84,15 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		if deliver {
 			// A missing password or broken settings fail before anything
 			// is recorded, so running the command again cannot send twice.
-			if _, err := cfgs.SMTPConfig(ctx, acct.ID); err != nil {
+			if err := c.CheckSendable(ctx, acct.ID); err != nil {
 				fmt.Fprintf(env.Stderr, "%v\nNothing was sent.\n", err)
-				return ExitConfig
+				return exitCode(err)
 			}
 		}
-		id, err := box.Enqueue(ctx, acct.ID, msg, hold)
+		id, err := c.Enqueue(ctx, acct.ID, msg, hold, 0)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
-			var input *mail.InputError
-			if errors.As(err, &input) {
-				return ExitDataErr
-			}
-			return ExitIOErr
+			return exitCode(err)
 		}
 		if !deliver {
 			when := "the next time Postie sends (the Postie window, or \"postie outbox flush\")"
@@ -118,19 +102,20 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stdout, "Queued as message %d. It will be sent %s.\n", id, when)
 			return ExitOK
 		}
-		return reportDelivery(ctx, env, box, id)
+		return reportDelivery(ctx, env, c, id)
 	})
 }
 
 // reportDelivery sends message id now and says what happened.
-func reportDelivery(ctx context.Context, env *Env, box *outbox.Outbox, id int64) int {
-	out, err := box.SendNow(ctx, id)
+// A failure to start sending a message just queued is Postie's fault.
+func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
+	out, err := c.SendNow(ctx, id)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitSoftware
 	}
 	printOutcome(env, out)
-	return exitCode(out)
+	return outcomeExitCode(out)
 }
 
 func printOutcome(env *Env, out outbox.Outcome) {
@@ -157,28 +142,6 @@ func printOutcome(env *Env, out outbox.Outcome) {
 	case outbox.Unknown:
 		fmt.Fprintf(env.Stderr, "Message %d may or may not have been sent. Check with a recipient; to send it again: postie outbox retry %d\n", out.ID, out.ID)
 	}
-}
-
-// exitCode maps an outcome to msmtp's sysexits codes.
-func exitCode(out outbox.Outcome) int {
-	switch out.State {
-	case outbox.Sent:
-		return ExitOK
-	case outbox.Unknown:
-		return ExitUnknown
-	case outbox.Failed:
-		var e *smtpclient.Error
-		if errors.As(out.Err, &e) {
-			switch e.Stage {
-			case smtpclient.StageAuth:
-				return ExitNoPerm
-			case smtpclient.StageConfig, smtpclient.StageTLS:
-				return ExitConfig
-			}
-		}
-		return ExitUnavailable
-	}
-	return ExitTempFail
 }
 
 // message builds the message from the options.
@@ -249,13 +212,13 @@ func parseLater(s string, now time.Time) (time.Time, error) {
 }
 
 // chooseAccount finds the account by name, or the default one.
-func chooseAccount(ctx context.Context, env *Env, s *accounts.Store, name string) (accounts.Account, int) {
+func chooseAccount(ctx context.Context, env *Env, c *core.Core, name string) (accounts.Account, int) {
 	var a accounts.Account
 	var err error
 	if name != "" {
-		a, err = s.Get(ctx, name)
+		a, err = c.Account(ctx, name)
 	} else {
-		a, err = s.Default(ctx)
+		a, err = c.DefaultAccount(ctx)
 	}
 	if err != nil {
 		if name == "" {
@@ -263,50 +226,7 @@ func chooseAccount(ctx context.Context, env *Env, s *accounts.Store, name string
 		} else {
 			fmt.Fprintln(env.Stderr, err)
 		}
-		return a, ExitConfig
+		return a, exitCode(err)
 	}
 	return a, ExitOK
-}
-
-// accountConfigs gives the outbox each account's server settings with its
-// password, looked up once per command.
-type accountConfigs struct {
-	store *accounts.Store
-	mu    sync.Mutex
-	cache map[string]smtpclient.Config
-}
-
-func (c *accountConfigs) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cfg, ok := c.cache[accountID]; ok {
-		return cfg, nil
-	}
-	cfg, err := c.store.SMTPConfig(ctx, accountID)
-	if err != nil {
-		return smtpclient.Config{}, err
-	}
-	if c.cache == nil {
-		c.cache = map[string]smtpclient.Config{}
-	}
-	c.cache[accountID] = cfg
-	return cfg, nil
-}
-
-// withOutbox opens the database, the accounts and the outbox of env's data
-// directory, runs fn and closes them.
-func withOutbox(env *Env, fn func(*accounts.Store, *outbox.Outbox, *accountConfigs) int) int {
-	db, s, ok := openAccounts(env)
-	if !ok {
-		return ExitIOErr
-	}
-	defer db.Close()
-	cfgs := &accountConfigs{store: s}
-	box, err := outbox.Open(db, cfgs)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitIOErr
-	}
-	defer box.Close()
-	return fn(s, box, cfgs)
 }

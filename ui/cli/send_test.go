@@ -236,7 +236,7 @@ func TestSendExitCodes(t *testing.T) {
 	}{
 		{"bad address", nil, []string{"--to", "not an address"}, ExitDataErr, "not an address"},
 		{"missing attachment", nil, []string{"--to", "a@example.net", "--attach", "/nonexistent/file.pdf"}, ExitDataErr, "file.pdf"},
-		{"unknown account", nil, []string{"--account", "nope", "--to", "a@example.net"}, ExitConfig, "nope"},
+		{"unknown account", nil, []string{"--account", "nope", "--to", "a@example.net"}, ExitDataErr, "nope"},
 		{"refused recipient", func(m *mailServer) {
 			m.rcptErr = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
 		}, []string{"--to", "gone@example.net"}, ExitUnavailable, "550 5.1.1 No such user"},

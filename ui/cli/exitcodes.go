@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/core"
+	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+// Exit codes, from sysexits(3).
+const (
+	ExitOK          = 0
+	ExitUnknown     = 1  // the outcome is unknown, or nothing was found
+	ExitUsage       = 64 // the command line is wrong
+	ExitDataErr     = 65 // bad input: an address, a file, a body
+	ExitUnavailable = 69 // the server refused for good
+	ExitSoftware    = 70 // a fault in Postie itself
+	ExitIOErr       = 74 // reading or writing local data failed
+	ExitTempFail    = 75 // a temporary failure: try again later
+	ExitNoPerm      = 77 // authentication was refused
+	ExitConfig      = 78 // the configuration is wrong or missing
+)
+
+// exitCodes is the table `postie help` prints.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{ExitOK, "done: sent, or queued when asked"},
+	{ExitUnknown, "the outcome is unknown (the server may have the message), or nothing was found"},
+	{ExitUsage, "the command line is wrong"},
+	{ExitDataErr, "bad input: an address, a file, an account name, a message in the wrong state"},
+	{ExitUnavailable, "the server refused for good"},
+	{ExitSoftware, "a fault in Postie itself"},
+	{ExitIOErr, "Postie's own data could not be read or written"},
+	{ExitTempFail, "a temporary failure: try again later (a queued message is retried)"},
+	{ExitNoPerm, "the server refused the user name or password"},
+	{ExitConfig, "the settings are wrong or missing: server, security, certificate, password store"},
+}
+
+// exitCode is the one mapping from an error of any command to its exit
+// code; nil is ExitOK. An error it does not know is a failure to read or
+// write Postie's own data.
+func exitCode(err error) int {
+	var (
+		se       *smtpclient.Error
+		keyring  *accounts.KeyringError
+		invalid  *accounts.InvalidError
+		dup      *accounts.DuplicateError
+		noAcct   *accounts.NotFoundError
+		input    *mail.InputError
+		address  *autoconfig.AddressError
+		state    *outbox.StateError
+		notFound *autoconfig.NotFoundError
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &se):
+		return smtpExitCode(se)
+	case errors.As(err, &keyring):
+		switch keyring.Problem {
+		case accounts.KeyringUnavailable:
+			return ExitConfig
+		case accounts.KeyringLocked, accounts.KeyringTimedOut:
+			return ExitTempFail
+		}
+		return ExitIOErr
+	case errors.Is(err, accounts.ErrNoSecret), errors.Is(err, core.ErrNoAccount):
+		return ExitConfig
+	case errors.As(err, &invalid), errors.As(err, &dup), errors.As(err, &noAcct),
+		errors.As(err, &input), errors.As(err, &address), errors.As(err, &state):
+		return ExitDataErr
+	case errors.Is(err, outbox.ErrNotFound), errors.As(err, &notFound):
+		return ExitUnknown
+	case errors.Is(err, context.Canceled):
+		return ExitTempFail
+	}
+	return ExitIOErr
+}
+
+// smtpExitCode maps a failure to reach, or to be accepted by, the server.
+func smtpExitCode(e *smtpclient.Error) int {
+	switch {
+	case e.Stage == smtpclient.StageConfig || e.Certificate != nil:
+		return ExitConfig
+	case e.Class == smtpclient.Permanent && e.Stage == smtpclient.StageTLS:
+		// The server does not speak the security the settings name.
+		return ExitConfig
+	case e.Class == smtpclient.Permanent && e.Stage == smtpclient.StageAuth:
+		return ExitNoPerm
+	case e.Class == smtpclient.Permanent:
+		return ExitUnavailable
+	case e.Class == smtpclient.Temporary:
+		return ExitTempFail
+	}
+	return ExitUnknown
+}
+
+// outcomeExitCode maps what became of one message sent now. A failed
+// message is not tried again by itself, so its code says why it failed
+// for good, never "try again later".
+func outcomeExitCode(out outbox.Outcome) int {
+	switch out.State {
+	case outbox.Sent:
+		return ExitOK
+	case outbox.Unknown:
+		return ExitUnknown
+	case outbox.Failed:
+		switch code := exitCode(out.Err); code {
+		case ExitNoPerm, ExitConfig, ExitDataErr:
+			return code
+		}
+		return ExitUnavailable
+	}
+	return ExitTempFail
+}
+
+// flushExitCode maps what became of the messages a flush sent, and the
+// error that stopped it, if any. An unknown outcome decides even when the
+// flush was interrupted or failed later: a script that reads "try again
+// later" must not think that nothing was sent.
+func flushExitCode(sum outbox.Summary, err error) int {
+	switch {
+	case sum.Unknown > 0:
+		return ExitUnknown
+	case err != nil:
+		return ExitTempFail
+	case sum.Failed > 0:
+		return ExitUnavailable
+	case sum.Retrying > 0 || sum.Other > 0:
+		return ExitTempFail
+	}
+	return ExitOK
+}
