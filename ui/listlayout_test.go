@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
@@ -130,7 +131,7 @@ func seedListMessages(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	// Demo mode points this account at its server when the window opens.
-	demoAccount := accounts.Account{Name: demoAccountName, DisplayName: "Demo User", Email: "you@demo.postie.invalid",
+	demoAccount := accounts.Account{Name: core.DemoAccountName, DisplayName: "Demo User", Email: "you@demo.postie.invalid",
 		Host: "127.0.0.1", Port: 2525, Security: "starttls", Username: "demo"}
 	if err := accts.Add(ctx, &demoAccount, ""); err != nil {
 		t.Fatal(err)
