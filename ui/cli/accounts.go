@@ -114,13 +114,13 @@ func withAccounts(env *Env, fn func(*accounts.Store) int) int {
 func openAccounts(env *Env) (*store.DB, *accounts.Store, bool) {
 	db, err := env.OpenStore()
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return nil, nil, false
 	}
 	s, err := accounts.Open(db, &accounts.Secrets{})
 	if err != nil {
 		db.Close()
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return nil, nil, false
 	}
 	return db, s, true
@@ -178,7 +178,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	if o.passwordStdin {
 		var err error
 		if secret, err = readPassword(env.Stdin); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitDataErr
 		}
 	}
@@ -199,7 +199,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		a.Username = ""
 	}
 	if err := a.Validate(); err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitDataErr
 	}
 
@@ -211,7 +211,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			}
 		}
 		if err := s.Add(ctx, a, secret); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
 			return exitCodeFor(err)
 		}
@@ -287,7 +287,7 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	printFound(env.Stdout, res)
 	if res.Confirm {
 		fmt.Fprintf(env.Stderr, "%s\nTo use these settings, run the command again with:\n  --host %s --port %d --security %s\n",
-			res.ConfirmReason, res.Host, res.Port, res.Security)
+			explainConfirmation(res.Confirmation), res.Host, res.Port, res.Security)
 		return ExitConfig, false
 	}
 	a.Host, a.Port, a.Security = res.Host, res.Port, res.Security
@@ -306,8 +306,8 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 		fmt.Fprintf(w, " (%s)", res.Provider)
 	}
 	fmt.Fprintln(w, ".")
-	if res.Hint != "" {
-		fmt.Fprintf(w, "Note: %s\n", res.Hint)
+	if !res.Hint.IsZero() {
+		fmt.Fprintf(w, "Note: %s\n", explainHint(res.Hint))
 	}
 }
 
@@ -319,7 +319,7 @@ func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *account
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
 	probe, err := s.Test(ctx, a, secret)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
+		fmt.Fprintf(env.Stderr, "The connection test failed: %s\n", explain(err))
 		var se *smtpclient.Error
 		if errors.As(err, &se) && se.Certificate != nil {
 			printCertificate(env.Stderr, se.Certificate)
@@ -397,7 +397,7 @@ func accountsList(ctx context.Context, env *Env, args []string) int {
 	return withAccounts(env, func(s *accounts.Store) int {
 		list, err := s.List(ctx)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitIOErr
 		}
 		if *asJSON {
@@ -453,7 +453,7 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 	return withAccounts(env, func(s *accounts.Store) int {
 		a, err := s.Get(ctx, name)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCodeFor(err)
 		}
 		code, _ := testConnection(ctx, env, s, &a, "")
@@ -468,7 +468,7 @@ func accountsRemove(ctx context.Context, env *Env, args []string) int {
 	}
 	return withAccounts(env, func(s *accounts.Store) int {
 		if err := s.Remove(ctx, name); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCodeFor(err)
 		}
 		fmt.Fprintf(env.Stdout, "Removed the account %q and its saved password.\n", name)
@@ -483,7 +483,7 @@ func accountsDefault(ctx context.Context, env *Env, args []string) int {
 	}
 	return withAccounts(env, func(s *accounts.Store) int {
 		if err := s.SetDefault(ctx, name); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCodeFor(err)
 		}
 		fmt.Fprintf(env.Stdout, "%q is now the default account.\n", name)

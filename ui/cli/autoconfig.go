@@ -48,7 +48,7 @@ func runAutoconfig(ctx context.Context, env *Env, args []string) int {
 		return discoveryExitCode(err)
 	}
 	if *asJSON {
-		writeJSON(env.Stdout, res)
+		writeJSON(env.Stdout, resultJSON{res, explainHint(res.Hint), confirmReason(res)})
 		return ExitOK
 	}
 	printResult(env.Stdout, res)
@@ -68,9 +68,9 @@ func printResult(w io.Writer, res *autoconfig.Result) {
 	row("Auth", strings.Join(res.Auth, ", "))
 	row("Source", fmt.Sprintf("%s (%s)", res.Source, res.Detail))
 	row("Provider", res.Provider)
-	row("Hint", res.Hint)
+	row("Hint", explainHint(res.Hint))
 	if res.Confirm {
-		row("Confirm", res.ConfirmReason)
+		row("Confirm", explainConfirmation(res.Confirmation))
 	}
 	if c := res.UntrustedCertificate; c != nil {
 		row("Certificate", "NOT TRUSTED: "+res.CertificateProblem)
@@ -81,7 +81,7 @@ func printResult(w io.Writer, res *autoconfig.Result) {
 // printDiscoveryFailure explains why discovery found nothing, listing what
 // each source said.
 func printDiscoveryFailure(w io.Writer, err error) {
-	fmt.Fprintln(w, err)
+	fmt.Fprintln(w, explain(err))
 	var nf *autoconfig.NotFoundError
 	if errors.As(err, &nf) {
 		fmt.Fprintln(w, "What Postie tried:")
@@ -106,7 +106,7 @@ func discoveryFailureJSON(err error) any {
 	out := struct {
 		Error    string               `json:"error"`
 		Attempts []autoconfig.Attempt `json:"attempts,omitempty"`
-	}{Error: err.Error()}
+	}{Error: explain(err)}
 	var nf *autoconfig.NotFoundError
 	if errors.As(err, &nf) {
 		out.Attempts = nf.Attempts
@@ -118,4 +118,20 @@ func writeJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// resultJSON is a discovery result as `postie autoconfig --json` prints
+// it: the result's facts, with its hint and confirmation written out as
+// the sentences the output has always had.
+type resultJSON struct {
+	*autoconfig.Result
+	Hint          string `json:"hint,omitempty"`
+	ConfirmReason string `json:"confirm_reason,omitempty"`
+}
+
+func confirmReason(res *autoconfig.Result) string {
+	if !res.Confirm {
+		return ""
+	}
+	return explainConfirmation(res.Confirmation)
 }

@@ -50,7 +50,7 @@ func runLog(ctx context.Context, env *Env, args []string) int {
 	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
 		list, err := allEntries(ctx, box, outbox.Query{Search: *search}, *limit)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitIOErr
 		}
 		if len(list) == 0 && *search != "" && !*asJSON {

@@ -89,7 +89,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		}
 		msg, err := o.message(env, acct)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitDataErr
 		}
 		deliver := !o.queue && o.later == ""
@@ -97,13 +97,13 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 			// A missing password or broken settings fail before anything
 			// is recorded, so running the command again cannot send twice.
 			if _, err := cfgs.SMTPConfig(ctx, acct.ID); err != nil {
-				fmt.Fprintf(env.Stderr, "%v\nNothing was sent.\n", err)
+				fmt.Fprintf(env.Stderr, "%s\nNothing was sent.\n", explain(err))
 				return ExitConfig
 			}
 		}
 		id, err := box.Enqueue(ctx, acct.ID, msg, hold)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			var input *mail.InputError
 			if errors.As(err, &input) {
 				return ExitDataErr
@@ -126,7 +126,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 func reportDelivery(ctx context.Context, env *Env, box *outbox.Outbox, id int64) int {
 	out, err := box.SendNow(ctx, id)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitSoftware
 	}
 	printOutcome(env, out)
@@ -259,9 +259,9 @@ func chooseAccount(ctx context.Context, env *Env, s *accounts.Store, name string
 	}
 	if err != nil {
 		if name == "" {
-			fmt.Fprintf(env.Stderr, "%v\nAdd an account first: postie accounts add --email ADDRESS\n", err)
+			fmt.Fprintf(env.Stderr, "%s\nAdd an account first: postie accounts add --email ADDRESS\n", explain(err))
 		} else {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 		}
 		return a, ExitConfig
 	}
@@ -304,7 +304,7 @@ func withOutbox(env *Env, fn func(*accounts.Store, *outbox.Outbox, *accountConfi
 	cfgs := &accountConfigs{store: s}
 	box, err := outbox.Open(db, cfgs)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitIOErr
 	}
 	defer box.Close()
