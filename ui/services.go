@@ -90,9 +90,9 @@ func (s *services) startDemo(ctx context.Context, dir string) error {
 	if errors.As(err, &notFound) {
 		a = accounts.Account{
 			Name:        demoAccountName,
-			DisplayName: "Demo User",
+			DisplayName: lang.L("Demo User"),
 			Email:       "you@demo.postie.invalid",
-			Signature:   "Sent from Postie's demo mode",
+			Signature:   lang.L("Sent from Postie's demo mode"),
 		}
 	} else if err != nil {
 		return err
