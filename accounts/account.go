@@ -51,16 +51,50 @@ type Account struct {
 	MaxMessageSize int64 `json:"max_message_size"`
 }
 
-// InvalidError says which setting of an account is wrong, in plain words.
+// InvalidProblem names what is wrong with an account setting. The window
+// and the command line each turn it into a sentence.
+type InvalidProblem string
+
+const (
+	InvalidName          InvalidProblem = "name-not-one-short-line"
+	InvalidDisplayName   InvalidProblem = "display-name-not-one-line"
+	InvalidEmail         InvalidProblem = "email-not-an-address"
+	InvalidHost          InvalidProblem = "host-not-a-server-name"
+	InvalidPort          InvalidProblem = "port-out-of-range"
+	InvalidSecurity      InvalidProblem = "security-unknown"
+	InvalidUsername      InvalidProblem = "username-not-one-line"
+	InvalidCAAndPin      InvalidProblem = "ca-file-and-pin-both-set"
+	InvalidPin           InvalidProblem = "pin-not-sha256-hex"
+	InvalidMechanism     InvalidProblem = "mechanism-not-a-name"
+	InvalidCAFileRead    InvalidProblem = "ca-file-unreadable"
+	InvalidCAFileNoCert  InvalidProblem = "ca-file-holds-no-certificate"
+	InvalidCleartextAuth InvalidProblem = "password-over-unencrypted-connection"
+)
+
+// InvalidError says which setting of an account is wrong and why. Its
+// Error is for logs; a front end writes the sentence from Problem.
 type InvalidError struct {
-	Field  string
-	Reason string
+	Field   string // the setting: "name", "email", "host", "CA file", …
+	Problem InvalidProblem
+	Value   string // the offending value when it helps to show it, else ""
+	Err     error  // the underlying failure, for InvalidCAFileRead
 }
 
-func (e *InvalidError) Error() string { return e.Reason }
+func (e *InvalidError) Error() string {
+	msg := "invalid account " + e.Field + ": " + string(e.Problem)
+	if e.Value != "" {
+		msg += fmt.Sprintf(" (%q)", e.Value)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
 
-func invalid(field, format string, args ...any) error {
-	return &InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)}
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+func invalid(field string, problem InvalidProblem, value string) error {
+	return &InvalidError{Field: field, Problem: problem, Value: value}
 }
 
 // newID returns a random 128-bit id in hex.
@@ -127,33 +161,33 @@ func NormalizePin(pin string) string {
 	return strings.ToLower(strings.NewReplacer(":", "", " ", "", "\t", "").Replace(strings.TrimSpace(pin)))
 }
 
-// Validate checks every setting and says in plain words what is wrong with
-// the first bad one.
+// Validate checks every setting and returns an *InvalidError for the
+// first bad one.
 func (a *Account) Validate() error {
 	a.normalize()
 	switch {
 	case a.Name == "" || hasControl(a.Name) || len(a.Name) > 200:
-		return invalid("name", "The account name must be a short line of text.")
+		return invalid("name", InvalidName, "")
 	case hasControl(a.DisplayName):
-		return invalid("display name", "The display name must be a single line of text.")
+		return invalid("display name", InvalidDisplayName, "")
 	case !validEmail(a.Email):
-		return invalid("email", "%q is not an email address. It needs a name, an @ and a domain, like anna@example.org.", a.Email)
+		return invalid("email", InvalidEmail, a.Email)
 	case !validHost(a.Host):
-		return invalid("host", "%q is not a server name. It looks like smtp.example.org.", a.Host)
+		return invalid("host", InvalidHost, a.Host)
 	case a.Port < 1 || a.Port > 65535:
-		return invalid("port", "The server port must be a number from 1 to 65535 (usually 465 or 587).")
+		return invalid("port", InvalidPort, strconv.Itoa(a.Port))
 	case a.Security != smtpclient.SecurityTLS && a.Security != smtpclient.SecurityStartTLS && a.Security != smtpclient.SecurityNone:
-		return invalid("security", "The security must be tls, starttls or none, not %q.", a.Security)
+		return invalid("security", InvalidSecurity, string(a.Security))
 	case hasControl(a.Username):
-		return invalid("username", "The user name must be a single line of text.")
+		return invalid("username", InvalidUsername, "")
 	case a.CAFile != "" && a.PinSHA256 != "":
-		return invalid("certificate", "Use either a certificate authority file or a pinned certificate, not both.")
+		return invalid("certificate", InvalidCAAndPin, "")
 	case a.PinSHA256 != "" && !validPin(a.PinSHA256):
-		return invalid("pin", "The certificate fingerprint must be 64 hexadecimal digits (a SHA-256 fingerprint).")
+		return invalid("pin", InvalidPin, a.PinSHA256)
 	}
 	for _, m := range a.Mechanisms {
 		if !validMechanism(m) {
-			return invalid("mechanisms", "%q is not an authentication mechanism name such as PLAIN or XOAUTH2.", m)
+			return invalid("mechanisms", InvalidMechanism, m)
 		}
 	}
 	if a.CAFile != "" {
@@ -236,13 +270,13 @@ func validMechanism(m string) bool {
 func checkCAFile(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return invalid("CA file", "Postie cannot read the certificate authority file %s: %v", path, err)
+		return &InvalidError{Field: "CA file", Problem: InvalidCAFileRead, Value: path, Err: err}
 	}
 	for {
 		var block *pem.Block
 		block, data = pem.Decode(data)
 		if block == nil {
-			return invalid("CA file", "The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----).", path)
+			return invalid("CA file", InvalidCAFileNoCert, path)
 		}
 		if block.Type == "CERTIFICATE" {
 			if _, err := x509.ParseCertificate(block.Bytes); err == nil {

@@ -9,8 +9,8 @@
 // installed, it may be locked, or its unlock prompt may be hidden, and
 // go-keyring's Secret Service backend then waits forever. So every keyring
 // call runs on its own goroutine, bounded by the caller's context and a
-// timeout (10 s by default), and every failure is explained in plain words
-// that say which of these happened. When the store cannot be used, the
+// timeout (10 s by default), and every failure is a KeyringError whose
+// Problem says which of these happened. When the store cannot be used, the
 // caller may choose, explicitly, to keep a password in this process's
 // memory until it exits (Secrets.KeepForSession); nothing ever falls back to
 // writing it to disk.

@@ -32,41 +32,39 @@ const (
 	KeyringTimedOut
 )
 
-// KeyringError is a keyring failure, explained in plain words. It never
-// holds the secret.
+// KeyringError is a keyring failure: which problem, and what go-keyring
+// said. It never holds the secret. A user interface that shows one offers
+// to keep the secret for this session instead (Store.AddWithSessionSecret
+// or Secrets.KeepForSession): the one way to go on without a working
+// password store.
 type KeyringError struct {
 	Problem KeyringProblem
 	Timeout time.Duration // for KeyringTimedOut
 	Err     error         // what go-keyring said, for diagnosis
 }
 
-// SessionOnlyOffer is what a user interface offers with a KeyringError:
-// the one way to go on without a working password store. Accepting it means
-// Store.AddWithSessionSecret or Secrets.KeepForSession.
-const SessionOnlyOffer = "Postie can keep the password in memory until it closes instead; it is then never saved."
-
 func (e *KeyringError) Error() string {
+	var msg string
 	switch e.Problem {
 	case KeyringUnavailable:
-		return "No password store is available on this computer, so Postie cannot save your password. " +
-			"Install or start one (such as GNOME Keyring or KWallet) and try again."
+		msg = "keyring unavailable"
 	case KeyringLocked:
-		return "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."
+		msg = "keyring locked"
 	case KeyringTimedOut:
-		return "Your password store did not answer within " + e.Timeout.String() + ". " +
-			"It may be waiting for you to unlock it in a window that is hidden; unlock it and try again."
+		msg = "keyring did not answer within " + e.Timeout.String()
+	default:
+		msg = "keyring failed"
 	}
-	msg := "Postie could not use your password store"
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	return msg + "."
+	return msg
 }
 
 func (e *KeyringError) Unwrap() error { return e.Err }
 
 // ErrNoSecret means no password is saved for an account.
-var ErrNoSecret = errors.New("Postie has no saved password for this account. Please enter it again.")
+var ErrNoSecret = errors.New("no saved secret for the account")
 
 // Secrets keeps account secrets in the OS keyring, with an in-memory store
 // for this session that the caller must ask for explicitly. It is safe for

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -136,7 +135,7 @@ func mockScenario() error {
 
 	keyring.MockInitWithError(dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown",
 		Body: []any{"The name org.freedesktop.secrets was not provided by any .service files"}})
-	const unavailable = "No password store is available on this computer"
+	const unavailable = "keyring unavailable"
 	if _, err := s.Secret(background, *kept); wantKeyringProblem(err, KeyringUnavailable, unavailable, childSecret) != nil {
 		return fmt.Errorf("Secret: %w", wantKeyringProblem(err, KeyringUnavailable, unavailable, childSecret))
 	}
@@ -144,7 +143,7 @@ func mockScenario() error {
 		return fmt.Errorf("Add: %w", wantKeyringProblem(err, KeyringUnavailable, unavailable, childSecret))
 	}
 	err = s.Remove(background, "kept")
-	if problem := wantKeyringProblem(err, KeyringUnavailable, unavailable, ""); problem != nil || !strings.Contains(err.Error(), "was not removed") {
+	if problem := wantKeyringProblem(err, KeyringUnavailable, unavailable, ""); problem != nil || !errors.As(err, new(*NotRemovedError)) {
 		return fmt.Errorf("Remove: %v (%v)", err, problem)
 	}
 	list, err := s.List(background)
@@ -165,12 +164,12 @@ func mockScenario() error {
 	}
 
 	keyring.MockInitWithError(fmt.Errorf("failed to unlock correct collection '%v'", ssAlias))
-	return wantKeyringProblem(secrets.Set(background, newID(), childSecret), KeyringLocked, "Your password store is locked", childSecret)
+	return wantKeyringProblem(secrets.Set(background, newID(), childSecret), KeyringLocked, "keyring locked", childSecret)
 }
 
 // noServiceScenario: the session bus is missing, then has no Secret Service.
 func noServiceScenario() error {
-	const unavailable = "No password store is available on this computer"
+	const unavailable = "keyring unavailable"
 	busAddress := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 	os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/postie-test-bus")
 	var s Secrets

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -23,7 +22,7 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 		CAFile:       a.CAFile,
 		PinSHA256:    a.pinHere(), // never a pin accepted for another server
 		PinFor:       a.PinFor,
-		ProviderHint: autoconfig.HintFor(a.Host),
+		ProviderHint: autoconfig.HintFor(a.Host).String(), // for logs; front ends show autoconfig.HintFor(host)
 	}
 }
 
@@ -36,7 +35,7 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // store as well.
 //
 // An empty secret for a saved account that signs in means its saved one.
-// Failures are *smtpclient.Error values with a plain-language Message;
+// Failures are *smtpclient.Error values;
 // when the server's certificate is not trusted, its Certificate describes
 // it so the user can accept it as the account's PinSHA256. Accept a
 // certificate only here, at setup or edit time, never while sending.
@@ -59,7 +58,7 @@ func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclien
 		_, err := s.db.ExecContext(ctx, `UPDATE accounts SET max_message_size = ? WHERE id = ? AND host = ? AND port = ?`,
 			a.MaxMessageSize, a.ID, a.Host, a.Port)
 		if err != nil {
-			return result, fmt.Errorf("The connection works, but Postie could not save the server's size limit: %w", err)
+			return result, &SizeLimitNotSavedError{Err: err}
 		}
 	}
 	return result, nil
@@ -82,3 +81,13 @@ func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Co
 	}
 	return a.SMTPConfig(secret), nil
 }
+
+// SizeLimitNotSavedError says that a connection test passed but the server's
+// SIZE limit it found could not be saved with the account.
+type SizeLimitNotSavedError struct{ Err error }
+
+func (e *SizeLimitNotSavedError) Error() string {
+	return "connection works, but saving the size limit failed: " + e.Err.Error()
+}
+
+func (e *SizeLimitNotSavedError) Unwrap() error { return e.Err }

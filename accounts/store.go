@@ -51,21 +51,34 @@ var migrations = []string{
 // NotFoundError says that no account has the name.
 type NotFoundError struct{ Name string }
 
-func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("There is no account named %q. `postie accounts list` shows the accounts.", e.Name)
-}
+func (e *NotFoundError) Error() string { return fmt.Sprintf("no account named %q", e.Name) }
 
 // DuplicateError says that an account with the name already exists.
 type DuplicateError struct{ Name string }
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("An account named %q already exists. Choose another name.", e.Name)
+	return fmt.Sprintf("an account named %q already exists", e.Name)
 }
+
+// ErrNoAccount says that no account exists yet, so there is no default.
+var ErrNoAccount = errors.New("no account yet")
+
+// NotRemovedError says that an account was kept because its saved secret
+// could not be deleted from the keyring; Err says why.
+type NotRemovedError struct {
+	Name string
+	Err  error
+}
+
+func (e *NotRemovedError) Error() string {
+	return fmt.Sprintf("account %q not removed: cannot delete its secret: %v", e.Name, e.Err)
+}
+
+func (e *NotRemovedError) Unwrap() error { return e.Err }
 
 // ErrCleartextPassword refuses settings that would send a password over an
 // unencrypted connection to another computer.
-var ErrCleartextPassword = &InvalidError{Field: "security", Reason: "Postie will not send your password over an " +
-	"unencrypted connection. Choose tls or starttls as the security."}
+var ErrCleartextPassword = &InvalidError{Field: "security", Problem: InvalidCleartextAuth, Value: "none"}
 
 // Store keeps the accounts in the database and their secrets in Secrets.
 type Store struct {
@@ -125,7 +138,7 @@ func (s *Store) ByID(ctx context.Context, id string) (Account, error) {
 func (s *Store) Default(ctx context.Context) (Account, error) {
 	a, err := s.one(ctx, `is_default = ?`, 1, nil)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, errors.New("There is no account yet. Add one with `postie accounts add --email ADDRESS`.")
+		return Account{}, ErrNoAccount
 	}
 	return a, err
 }
@@ -309,7 +322,7 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 	}
 	if a.HasSecret {
 		if err := s.secrets.Delete(ctx, a.ID); err != nil {
-			return fmt.Errorf("The account %q was not removed, because its saved password could not be deleted. %w", a.Name, err)
+			return &NotRemovedError{Name: a.Name, Err: err}
 		}
 	} else {
 		s.secrets.forgetSession(a.ID)

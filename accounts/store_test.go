@@ -73,7 +73,8 @@ func TestAddGetListRoundTrip(t *testing.T) {
 	if secret, err := s.Secret(background, got); err != nil || secret != "work password" {
 		t.Errorf("Secret = %q, %v", secret, err)
 	}
-	if _, err := s.Get(background, "Home"); err == nil || !strings.Contains(err.Error(), `no account named "Home"`) {
+	var notFound *NotFoundError
+	if _, err := s.Get(background, "Home"); !errors.As(err, &notFound) || notFound.Name != "Home" {
 		t.Errorf("Get(missing) = %v", err)
 	}
 }
@@ -111,7 +112,7 @@ func defaults(t *testing.T, s *Store) []string {
 
 func TestExactlyOneDefault(t *testing.T) {
 	s, _ := openTestStore(t)
-	if _, err := s.Default(background); err == nil || !strings.Contains(err.Error(), "postie accounts add") {
+	if _, err := s.Default(background); !errors.Is(err, ErrNoAccount) {
 		t.Errorf("Default without accounts = %v", err)
 	}
 	for _, name := range []string{"b", "a", "c"} {
@@ -203,8 +204,8 @@ func TestNoPasswordOverUnencryptedConnections(t *testing.T) {
 	if err := s.Add(background, a, "pw"); !errors.Is(err, ErrCleartextPassword) {
 		t.Fatalf("Add = %v, want ErrCleartextPassword", err)
 	}
-	if !strings.Contains(ErrCleartextPassword.Error(), "unencrypted") {
-		t.Errorf("message %q", ErrCleartextPassword)
+	if ErrCleartextPassword.Field != "security" || ErrCleartextPassword.Problem != InvalidCleartextAuth {
+		t.Errorf("ErrCleartextPassword = %+v", ErrCleartextPassword)
 	}
 	add(t, s, a, "") // without a password it is allowed
 	local := testAccount("Bridge", "anna@example.org")
@@ -216,31 +217,32 @@ func TestValidate(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, []byte("not a certificate"), 0o600)
 	for _, tc := range []struct {
-		field  string
-		change func(*Account)
+		field   string
+		problem InvalidProblem
+		change  func(*Account)
 	}{
-		{"name", func(a *Account) { a.Name = "two\nlines" }},
-		{"display name", func(a *Account) { a.DisplayName = "Anna\r\nBcc: x@example.org" }},
-		{"email", func(a *Account) { a.Email = "anna" }},
-		{"email", func(a *Account) { a.Email = "anna@example" }},
-		{"email", func(a *Account) { a.Email = "Anna <anna@example.org>" }},
-		{"host", func(a *Account) { a.Host = "" }},
-		{"host", func(a *Account) { a.Host = "smtp example org" }},
-		{"port", func(a *Account) { a.Port = 0 }},
-		{"port", func(a *Account) { a.Port = 70000 }},
-		{"security", func(a *Account) { a.Security = "ssl" }},
-		{"username", func(a *Account) { a.Username = "anna\x00" }},
-		{"mechanisms", func(a *Account) { a.Mechanisms = []string{"PLAIN LOGIN"} }},
-		{"pin", func(a *Account) { a.PinSHA256 = "abcd" }},
-		{"certificate", func(a *Account) { a.CAFile, a.PinSHA256 = caFile, strings.Repeat("a", 64) }},
-		{"CA file", func(a *Account) { a.CAFile = caFile }},
-		{"CA file", func(a *Account) { a.CAFile = filepath.Join(t.TempDir(), "missing.pem") }},
+		{"name", InvalidName, func(a *Account) { a.Name = "two\nlines" }},
+		{"display name", InvalidDisplayName, func(a *Account) { a.DisplayName = "Anna\r\nBcc: x@example.org" }},
+		{"email", InvalidEmail, func(a *Account) { a.Email = "anna" }},
+		{"email", InvalidEmail, func(a *Account) { a.Email = "anna@example" }},
+		{"email", InvalidEmail, func(a *Account) { a.Email = "Anna <anna@example.org>" }},
+		{"host", InvalidHost, func(a *Account) { a.Host = "" }},
+		{"host", InvalidHost, func(a *Account) { a.Host = "smtp example org" }},
+		{"port", InvalidPort, func(a *Account) { a.Port = 0 }},
+		{"port", InvalidPort, func(a *Account) { a.Port = 70000 }},
+		{"security", InvalidSecurity, func(a *Account) { a.Security = "ssl" }},
+		{"username", InvalidUsername, func(a *Account) { a.Username = "anna\x00" }},
+		{"mechanisms", InvalidMechanism, func(a *Account) { a.Mechanisms = []string{"PLAIN LOGIN"} }},
+		{"pin", InvalidPin, func(a *Account) { a.PinSHA256 = "abcd" }},
+		{"certificate", InvalidCAAndPin, func(a *Account) { a.CAFile, a.PinSHA256 = caFile, strings.Repeat("a", 64) }},
+		{"CA file", InvalidCAFileNoCert, func(a *Account) { a.CAFile = caFile }},
+		{"CA file", InvalidCAFileRead, func(a *Account) { a.CAFile = filepath.Join(t.TempDir(), "missing.pem") }},
 	} {
 		a := testAccount("Work", "anna@example.org")
 		tc.change(a)
 		var ie *InvalidError
-		if err := a.Validate(); !errors.As(err, &ie) || ie.Field != tc.field || ie.Reason == "" {
-			t.Errorf("%s: Validate = %v, want a plain error about the %s", tc.field, err, tc.field)
+		if err := a.Validate(); !errors.As(err, &ie) || ie.Field != tc.field || ie.Problem != tc.problem {
+			t.Errorf("%s: Validate = %v, want %s about the %s", tc.field, err, tc.problem, tc.field)
 		}
 	}
 	good := testAccount("Work", "jörg@bücher.example")
@@ -258,7 +260,7 @@ func TestSMTPConfig(t *testing.T) {
 		cfg.Secret != "token" || !cfg.OAuth || !slices.Equal(cfg.Mechanisms, a.Mechanisms) || cfg.PinSHA256 != a.PinSHA256 {
 		t.Errorf("SMTPConfig = %+v", cfg)
 	}
-	if !strings.Contains(cfg.ProviderHint, "app password") {
+	if cfg.ProviderHint != "gmail: app-password-required (https://myaccount.google.com/apppasswords)" {
 		t.Errorf("hint = %q", cfg.ProviderHint)
 	}
 	for _, other := range []Account{{Host: "smtp.gmail.com", Port: 587}, {Host: "smtp2.gmail.com", Port: 465}} {

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
@@ -30,28 +29,11 @@ func (c *Core) AccountByID(ctx context.Context, id string) (accounts.Account, er
 	return c.accounts.ByID(ctx, id)
 }
 
-// ErrNoAccount means that no account exists yet, so none can send.
-var ErrNoAccount = errors.New("no account exists yet")
-
-// DefaultAccount returns the default account. It fails with an error that
-// is ErrNoAccount when there is no account at all.
+// DefaultAccount returns the default account, or accounts.ErrNoAccount
+// when there is none yet.
 func (c *Core) DefaultAccount(ctx context.Context) (accounts.Account, error) {
-	a, err := c.accounts.Default(ctx)
-	if err == nil {
-		return a, nil
-	}
-	if exists, listErr := c.HasAccounts(ctx); listErr == nil && !exists {
-		return a, noAccountError{err}
-	}
-	return a, err
+	return c.accounts.Default(ctx)
 }
-
-// noAccountError is ErrNoAccount, worded as the account store words it.
-type noAccountError struct{ err error }
-
-func (e noAccountError) Error() string        { return e.err.Error() }
-func (e noAccountError) Unwrap() error        { return e.err }
-func (e noAccountError) Is(target error) bool { return target == ErrNoAccount }
 
 // Discover finds the server settings for an email address.
 func (c *Core) Discover(ctx context.Context, email string) (*autoconfig.Result, error) {

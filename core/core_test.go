@@ -23,7 +23,7 @@ func openCore(t *testing.T) *Core {
 
 func TestNoDefaultAccountBeforeTheFirstIsAdded(t *testing.T) {
 	c := openCore(t)
-	if _, err := c.DefaultAccount(t.Context()); !errors.Is(err, ErrNoAccount) {
+	if _, err := c.DefaultAccount(t.Context()); !errors.Is(err, accounts.ErrNoAccount) {
 		t.Fatalf("DefaultAccount with no account = %v, want ErrNoAccount", err)
 	}
 }

@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"fmt"
 	netmail "net/mail"
 	"net/netip"
 	"strings"
@@ -64,7 +63,7 @@ func ParseAddressList(s string) ([]Address, error) {
 // isNameFragment reports whether part looks like the surname of a "Lind,
 // Anna <…>" entry that the split cut in two.
 func isNameFragment(part string) bool {
-	return !strings.ContainsAny(part, "@<>\"()") && headerTextProblem(part) == ""
+	return !strings.ContainsAny(part, "@<>\"()") && !headerTextProblem(part).found()
 }
 
 // splitAddressList splits at commas, semicolons and line breaks that are
@@ -111,25 +110,23 @@ func parseAddress(field, s string) (Address, error) {
 	if len(s) > len("mailto:") && strings.EqualFold(s[:len("mailto:")], "mailto:") {
 		s = s[len("mailto:"):]
 	}
-	fail := func(reason string) (Address, error) {
-		return Address{}, &InputError{Field: field, Value: s, Reason: reason}
-	}
+	fail := func(p problem) (Address, error) { return Address{}, p.in(field, s) }
 	switch {
 	case s == "":
-		return Address{}, &InputError{Field: field, Reason: emptyAddressReason(field)}
+		return Address{}, &InputError{Field: field, Problem: InputMissing}
 	case strings.ContainsAny(s, "\r\n"):
-		return fail("it contains a line break")
+		return fail(problem{kind: InputLineBreak})
 	case !utf8.ValidString(s):
-		return fail("it contains characters that are not valid text")
+		return fail(problem{kind: InputInvalidText})
 	case isNameWithoutBrackets(s):
-		return fail("a name before the address needs the address in angle brackets, as in Anna Lind <anna@example.org>")
+		return fail(problem{kind: InputNameWithoutBrackets})
 	}
-	if reason := addrSpecProblem(angleContent(s)); reason != "" {
-		return fail(reason)
+	if p := addrSpecProblem(angleContent(s)); p.found() {
+		return fail(p)
 	}
 	parsed, err := netmail.ParseAddress(s)
 	if err != nil {
-		return fail(plainParseError(err))
+		return fail(parseProblem(err))
 	}
 	a := Address{Name: parsed.Name, Email: parsed.Address}
 	if err := a.check(field); err != nil {
@@ -158,86 +155,78 @@ func angleContent(s string) string {
 
 // addrSpecShapeProblem catches the common typing mistakes with a clearer
 // reason than the parser gives.
-func addrSpecShapeProblem(addr string) string {
+func addrSpecShapeProblem(addr string) problem {
 	addr = strings.TrimSpace(addr)
 	switch n := strings.Count(addr, "@"); {
 	case addr == "":
-		return "it is empty"
+		return problem{kind: InputMissing}
 	case n == 0:
-		return "it has no @"
+		return problem{kind: InputNoAt}
 	case n > 1 && !strings.Contains(addr, `"`):
-		return "it has more than one @"
+		return problem{kind: InputSeveralAt}
 	case strings.HasPrefix(addr, "@"):
-		return "there is nothing before the @"
+		return problem{kind: InputNothingBeforeAt}
 	case strings.HasSuffix(addr, "@"):
-		return "there is nothing after the @"
+		return problem{kind: InputNothingAfterAt}
 	case strings.ContainsAny(addr, " \t") && !strings.Contains(addr, `"`):
-		return "it contains a space"
+		return problem{kind: InputSpace}
 	}
-	return ""
+	return problem{}
 }
 
-// plainParseError turns a net/mail error into words for people.
-func plainParseError(err error) string {
+// parseProblem classifies a net/mail error.
+func parseProblem(err error) problem {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "unclosed"):
-		return "a quotation mark, bracket or parenthesis is not closed"
+		return problem{kind: InputUnclosed}
 	case strings.Contains(msg, "expected single address"), strings.Contains(msg, "expected comma"):
-		return "it holds more than one address; separate addresses with commas"
+		return problem{kind: InputSeveralAddresses}
 	}
-	return "it is not of the form name@example.org"
+	return problem{kind: InputNotAnAddress}
 }
 
 // check validates an address however it was made: parsed, or filled in by
 // a program.
 func (a Address) check(field string) error {
-	fail := func(reason string) error {
-		return &InputError{Field: field, Value: a.display(), Reason: reason}
-	}
 	if a.Email == "" {
 		if a.Name == "" {
-			return &InputError{Field: field, Reason: emptyAddressReason(field)}
+			return &InputError{Field: field, Problem: InputMissing}
 		}
-		return fail("the address itself is missing")
+		return problem{kind: InputOnlyName}.in(field, a.display())
 	}
-	if reason := headerTextProblem(a.Name); reason != "" {
-		return fail("the name " + strings.TrimPrefix(reason, "it "))
+	if p := headerTextProblem(a.Name); p.found() {
+		err := p.in(field, a.display())
+		err.InName = true
+		return err
 	}
-	if reason := addrSpecProblem(a.Email); reason != "" {
-		return fail(reason)
+	if p := addrSpecProblem(a.Email); p.found() {
+		return p.in(field, a.display())
 	}
 	return nil
 }
 
 // addrSpecProblem says what is wrong with an address without its name, or
 // "" when it can be sent to.
-func addrSpecProblem(email string) string {
-	if reason := headerTextProblem(email); reason != "" {
-		return reason
+func addrSpecProblem(email string) problem {
+	if p := headerTextProblem(email); p.found() {
+		return p
 	}
-	if reason := addrSpecShapeProblem(email); reason != "" {
-		return reason
+	if p := addrSpecShapeProblem(email); p.found() {
+		return p
 	}
 	at := strings.LastIndexByte(email, '@')
-	if reason := localPartProblem(email[:at]); reason != "" {
-		return reason
+	if p := localPartProblem(email[:at]); p.found() {
+		return p
 	}
-	domain, err := asciiDomain(email[at+1:])
-	if err != nil {
-		return err.Error()
+	domain, p := asciiDomain(email[at+1:])
+	if p.found() {
+		return p
 	}
 	if len(email[:at+1])+len(domain) > maxAddress {
-		return fmt.Sprintf("it is longer than %d characters", maxAddress)
+		return problem{kind: InputTooLong, limit: maxAddress}
 	}
-	return ""
-}
-
-func emptyAddressReason(field string) string {
-	if field == "" {
-		return "the address is empty"
-	}
-	return "an address in " + field + " is empty"
+	return problem{}
 }
 
 // display is the address as the user would recognise it in an error.
@@ -251,19 +240,19 @@ func (a Address) display() string {
 // localPartProblem requires a dot-atom (RFC 5322 §3.4.1, with RFC 6532's
 // UTF-8). A quoted local part is valid but so rarely accepted by servers
 // that a user who typed one has almost certainly made a mistake.
-func localPartProblem(local string) string {
+func localPartProblem(local string) problem {
 	if len(local) > maxLocalPart {
-		return fmt.Sprintf("the part before the @ is longer than %d characters", maxLocalPart)
+		return problem{kind: InputLocalPartTooLong, limit: maxLocalPart}
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return "the part before the @ cannot start or end with a dot or have two dots in a row"
+		return problem{kind: InputLocalPartDots}
 	}
 	for _, r := range local {
 		if r != '.' && !isAtext(r) {
-			return fmt.Sprintf("the part before the @ cannot contain %s", describeRune(r))
+			return problem{kind: InputLocalPartChar, detail: describeRune(r)}
 		}
 	}
-	return ""
+	return problem{}
 }
 
 // isAtext reports whether r may appear in an atom (RFC 5322 §3.2.3), where
@@ -278,58 +267,61 @@ func isAtext(r rune) bool {
 	return strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
 }
 
+// describeRune names r for InputError.Detail: CharSpace, CharQuote,
+// CharControl, or the character itself.
 func describeRune(r rune) string {
 	switch r {
 	case ' ':
-		return "a space"
+		return CharSpace
 	case '"':
-		return "a quotation mark"
+		return CharQuote
 	}
 	if r < ' ' || r == 0x7f {
-		return "a control character"
+		return CharControl
 	}
-	return fmt.Sprintf("%q", r)
+	return string(r)
 }
 
 // addrSpec is the address as headers and SMTP carry it: the local part as
 // written and the domain in A-labels (RFC 5890 §2.3.2.1). A non-ASCII local
 // part stays and makes the message need SMTPUTF8.
-func (a Address) addrSpec() (string, error) {
+func (a Address) addrSpec() (string, problem) {
 	at := strings.LastIndexByte(a.Email, '@')
 	if at < 0 {
-		return "", fmt.Errorf("it has no @")
+		return "", problem{kind: InputNoAt}
 	}
-	domain, err := asciiDomain(a.Email[at+1:])
-	if err != nil {
-		return "", err
+	domain, p := asciiDomain(a.Email[at+1:])
+	if p.found() {
+		return "", p
 	}
-	return a.Email[:at+1] + domain, nil
+	return a.Email[:at+1] + domain, problem{}
 }
 
 // asciiDomain checks a domain and converts it to A-labels. An ASCII domain
 // is kept as written. A domain literal must hold an IPv4 address (RFC 5321
 // §4.1.3); net/mail does not read the IPv6 form.
-func asciiDomain(domain string) (string, error) {
+func asciiDomain(domain string) (string, problem) {
+	fail := func(kind InputProblem) (string, problem) { return "", problem{kind: kind, detail: domain} }
 	if strings.HasPrefix(domain, "[") {
 		literal := strings.TrimSuffix(domain[1:], "]")
 		if ip, err := netip.ParseAddr(literal); err != nil || !ip.Is4() || !strings.HasSuffix(domain, "]") {
-			return "", fmt.Errorf("%q is not an IP address", domain)
+			return fail(InputDomainNotIP)
 		}
-		return domain, nil
+		return domain, problem{}
 	}
 	ascii, err := idnaProfile.ToASCII(domain)
 	switch {
 	case strings.HasSuffix(ascii, "."):
 		// DNS allows it; RFC 5321 §4.1.2's Domain does not.
-		return "", fmt.Errorf("the domain %q ends with a dot", domain)
+		return fail(InputDomainTrailingDot)
 	case err != nil:
-		return "", fmt.Errorf("%q is not a valid domain name", domain)
+		return fail(InputDomainInvalid)
 	case !strings.Contains(ascii, "."):
-		return "", fmt.Errorf("the domain %q is incomplete; it needs a dot, as in example.org", domain)
+		return fail(InputDomainIncomplete)
 	case isASCII(domain):
-		return domain, nil
+		return domain, problem{}
 	}
-	return ascii, nil
+	return ascii, problem{}
 }
 
 // needsSMTPUTF8 reports whether the local part is not ASCII (RFC 6531 §3.3):

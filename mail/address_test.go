@@ -29,32 +29,37 @@ func TestParseAddress(t *testing.T) {
 }
 
 func TestParseAddressErrors(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "The address is empty."},
-		{"bob@@example.org", `The address "bob@@example.org" is not valid: it has more than one @.`},
-		{"bob.example.org", `The address "bob.example.org" is not valid: it has no @.`},
-		{"@example.org", `The address "@example.org" is not valid: there is nothing before the @.`},
-		{"bob@", `The address "bob@" is not valid: there is nothing after the @.`},
-		{"bob smith@example.org", `The address "bob smith@example.org" is not valid: it contains a space.`},
-		{"bob@localhost", `The address "bob@localhost" is not valid: the domain "localhost" is incomplete; it needs a dot, as in example.org.`},
-		{"bob@exa_mple.org", `The address "bob@exa_mple.org" is not valid: "exa_mple.org" is not a valid domain name.`},
-		{"bob@example..org", `The address "bob@example..org" is not valid: "example..org" is not a valid domain name.`},
-		{"bob..smith@example.org", `The address "bob..smith@example.org" is not valid: the part before the @ cannot start or end with a dot or have two dots in a row.`},
-		{`"bob smith"@example.org`, `The address "\"bob smith\"@example.org" is not valid: the part before the @ cannot contain a quotation mark.`},
-		{"bob@[IPv6:2001:db8::1]", `The address "bob@[IPv6:2001:db8::1]" is not valid: "[IPv6:2001:db8::1]" is not an IP address.`},
-		{"Bob <bob@example.org", `The address "Bob <bob@example.org" is not valid: a quotation mark, bracket or parenthesis is not closed.`},
-		{"bob@[300.1.1.1]", `The address "bob@[300.1.1.1]" is not valid: "[300.1.1.1]" is not an IP address.`},
-		{strings.Repeat("b", 65) + "@example.org", `The address "` + strings.Repeat("b", 65) + `@example.org" is not valid: the part before the @ is longer than 64 characters.`},
-		{"bob@" + strings.Repeat("a.", 125) + "org", `The address "bob@` + strings.Repeat("a.", 48) + `…" is not valid: it is longer than 254 characters.`},
-		{"bob\r\n@example.org", `The address "bob\r\n@example.org" is not valid: it contains a line break.`},
-		{"bob@example.org\xff", `The address "bob@example.org\xff" is not valid: it contains characters that are not valid text.`},
+	long := "bob@" + strings.Repeat("a.", 125) + "org"
+	for _, tc := range []struct {
+		in   string
+		want InputError
+	}{
+		{"", InputError{Problem: InputMissing}},
+		{"bob@@example.org", InputError{Value: "bob@@example.org", Problem: InputSeveralAt}},
+		{"bob.example.org", InputError{Value: "bob.example.org", Problem: InputNoAt}},
+		{"@example.org", InputError{Value: "@example.org", Problem: InputNothingBeforeAt}},
+		{"bob@", InputError{Value: "bob@", Problem: InputNothingAfterAt}},
+		{"bob smith@example.org", InputError{Value: "bob smith@example.org", Problem: InputSpace}},
+		{"Anna Lind anna@example.org", InputError{Value: "Anna Lind anna@example.org", Problem: InputNameWithoutBrackets}},
+		{"bob@localhost", InputError{Value: "bob@localhost", Problem: InputDomainIncomplete, Detail: "localhost"}},
+		{"bob@exa_mple.org", InputError{Value: "bob@exa_mple.org", Problem: InputDomainInvalid, Detail: "exa_mple.org"}},
+		{"bob@example..org", InputError{Value: "bob@example..org", Problem: InputDomainInvalid, Detail: "example..org"}},
+		{"bob..smith@example.org", InputError{Value: "bob..smith@example.org", Problem: InputLocalPartDots}},
+		{`"bob smith"@example.org`, InputError{Value: `"bob smith"@example.org`, Problem: InputLocalPartChar, Detail: CharQuote}},
+		{"bob@[IPv6:2001:db8::1]", InputError{Value: "bob@[IPv6:2001:db8::1]", Problem: InputDomainNotIP, Detail: "[IPv6:2001:db8::1]"}},
+		{"Bob <bob@example.org", InputError{Value: "Bob <bob@example.org", Problem: InputUnclosed}},
+		{"bob@[300.1.1.1]", InputError{Value: "bob@[300.1.1.1]", Problem: InputDomainNotIP, Detail: "[300.1.1.1]"}},
+		{strings.Repeat("b", 65) + "@example.org", InputError{Value: strings.Repeat("b", 65) + "@example.org", Problem: InputLocalPartTooLong, Limit: 64}},
+		{long, InputError{Value: long, Problem: InputTooLong, Limit: 254}},
+		{"bob\r\n@example.org", InputError{Value: "bob\r\n@example.org", Problem: InputLineBreak}},
+		{"bob@example.org\xff", InputError{Value: "bob@example.org\xff", Problem: InputInvalidText}},
 	} {
 		_, err := ParseAddress(tc.in)
 		if err == nil {
 			t.Errorf("ParseAddress(%q) succeeded", tc.in)
 			continue
 		}
-		inputError(t, err, "", tc.want)
+		wantInput(t, err, tc.want)
 	}
 }
 
@@ -78,9 +83,9 @@ func TestParseAddressList(t *testing.T) {
 		}
 	}
 	_, err := ParseAddressList("a@example.org, bob@@example.org")
-	inputError(t, err, "", `The address "bob@@example.org" is not valid: it has more than one @.`)
+	wantInput(t, err, InputError{Value: "bob@@example.org", Problem: InputSeveralAt})
 	_, err = ParseAddressList("a@example.org, anna")
-	inputError(t, err, "", `The address "anna" is not valid: it has no @.`)
+	wantInput(t, err, InputError{Value: "anna", Problem: InputNoAt})
 }
 
 // TestIDN checks that internationalized domains become A-labels (RFC 5890)

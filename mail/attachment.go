@@ -29,17 +29,17 @@ const sniffLen = 512
 
 func (a Attachment) check() error {
 	name := a.fileName()
-	if reason := headerTextProblem(name); reason != "" {
-		return &InputError{Field: "attachment name", Value: name, Reason: reason}
+	if p := headerTextProblem(name); p.found() {
+		return p.in("attachment name", name)
 	}
 	if a.ContentType != "" && !isMediaType(a.ContentType) {
-		return &InputError{Field: "attachment type", Value: a.ContentType, Reason: "it is not a content type such as application/pdf"}
+		return &InputError{Field: "attachment type", Value: a.ContentType, Problem: InputNotContentType}
 	}
 	if a.Open != nil {
 		return nil
 	}
 	if a.Path == "" {
-		return &InputError{Field: "attachment", Value: name, Reason: "no file was chosen"}
+		return &InputError{Field: "attachment", Value: name, Problem: InputNoFileChosen}
 	}
 	// Stat before opening: opening a named pipe or a device could block.
 	info, err := os.Stat(a.Path)
@@ -48,9 +48,9 @@ func (a Attachment) check() error {
 	}
 	switch {
 	case info.IsDir():
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is a folder, not a file"}
+		return &InputError{Field: "attachment", Value: a.Path, Problem: InputIsFolder}
 	case !info.Mode().IsRegular():
-		return &InputError{Field: "attachment", Value: a.Path, Reason: "it is not an ordinary file"}
+		return &InputError{Field: "attachment", Value: a.Path, Problem: InputNotRegular}
 	}
 	f, err := os.Open(a.Path)
 	if err != nil {
@@ -80,29 +80,26 @@ func isMediaType(s string) bool {
 			return false
 		}
 	}
-	return headerTextProblem(s) == ""
+	return !headerTextProblem(s).found()
 }
 
-// readError explains why the attachment cannot be read.
+// readError says why the attachment cannot be read.
 func (a Attachment) readError(err error) error {
 	value := a.Path
 	if value == "" {
 		value = a.fileName()
 	}
-	reason := "reading it failed"
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		reason = "the file does not exist"
+		return &InputError{Field: "attachment", Value: value, Problem: InputFileMissing}
 	case errors.Is(err, fs.ErrPermission):
-		reason = "you do not have permission to read it"
-	default:
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			err = pathErr.Err // the path is in the message already
-		}
-		reason += " (" + err.Error() + ")"
+		return &InputError{Field: "attachment", Value: value, Problem: InputNoPermission}
 	}
-	return &InputError{Field: "attachment", Value: value, Reason: reason}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err // the path is in Value already
+	}
+	return &InputError{Field: "attachment", Value: value, Problem: InputReadFailed, Err: err}
 }
 
 // fileName is the name the recipient sees.

@@ -216,9 +216,9 @@ func quoteString(s string) string {
 func addressListTokens(list []Address) ([]string, error) {
 	var tokens []string
 	for i, a := range list {
-		spec, err := a.addrSpec()
-		if err != nil {
-			return nil, err
+		spec, p := a.addrSpec()
+		if p.found() {
+			return nil, p.in("", a.display())
 		}
 		if a.Name != "" {
 			tokens = append(tokens, phraseTokens(a.Name)...)
@@ -234,21 +234,21 @@ func addressListTokens(list []Address) ([]string, error) {
 // headerTextProblem says why s cannot go into a header, or "". A line
 // break would end the header field and let the rest of the value write
 // header fields of its own.
-func headerTextProblem(s string) string {
+func headerTextProblem(s string) problem {
 	switch {
 	case strings.ContainsAny(s, "\r\n"):
-		return "it contains a line break"
+		return problem{kind: InputLineBreak}
 	case strings.ContainsRune(s, 0):
-		return "it contains a NUL character"
+		return problem{kind: InputNUL}
 	case !utf8.ValidString(s):
-		return "it contains characters that are not valid text"
+		return problem{kind: InputInvalidText}
 	}
-	return ""
+	return problem{}
 }
 
 func checkHeaderText(field, value string) error {
-	if reason := headerTextProblem(value); reason != "" {
-		return &InputError{Field: field, Value: value, Reason: reason}
+	if p := headerTextProblem(value); p.found() {
+		return p.in(field, value)
 	}
 	return nil
 }
@@ -262,29 +262,29 @@ const maxMsgIDLen = 250
 // §3.6.4 (id-left "@" id-right); for identifiers copied from other
 // messages (strict false), any printable ASCII without spaces and brackets
 // is enough, so that a reply to a sloppy mailer can still be sent.
-func msgIDProblem(id string, strict bool) string {
-	if reason := headerTextProblem(id); reason != "" {
-		return reason
+func msgIDProblem(id string, strict bool) problem {
+	if p := headerTextProblem(id); p.found() {
+		return p
 	}
 	switch {
 	case id == "":
-		return "it is empty"
+		return problem{kind: InputMissing}
 	case len(id) > maxMsgIDLen:
-		return "it is too long"
+		return problem{kind: InputTooLong, limit: maxMsgIDLen}
 	}
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c <= ' ' || c > '~' || c == '<' || c == '>' {
-			return "it may only contain letters, digits and punctuation, without spaces or angle brackets"
+			return problem{kind: InputNotIdentifier}
 		}
 	}
 	if !strict {
-		return ""
+		return problem{}
 	}
 	left, right, ok := strings.Cut(id, "@")
 	if !ok || !isDotAtom(left) || !(isDotAtom(right) || isDomainLiteral(right)) {
-		return "it is not of the form identifier@example.org"
+		return problem{kind: InputIdentifierForm}
 	}
-	return ""
+	return problem{}
 }
 
 func isDotAtom(s string) bool {

@@ -180,8 +180,8 @@ func TestHeaderInjection(t *testing.T) {
 		msg := simpleMessage()
 		tc.edit(msg)
 		err := msg.Validate()
-		inputError(t, err, tc.field, "")
-		if !strings.Contains(err.Error(), "line break") && !strings.Contains(err.Error(), "content type") {
+		input := inputError(t, err, tc.field)
+		if input.Problem != InputLineBreak && input.Problem != InputNotContentType {
 			t.Errorf("%s: error does not say why: %v", tc.field, err)
 		}
 		var buf strings.Builder

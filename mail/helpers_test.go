@@ -75,9 +75,8 @@ func writeFile(t testing.TB, dir, name string, content []byte) string {
 	return path
 }
 
-// inputError asserts that err is an *InputError for field with exactly
-// the message want.
-func inputError(t *testing.T, err error, field, want string) {
+// inputError asserts that err is an *InputError for field and returns it.
+func inputError(t *testing.T, err error, field string) *InputError {
 	t.Helper()
 	var input *InputError
 	if !errors.As(err, &input) {
@@ -86,8 +85,20 @@ func inputError(t *testing.T, err error, field, want string) {
 	if input.Field != field {
 		t.Errorf("error field %q, want %q (%v)", input.Field, field, err)
 	}
-	if want != "" && err.Error() != want {
-		t.Errorf("error\n %s\nwant\n %s", err, want)
+	return input
+}
+
+// wantInput asserts that err is an *InputError with exactly the facts of
+// want (its Err aside), and that its log text is one line.
+func wantInput(t *testing.T, err error, want InputError) {
+	t.Helper()
+	got := *inputError(t, err, want.Field)
+	got.Err = nil
+	if got != want {
+		t.Errorf("error\n %+v\nwant\n %+v", got, want)
+	}
+	if strings.ContainsAny(err.Error(), "\r\n") {
+		t.Errorf("log text %q is not one line", err)
 	}
 }
 

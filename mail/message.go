@@ -68,9 +68,9 @@ func (m *Message) Prepare() error {
 // newMessageID makes "random@sender-domain" (RFC 5322 §3.6.4): unique
 // without revealing anything about the sender's computer.
 func newMessageID(from Address) (string, error) {
-	spec, err := from.addrSpec()
-	if err != nil {
-		return "", &InputError{Field: "From", Value: from.display(), Reason: err.Error()}
+	spec, p := from.addrSpec()
+	if p.found() {
+		return "", p.in("From", from.display())
 	}
 	return randomToken(16) + "@" + spec[strings.LastIndexByte(spec, '@')+1:], nil
 }
@@ -86,13 +86,13 @@ func randomToken(n int) string {
 // errors are *InputError and name the field, address or file.
 func (m *Message) Validate() error {
 	if m.From.Email == "" {
-		return &InputError{Field: "From", Reason: "the sender's address is missing"}
+		return &InputError{Field: "From", Problem: InputMissing}
 	}
 	if err := m.From.check("From"); err != nil {
 		return err
 	}
 	if len(m.To)+len(m.Cc)+len(m.Bcc) == 0 {
-		return &InputError{Field: "To", Reason: "there is no recipient; add at least one address in To, Cc or Bcc"}
+		return &InputError{Field: "To", Problem: InputNoRecipient}
 	}
 	for _, g := range m.addressGroups() {
 		for _, a := range g.list {
@@ -105,13 +105,13 @@ func (m *Message) Validate() error {
 		return err
 	}
 	if !utf8.ValidString(m.Body) {
-		return &InputError{Field: "text", Reason: "the text contains characters that are not valid UTF-8; save it as UTF-8 and try again"}
+		return &InputError{Field: "text", Problem: InputTextNotUTF8}
 	}
 	if err := m.checkIDs(); err != nil {
 		return err
 	}
 	if !isPlainParam(UserAgent) {
-		return &InputError{Field: "User-Agent", Value: UserAgent, Reason: "it may only contain printable ASCII characters"}
+		return &InputError{Field: "User-Agent", Value: UserAgent, Problem: InputNotPrintable}
 	}
 	for _, a := range m.Attachments {
 		if err := a.check(); err != nil {
@@ -132,8 +132,8 @@ func (m *Message) addressGroups() []addressGroup {
 
 func (m *Message) checkIDs() error {
 	if m.MessageID != "" {
-		if reason := msgIDProblem(unbracket(m.MessageID), true); reason != "" {
-			return &InputError{Field: "Message-ID", Value: m.MessageID, Reason: reason}
+		if p := msgIDProblem(unbracket(m.MessageID), true); p.found() {
+			return p.in("Message-ID", m.MessageID)
 		}
 	}
 	for _, g := range []struct {
@@ -142,8 +142,8 @@ func (m *Message) checkIDs() error {
 	}{{"In-Reply-To", []string{m.InReplyTo}}, {"References", m.References}} {
 		for _, value := range g.values {
 			for _, id := range splitMsgIDs(value) {
-				if reason := msgIDProblem(id, false); reason != "" {
-					return &InputError{Field: g.field, Value: value, Reason: reason}
+				if p := msgIDProblem(id, false); p.found() {
+					return p.in(g.field, value)
 				}
 			}
 		}

@@ -101,9 +101,9 @@ func parseBack(t *testing.T, data []byte) parsed {
 func asciiAddrs(t *testing.T, list []Address) []Address {
 	var out []Address
 	for _, a := range list {
-		spec, err := a.addrSpec()
-		if err != nil {
-			t.Fatal(err)
+		spec, p := a.addrSpec()
+		if p.found() {
+			t.Fatal(p.in("", a.Email))
 		}
 		out = append(out, Address{Name: a.Name, Email: spec})
 	}
@@ -391,39 +391,42 @@ func TestMarkdown(t *testing.T) {
 }
 
 // TestValidateErrors checks each problem that stops a message before a
-// byte is written, and the words the user reads.
+// byte is written, and the facts the front ends write their sentences from.
 func TestValidateErrors(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "report.pdf")
 	for _, tc := range []struct {
-		name, field, want string
-		edit              func(*Message)
+		name string
+		want InputError
+		edit func(*Message)
 	}{
-		{"no recipient", "To", "There is no recipient; add at least one address in To, Cc or Bcc.", func(m *Message) { m.To = nil }},
-		{"no sender", "From", "The sender's address is missing.", func(m *Message) { m.From = Address{} }},
-		{"invalid To", "To", `The address "bob@@example.org" in To is not valid: it has more than one @.`, func(m *Message) { m.To = []Address{{Email: "bob@@example.org"}} }},
-		{"invalid Cc with name", "Cc", `The address "Carl <carl@example>" in Cc is not valid: the domain "example" is incomplete; it needs a dot, as in example.org.`, func(m *Message) { m.Cc = []Address{{Name: "Carl", Email: "carl@example"}} }},
-		{"empty Bcc", "Bcc", "An address in Bcc is empty.", func(m *Message) { m.Bcc = []Address{{}} }},
-		{"missing file", "attachment", `The attachment "` + missing + `" cannot be read: the file does not exist.`, func(m *Message) { m.Attachments = []Attachment{{Path: missing}} }},
-		{"folder", "attachment", `The attachment "` + dir + `" cannot be read: it is a folder, not a file.`, func(m *Message) { m.Attachments = []Attachment{{Path: dir}} }},
-		{"device", "attachment", `The attachment "/dev/null" cannot be read: it is not an ordinary file.`, func(m *Message) { m.Attachments = []Attachment{{Path: "/dev/null"}} }},
-		{"no file", "attachment", `The attachment "attachment" cannot be read: no file was chosen.`, func(m *Message) { m.Attachments = []Attachment{{}} }},
-		{"bad type", "attachment type", `The attachment type "pdf" cannot be used: it is not a content type such as application/pdf.`, func(m *Message) {
+		{"no recipient", InputError{Field: "To", Problem: InputNoRecipient}, func(m *Message) { m.To = nil }},
+		{"no sender", InputError{Field: "From", Problem: InputMissing}, func(m *Message) { m.From = Address{} }},
+		{"invalid To", InputError{Field: "To", Value: "bob@@example.org", Problem: InputSeveralAt}, func(m *Message) { m.To = []Address{{Email: "bob@@example.org"}} }},
+		{"invalid Cc with name", InputError{Field: "Cc", Value: "Carl <carl@example>", Problem: InputDomainIncomplete, Detail: "example"}, func(m *Message) { m.Cc = []Address{{Name: "Carl", Email: "carl@example"}} }},
+		{"name with line break", InputError{Field: "To", Value: "Bob\nBcc: x <bob@example.org>", Problem: InputLineBreak, InName: true}, func(m *Message) { m.To = []Address{{Name: "Bob\nBcc: x", Email: "bob@example.org"}} }},
+		{"name only", InputError{Field: "To", Value: "Bob <>", Problem: InputOnlyName}, func(m *Message) { m.To = []Address{{Name: "Bob"}} }},
+		{"empty Bcc", InputError{Field: "Bcc", Problem: InputMissing}, func(m *Message) { m.Bcc = []Address{{}} }},
+		{"missing file", InputError{Field: "attachment", Value: missing, Problem: InputFileMissing}, func(m *Message) { m.Attachments = []Attachment{{Path: missing}} }},
+		{"folder", InputError{Field: "attachment", Value: dir, Problem: InputIsFolder}, func(m *Message) { m.Attachments = []Attachment{{Path: dir}} }},
+		{"device", InputError{Field: "attachment", Value: "/dev/null", Problem: InputNotRegular}, func(m *Message) { m.Attachments = []Attachment{{Path: "/dev/null"}} }},
+		{"no file", InputError{Field: "attachment", Value: "attachment", Problem: InputNoFileChosen}, func(m *Message) { m.Attachments = []Attachment{{}} }},
+		{"bad type", InputError{Field: "attachment type", Value: "pdf", Problem: InputNotContentType}, func(m *Message) {
 			m.Attachments = []Attachment{{Name: "a.pdf", ContentType: "pdf", Open: openString("")}}
 		}},
-		{"bad Message-ID", "Message-ID", `The Message-ID "no at sign" cannot be used: it may only contain letters, digits and punctuation, without spaces or angle brackets.`, func(m *Message) { m.MessageID = "no at sign" }},
-		{"long type", "attachment type", "", func(m *Message) {
+		{"bad Message-ID", InputError{Field: "Message-ID", Value: "no at sign", Problem: InputNotIdentifier}, func(m *Message) { m.MessageID = "no at sign" }},
+		{"long type", InputError{Field: "attachment type", Value: "application/" + strings.Repeat("a", 1200), Problem: InputNotContentType}, func(m *Message) {
 			m.Attachments = []Attachment{{Name: "a", ContentType: "application/" + strings.Repeat("a", 1200), Open: openString("")}}
 		}},
-		{"long parameter name", "attachment type", "", func(m *Message) {
+		{"long parameter name", InputError{Field: "attachment type", Value: "text/plain; " + strings.Repeat("a", 1200) + "=b", Problem: InputNotContentType}, func(m *Message) {
 			m.Attachments = []Attachment{{Name: "a", ContentType: "text/plain; " + strings.Repeat("a", 1200) + "=b", Open: openString("")}}
 		}},
-		{"trailing dot", "To", `The address "bob@example.org." in To is not valid: the domain "example.org." ends with a dot.`, func(m *Message) { m.To = []Address{{Email: "bob@example.org."}} }},
-		{"ideographic trailing dot", "To", `The address "bob@例え。テスト。" in To is not valid: the domain "例え。テスト。" ends with a dot.`, func(m *Message) { m.To = []Address{{Email: "bob@例え。テスト。"}} }},
-		{"bad In-Reply-To", "In-Reply-To", `The In-Reply-To "<a@example.org> <b@exa<mple.org>" cannot be used: it may only contain letters, digits and punctuation, without spaces or angle brackets.`, func(m *Message) { m.InReplyTo = "<a@example.org> <b@exa<mple.org>" }},
-		{"Message-ID without domain", "Message-ID", `The Message-ID "abc" cannot be used: it is not of the form identifier@example.org.`, func(m *Message) { m.MessageID = "abc" }},
-		{"text not UTF-8", "text", "The text contains characters that are not valid UTF-8; save it as UTF-8 and try again.", func(m *Message) { m.Body = "caf\xe9" }},
-		{"subject not UTF-8", "Subject", `The Subject "caf\xe9" cannot be used: it contains characters that are not valid text.`, func(m *Message) { m.Subject = "caf\xe9" }},
+		{"trailing dot", InputError{Field: "To", Value: "bob@example.org.", Problem: InputDomainTrailingDot, Detail: "example.org."}, func(m *Message) { m.To = []Address{{Email: "bob@example.org."}} }},
+		{"ideographic trailing dot", InputError{Field: "To", Value: "bob@例え。テスト。", Problem: InputDomainTrailingDot, Detail: "例え。テスト。"}, func(m *Message) { m.To = []Address{{Email: "bob@例え。テスト。"}} }},
+		{"bad In-Reply-To", InputError{Field: "In-Reply-To", Value: "<a@example.org> <b@exa<mple.org>", Problem: InputNotIdentifier}, func(m *Message) { m.InReplyTo = "<a@example.org> <b@exa<mple.org>" }},
+		{"Message-ID without domain", InputError{Field: "Message-ID", Value: "abc", Problem: InputIdentifierForm}, func(m *Message) { m.MessageID = "abc" }},
+		{"text not UTF-8", InputError{Field: "text", Problem: InputTextNotUTF8}, func(m *Message) { m.Body = "caf\xe9" }},
+		{"subject not UTF-8", InputError{Field: "Subject", Value: "caf\xe9", Problem: InputInvalidText}, func(m *Message) { m.Subject = "caf\xe9" }},
 	} {
 		msg := simpleMessage()
 		tc.edit(msg)
@@ -432,7 +435,7 @@ func TestValidateErrors(t *testing.T) {
 			t.Errorf("%s: Validate succeeded", tc.name)
 			continue
 		}
-		inputError(t, err, tc.field, tc.want)
+		wantInput(t, err, tc.want)
 		var buf bytes.Buffer
 		if _, err := msg.WriteTo(&buf); err == nil || buf.Len() != 0 {
 			t.Errorf("%s: WriteTo wrote %d bytes, %v", tc.name, buf.Len(), err)
@@ -453,15 +456,18 @@ func TestAttachmentReadErrors(t *testing.T) {
 	msg := simpleMessage()
 	msg.Attachments = []Attachment{{Name: "plan.pdf", Open: func() (io.ReadCloser, error) { return nil, denied }}}
 	_, err := msg.WriteTo(io.Discard)
-	inputError(t, err, "attachment", `The attachment "plan.pdf" cannot be read: you do not have permission to read it.`)
+	wantInput(t, err, InputError{Field: "attachment", Value: "plan.pdf", Problem: InputNoPermission})
 	_, err = msg.Size()
-	inputError(t, err, "attachment", "")
+	inputError(t, err, "attachment")
 
 	msg.Attachments = []Attachment{{Name: "disk.img", Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(io.MultiReader(strings.NewReader(strings.Repeat("x", 5000)), failingReader{errors.New("input/output error")})), nil
 	}}}
 	_, err = msg.WriteTo(io.Discard)
-	inputError(t, err, "attachment", `The attachment "disk.img" cannot be read: reading it failed (input/output error).`)
+	wantInput(t, err, InputError{Field: "attachment", Value: "disk.img", Problem: InputReadFailed})
+	if input := inputError(t, err, "attachment"); input.Err == nil || input.Err.Error() != "input/output error" {
+		t.Errorf("read error %v, want the reader's error", input.Err)
+	}
 
 	_, err = simpleMessage().WriteTo(failingWriter{})
 	if !errors.Is(err, io.ErrShortWrite) {

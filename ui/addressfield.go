@@ -87,7 +87,7 @@ func (f *addressField) check(complete bool) ([]mail.Address, bool) {
 	}
 	list, err := mail.ParseAddressList(text)
 	if err != nil {
-		f.showProblem(err.Error())
+		f.showProblem(errorMessage(err))
 		return nil, false
 	}
 	f.clearProblem()

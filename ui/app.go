@@ -70,9 +70,10 @@ func run(args []string, drive func(*mainWindow)) int {
 		}
 		return 64
 	}
+	loadTranslations() // start-up failures are told in the user's language too
 	dir, err := store.DataDir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "postie:", errorMessage(err))
 		return 78
 	}
 	if opts.demo {
@@ -81,7 +82,7 @@ func run(args []string, drive func(*mainWindow)) int {
 	// Private before anything is made in it, the hand-off socket included:
 	// whoever can reach that socket can put text into the composer.
 	if _, err := store.MakePrivateDir(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "postie:", err)
+		fmt.Fprintln(os.Stderr, "postie:", errorMessage(err))
 		return 73
 	}
 	// A second launch, such as a mailto: link clicked in a browser, goes to
@@ -94,7 +95,6 @@ func run(args []string, drive func(*mainWindow)) int {
 
 	a := app.NewWithID(resources.AppID)
 	a.SetIcon(appIcon)
-	loadTranslations()
 	w := newMainWindow(a, dir, opts, nil)
 	if l, err := instance.Listen(dir); err == nil {
 		defer l.Close()

@@ -552,7 +552,7 @@ func (v *composeView) askSendTime(picker *sendLaterPicker) {
 		}
 		when, err := picker.time()
 		if err != nil {
-			showProblem(picker.problem, err.Error())
+			showProblem(picker.problem, errorMessage(err))
 			v.askSendTime(picker)
 			return
 		}

@@ -16,11 +16,11 @@ func formatSize(n int64) string {
 	case n < 1000:
 		return fmt.Sprintf(lang.L("%d bytes"), n)
 	case n < 1000*1000:
-		return fmt.Sprintf("%.0f kB", float64(n)/1000)
+		return fmt.Sprintf(lang.L("%.0f kB"), float64(n)/1000)
 	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+		return fmt.Sprintf(lang.L("%.1f MB"), float64(n)/1e6)
 	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	return fmt.Sprintf(lang.L("%.1f GB"), float64(n)/1e9)
 }
 
 // The layouts of formatWhen: the time alone today, else the date and time

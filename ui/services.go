@@ -71,13 +71,12 @@ type services struct {
 	demo *demo.Server // the demo mail server; nil unless in demo mode
 }
 
-// demoProfile is who the demo account sends as.
-var demoProfile = core.DemoProfile{DisplayName: "Demo User", Signature: "Sent from Postie's demo mode"}
-
 func openServices(ctx context.Context, dir string, demoMode bool) (*services, error) {
 	opts := core.Options{LogError: fyne.LogError}
 	if demoMode {
-		opts.Demo = &demoProfile
+		// Who the demo account sends as, in the language of the window
+		// that first creates it.
+		opts.Demo = &core.DemoProfile{DisplayName: lang.L("Demo User"), Signature: lang.L("Sent from Postie's demo mode")}
 	}
 	c, err := core.Open(ctx, dir, opts)
 	if err != nil {

@@ -228,7 +228,7 @@ func (z *accountWizard) showPinNote() {
 // as soon as the address is typed, before the password.
 func (z *accountWizard) showProviderHint() {
 	_, domain, _ := strings.Cut(strings.TrimSpace(z.email.Text), "@")
-	hint := autoconfig.HintFor(domain)
+	hint := hintMessage(autoconfig.HintFor(domain))
 	if hint == "" {
 		z.hint.Hide()
 		return
@@ -280,7 +280,7 @@ func (z *accountWizard) submit() {
 	}
 	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
 	if err != nil {
-		showProblem(z.emailErr, err.Error())
+		showProblem(z.emailErr, errorMessage(err))
 		return
 	}
 	if z.password.Text == "" && z.editing == nil {
@@ -303,7 +303,7 @@ func (z *accountWizard) submit() {
 				return
 			}
 			if err != nil {
-				showProblem(z.hostErr, err.Error())
+				showProblem(z.hostErr, errorMessage(err))
 				z.advanced.Open(0)
 				return
 			}
@@ -324,15 +324,15 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 	z.setSecurity(smtpclient.Security(r.Security))
 	z.manual = false
 	z.source = string(r.Source)
-	if r.Hint != "" {
-		z.hint.SetText(r.Hint)
+	if hint := hintMessage(r.Hint); hint != "" {
+		z.hint.SetText(hint)
 		z.hint.Show()
 	}
 }
 
 func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSettings, proceed func()) {
 	d := dialog.NewConfirm(lang.L("Use these settings?"),
-		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), r.ConfirmReason, r.Host, r.Port),
+		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), confirmationMessage(r.Confirmation), r.Host, r.Port),
 		func(ok bool) {
 			if ok {
 				z.confirmedOutside = outside
@@ -383,7 +383,7 @@ func (z *accountWizard) test(email string) {
 	a, err := z.settings(email)
 	if err != nil {
 		z.advanced.Open(0)
-		showProblem(z.hostErr, err.Error())
+		showProblem(z.hostErr, errorMessage(err))
 		return
 	}
 	password := z.password.Text
@@ -409,7 +409,7 @@ func (z *accountWizard) test(email string) {
 func (z *accountWizard) showTestFailure(err error, tested accounts.Account, email string) {
 	var sendErr *smtpclient.Error
 	if !errors.As(err, &sendErr) {
-		showProblem(z.hostErr, err.Error())
+		showProblem(z.hostErr, errorMessage(err))
 		z.advanced.Open(0)
 		return
 	}
@@ -482,7 +482,7 @@ func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bo
 
 func (z *accountWizard) offerSessionOnly(a accounts.Account, password string, cause error) {
 	d := dialog.NewConfirm(lang.L("Keep the password for now?"),
-		cause.Error()+"\n\n"+lang.L("Postie can keep the password in memory until you close it, and will ask for it again next time. It is never written to disk."),
+		errorMessage(cause)+"\n\n"+lang.L("Postie can keep the password in memory until you close it, and will ask for it again next time. It is never written to disk."),
 		func(ok bool) {
 			if ok {
 				z.save(a, password, true)

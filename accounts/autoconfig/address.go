@@ -17,14 +17,26 @@ type address struct {
 	ascii  string // the domain in A-labels, for DNS and URLs (RFC 5891)
 }
 
-// AddressError says what is wrong with an email address, in plain words.
+// AddressProblem names what is wrong with an email address given to
+// discovery.
+type AddressProblem string
+
+const (
+	AddressEmpty         AddressProblem = "empty"
+	AddressForbiddenChar AddressProblem = "space-or-forbidden-punctuation"
+	AddressNoAtOrParts   AddressProblem = "needs-local-part-at-and-domain"
+	AddressBadDomain     AddressProblem = "invalid-domain"
+)
+
+// AddressError says what is wrong with an email address. Its Error is for
+// logs; front ends write the sentence from Problem.
 type AddressError struct {
 	Address string
-	Reason  string
+	Problem AddressProblem
 }
 
 func (e *AddressError) Error() string {
-	return fmt.Sprintf("%q is not an email address Postie can look up: %s", e.Address, e.Reason)
+	return fmt.Sprintf("cannot look up %q: %s", e.Address, e.Problem)
 }
 
 func parseAddress(s string) (address, error) {
@@ -32,16 +44,16 @@ func parseAddress(s string) (address, error) {
 	at := strings.LastIndexByte(s, '@')
 	switch {
 	case s == "":
-		return address{}, &AddressError{s, "it is empty"}
+		return address{}, &AddressError{s, AddressEmpty}
 	case strings.ContainsAny(s, " \t\r\n<>,;"):
-		return address{}, &AddressError{s, "it contains spaces or punctuation that an address cannot hold"}
+		return address{}, &AddressError{s, AddressForbiddenChar}
 	case at <= 0 || at == len(s)-1:
-		return address{}, &AddressError{s, "it needs a name, an @ and a domain, like anna@example.org"}
+		return address{}, &AddressError{s, AddressNoAtOrParts}
 	}
 	domain := strings.TrimSuffix(strings.ToLower(s[at+1:]), ".")
 	ascii, err := idna.Lookup.ToASCII(domain)
 	if err != nil || !strings.Contains(ascii, ".") {
-		return address{}, &AddressError{s, "the part after the @ is not a valid domain name"}
+		return address{}, &AddressError{s, AddressBadDomain}
 	}
 	return address{full: s, local: s[:at], domain: domain, ascii: ascii}, nil
 }

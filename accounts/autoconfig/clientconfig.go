@@ -65,7 +65,7 @@ type configAnswer struct {
 	settings Settings
 	provider string
 	domains  []string // the provider's domains, as the file lists them
-	hint     string
+	hint     Hint
 }
 
 // parseClientConfig reads a clientConfig file from r and picks the first
@@ -100,7 +100,7 @@ func parseClientConfig(r io.Reader, addr address) (*configAnswer, error) {
 		settings: settings,
 		provider: strings.TrimSpace(p.DisplayName),
 		domains:  trimAll(append(p.Domains, p.ID)),
-		hint:     enableHint(append(p.Enable, cfg.Enable...)),
+		hint:     enableHint(strings.TrimSpace(p.DisplayName), append(p.Enable, cfg.Enable...)),
 	}, nil
 }
 
@@ -167,20 +167,18 @@ func validHostname(h string) bool {
 	return true
 }
 
-// enableHint picks the English instruction of the first <enable> element.
-func enableHint(enables []enable) string {
+// enableHint keeps the English instruction of the first <enable> element,
+// the provider's own words, and its page.
+func enableHint(provider string, enables []enable) Hint {
 	for _, e := range enables {
 		for _, in := range e.Instructions {
 			if in.Lang == "" || strings.HasPrefix(strings.ToLower(in.Lang), "en") {
-				text := strings.Join(strings.Fields(in.Text), " ")
-				if e.VisitURL != "" {
-					text += " (" + strings.TrimSpace(e.VisitURL) + ")"
-				}
-				return text
+				return Hint{Kind: HintProviderInstruction, Provider: provider,
+					Instruction: strings.Join(strings.Fields(in.Text), " "), HelpURL: strings.TrimSpace(e.VisitURL)}
 			}
 		}
 	}
-	return ""
+	return Hint{}
 }
 
 func trimAll(ss []string) []string {

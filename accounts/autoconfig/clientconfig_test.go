@@ -59,8 +59,10 @@ func TestParseClientConfigTakesFirstEncryptedServerAndExpandsPlaceholders(t *tes
 	if strings.Join(got.domains, ",") != "example.org,example.net,example.org" {
 		t.Errorf("domains = %q", got.domains)
 	}
-	if got.hint != "Turn on access for email programs. (https://example.org/settings)" {
-		t.Errorf("hint = %q", got.hint)
+	wantHint := Hint{Kind: HintProviderInstruction, Provider: "Example Mail",
+		Instruction: "Turn on access for email programs.", HelpURL: "https://example.org/settings"}
+	if got.hint != wantHint {
+		t.Errorf("hint = %+v, want %+v", got.hint, wantHint)
 	}
 }
 

@@ -53,8 +53,7 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("Postie could not find the outgoing mail settings for %s by itself. "+
-		"Please ask your email provider for its SMTP server name, port and security, and enter them yourself.", e.Domain)
+	return fmt.Sprintf("no outgoing mail settings found for %s (%d sources tried)", e.Domain, len(e.Attempts))
 }
 
 // Discover finds the outgoing server settings for the email address.
@@ -133,7 +132,7 @@ func tableResult(p *Provider, addr address) *Result {
 			Auth:     append([]string(nil), p.Auth...),
 		},
 		Provider: p.Name,
-		Hint:     p.Hint,
+		Hint:     p.hint(),
 		trusted:  append([]string{p.Host}, p.Domains...),
 	}
 }
@@ -148,8 +147,8 @@ func markConfirmation(res *Result, addr address) {
 	own := hostDomain == registrableDomain(addr.ascii)
 	if res.viaMX != "" && !own {
 		res.Confirm = true
-		res.ConfirmReason = fmt.Sprintf("Postie found these settings because mail for %s is received by %s. "+
-			"Use them only if %s really handles your email.", addr.domain, res.viaMX, providerName(res, hostDomain))
+		res.Confirmation = Confirmation{Because: ConfirmFoundViaMX, Domain: addr.domain, MXHost: res.viaMX,
+			Host: res.Host, Operator: providerName(res, hostDomain)}
 		return
 	}
 	if own {
@@ -161,8 +160,8 @@ func markConfirmation(res *Result, addr address) {
 		}
 	}
 	res.Confirm = true
-	res.ConfirmReason = fmt.Sprintf("These settings send your mail through %s, which does not belong to %s. "+
-		"Use them only if %s really handles your email.", res.Host, addr.domain, providerName(res, hostDomain))
+	res.Confirmation = Confirmation{Because: ConfirmHostOutsideDomain, Domain: addr.domain,
+		Host: res.Host, Operator: providerName(res, hostDomain)}
 }
 
 func providerName(res *Result, hostDomain string) string {

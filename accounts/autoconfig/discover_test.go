@@ -262,7 +262,7 @@ func TestDiscoverNeverChoosesPlainSettings(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("got %+v, %v; want NotFoundError", res, err)
 	}
-	if !strings.Contains(err.Error(), "plain.test") || !strings.Contains(err.Error(), "ask your email provider") {
+	if nf.Domain != "plain.test" {
 		t.Errorf("error is not plain language: %v", err)
 	}
 	for _, s := range []Source{SourceAutoconfig, SourceWellKnown, SourceISPDB} {
@@ -295,8 +295,8 @@ func TestDiscoverSRV(t *testing.T) {
 
 	res = discover(t, d, "anna@outside.test")
 	wantSettings(t, res, SourceSRV, "smtp.hoster.test", 465, TLS)
-	if !res.Confirm || !strings.Contains(res.ConfirmReason, "smtp.hoster.test") || !strings.Contains(res.ConfirmReason, "outside.test") {
-		t.Errorf("confirm %v: %q", res.Confirm, res.ConfirmReason)
+	if want := (Confirmation{Because: ConfirmHostOutsideDomain, Domain: "outside.test", Host: "smtp.hoster.test", Operator: "hoster.test"}); !res.Confirm || res.Confirmation != want {
+		t.Errorf("confirm %v: %+v, want %+v", res.Confirm, res.Confirmation, want)
 	}
 
 	_, err := d.Discover(context.Background(), "anna@nullsrv.test")
@@ -322,14 +322,15 @@ func TestDiscoverMX(t *testing.T) {
 
 	res := discover(t, d, "anna@workspace.test")
 	wantSettings(t, res, SourceMX, "smtp.gmail.com", 465, TLS)
-	if res.Provider != "Gmail" || res.Username != "anna@workspace.test" || !strings.Contains(res.Hint, "app password") {
+	if res.Provider != "Gmail" || res.Username != "anna@workspace.test" || res.Hint.Kind != HintAppPassword || res.Hint.Provider != "Gmail" {
 		t.Errorf("provider %q, username %q, hint %q", res.Provider, res.Username, res.Hint)
 	}
 	if !strings.Contains(res.Detail, "aspmx.l.google.com") {
 		t.Errorf("detail = %q", res.Detail)
 	}
-	if !res.Confirm || !strings.Contains(res.ConfirmReason, "aspmx.l.google.com") {
-		t.Errorf("confirm %v: %q", res.Confirm, res.ConfirmReason)
+	if c := res.Confirmation; !res.Confirm || c.Because != ConfirmFoundViaMX || c.MXHost != "aspmx.l.google.com" ||
+		c.Domain != "workspace.test" || c.Operator != "Gmail" {
+		t.Errorf("confirm %v: %+v", res.Confirm, c)
 	}
 
 	res = discover(t, d, "anna@hosted.test")
@@ -452,11 +453,19 @@ func TestDiscoverStopsWhenCancelled(t *testing.T) {
 }
 
 func TestDiscoverRejectsBadAddresses(t *testing.T) {
-	for _, in := range []string{"", "anna", "anna@", "@example.org", "anna@localhost", "anna smith@example.org", "anna@exa mple.org"} {
+	for in, want := range map[string]AddressProblem{
+		"":                       AddressEmpty,
+		"anna":                   AddressNoAtOrParts,
+		"anna@":                  AddressNoAtOrParts,
+		"@example.org":           AddressNoAtOrParts,
+		"anna@localhost":         AddressBadDomain,
+		"anna smith@example.org": AddressForbiddenChar,
+		"anna@exa mple.org":      AddressForbiddenChar,
+	} {
 		_, err := (&Discoverer{}).Discover(context.Background(), in)
 		var ae *AddressError
-		if !errors.As(err, &ae) {
-			t.Errorf("Discover(%q) err = %v, want AddressError", in, err)
+		if !errors.As(err, &ae) || ae.Problem != want {
+			t.Errorf("Discover(%q) err = %v, want AddressError %s", in, err, want)
 		}
 	}
 }

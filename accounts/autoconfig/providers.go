@@ -35,9 +35,71 @@ type Provider struct {
 	Username string
 	Auth     []string
 	Needs    []Need
-	// Hint tells the user, in plain words, what to do before Postie can log
-	// in; empty when nothing special is needed.
-	Hint string
+	// Hint is what the user must do before Postie can log in; HintNone
+	// when nothing special is needed. HelpURL is the provider's page for
+	// it, when there is one to give.
+	Hint    HintKind
+	HelpURL string
+}
+
+// HintKind is what a provider wants the user to do before an email
+// program may send. The front ends write the sentence.
+type HintKind string
+
+const (
+	HintNone HintKind = ""
+	// HintAppPassword: the normal password is refused; create an app
+	// password (authorisation code, mail key) and use it instead.
+	HintAppPassword HintKind = "app-password-required"
+	// HintAppPasswordWithTwoFactor: an app password is needed only when
+	// two-step verification is on.
+	HintAppPasswordWithTwoFactor HintKind = "app-password-with-two-factor"
+	// HintOAuthOnly: only the provider's own sign-in (OAuth) works.
+	HintOAuthOnly HintKind = "oauth-only"
+	// HintEnableSMTP: access by email programs is off until the user turns
+	// it on in the provider's web settings.
+	HintEnableSMTP HintKind = "enable-smtp"
+	// HintEnableSMTPAndAppPassword: turn access on, then use the app
+	// password or authorisation code the provider shows.
+	HintEnableSMTPAndAppPassword HintKind = "enable-smtp-and-app-password"
+	// HintAdminEnableSMTP: an administrator must allow authenticated SMTP
+	// for the mailbox; many organisations allow only OAuth sign-in.
+	HintAdminEnableSMTP HintKind = "admin-enable-smtp"
+	// HintProviderInstruction: the provider's settings file gives its own
+	// instruction, in Instruction.
+	HintProviderInstruction HintKind = "provider-instruction"
+)
+
+// Hint says what a provider needs before Postie can log in, as facts: the
+// front ends turn it into a sentence in the user's language.
+type Hint struct {
+	Kind     HintKind
+	Provider string // the provider's name, e.g. "Gmail"
+	HelpURL  string // the provider's page for it, or ""
+	// Instruction is the provider's own text, for HintProviderInstruction.
+	Instruction string
+}
+
+// IsZero reports whether there is nothing to tell.
+func (h Hint) IsZero() bool { return h.Kind == HintNone }
+
+// String describes the hint for logs.
+func (h Hint) String() string {
+	if h.IsZero() {
+		return ""
+	}
+	s := strings.ToLower(h.Provider) + ": " + string(h.Kind)
+	if h.HelpURL != "" {
+		s += " (" + h.HelpURL + ")"
+	}
+	return s
+}
+
+func (p *Provider) hint() Hint {
+	if p == nil || p.Hint == HintNone {
+		return Hint{}
+	}
+	return Hint{Kind: p.Hint, Provider: p.Name, HelpURL: p.HelpURL}
 }
 
 // providers is the built-in table. Each entry follows the provider's
@@ -52,9 +114,7 @@ var providers = []Provider{
 		Host:    "smtp.gmail.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword, NeedOAuth},
-		Hint: "Google does not accept your normal password in email programs. Turn on 2-Step Verification " +
-			"in your Google Account, create an app password at https://myaccount.google.com/apppasswords " +
-			"and use it here.",
+		Hint:  HintAppPassword, HelpURL: "https://myaccount.google.com/apppasswords",
 	},
 	{
 		Name: "Outlook.com",
@@ -65,8 +125,7 @@ var providers = []Provider{
 		Host: "smtp-mail.outlook.com", Port: 587, Security: STARTTLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2},
 		Needs: []Need{NeedOAuth},
-		Hint: "Microsoft lets email programs send from Outlook.com, Hotmail and Live addresses only after " +
-			"signing in with Microsoft (OAuth); your normal password is refused.",
+		Hint:  HintOAuthOnly,
 	},
 	{
 		Name:    "Microsoft 365",
@@ -75,8 +134,7 @@ var providers = []Provider{
 		Host:    "smtp.office365.com", Port: 587, Security: STARTTLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedOAuth},
-		Hint: "Your organisation's administrator must turn on \"Authenticated SMTP\" for your mailbox, " +
-			"and many organisations allow only Microsoft sign-in (OAuth) instead of a password.",
+		Hint:  HintAdminEnableSMTP,
 	},
 	{
 		Name: "Yahoo Mail",
@@ -86,8 +144,7 @@ var providers = []Provider{
 		Host: "smtp.mail.yahoo.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "Yahoo needs an app password: open Account Security in your Yahoo account, choose " +
-			"\"Generate app password\" and use it here instead of your normal password.",
+		Hint:  HintAppPassword, HelpURL: "https://login.yahoo.com/account/security",
 	},
 	{
 		Name:    "iCloud Mail",
@@ -96,8 +153,7 @@ var providers = []Provider{
 		Host:    "smtp.mail.me.com", Port: 587, Security: STARTTLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "Apple needs an app-specific password: sign in at https://account.apple.com, open " +
-			"Sign-In and Security, choose App-Specific Passwords and use the one it creates here.",
+		Hint:  HintAppPassword, HelpURL: "https://account.apple.com",
 	},
 	{
 		Name:    "AOL Mail",
@@ -106,8 +162,7 @@ var providers = []Provider{
 		Host:    "smtp.aol.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "AOL needs an app password: open Account Security in your AOL account, choose " +
-			"\"Generate app password\" and use it here instead of your normal password.",
+		Hint:  HintAppPassword, HelpURL: "https://login.aol.com/account/security",
 	},
 	{
 		Name:    "GMX",
@@ -116,8 +171,7 @@ var providers = []Provider{
 		Host:    "mail.gmx.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "GMX blocks email programs until you allow them once: in GMX's web mail open " +
-			"Settings, then POP3 & IMAP, and turn on access.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "GMX (international)",
@@ -126,8 +180,7 @@ var providers = []Provider{
 		Host:    "mail.gmx.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "GMX blocks email programs until you allow them once: in GMX's web mail open " +
-			"Settings, then POP3 & IMAP, and turn on access.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "WEB.DE",
@@ -136,8 +189,7 @@ var providers = []Provider{
 		Host:    "smtp.web.de", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "WEB.DE blocks email programs until you allow them once: in WEB.DE's web mail open " +
-			"Settings, then POP3/IMAP, and turn on access.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "Fastmail",
@@ -146,8 +198,7 @@ var providers = []Provider{
 		Host:    "smtp.fastmail.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "Fastmail needs an app password: open Settings, then Privacy & Security, choose " +
-			"\"Manage app passwords\" and create one for sending mail.",
+		Hint:  HintAppPassword,
 	},
 	{
 		Name:    "Zoho Mail",
@@ -156,8 +207,7 @@ var providers = []Provider{
 		Host:    "smtp.zoho.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "Turn on IMAP access in Zoho Mail's settings (Mail Accounts, then IMAP) first. If you use " +
-			"two-factor authentication, create an app-specific password and use it here.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "Zoho Mail (EU)",
@@ -166,8 +216,7 @@ var providers = []Provider{
 		Host:    "smtp.zoho.eu", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "Turn on IMAP access in Zoho Mail's settings (Mail Accounts, then IMAP) first. If you use " +
-			"two-factor authentication, create an app-specific password and use it here.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "Yandex Mail",
@@ -176,8 +225,7 @@ var providers = []Provider{
 		Host:    "smtp.yandex.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint: "Allow email programs in Yandex Mail's settings (Email clients), then create an app " +
-			"password in Yandex ID (Security, then App passwords) and use it here.",
+		Hint:  HintEnableSMTPAndAppPassword,
 	},
 	{
 		Name:    "Mail.ru",
@@ -186,8 +234,7 @@ var providers = []Provider{
 		Host:    "smtp.mail.ru", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "Mail.ru needs a password for external applications: create one in your Mail.ru account's " +
-			"security settings and use it here instead of your normal password.",
+		Hint:  HintAppPassword,
 	},
 	{
 		Name:    "T-Online",
@@ -196,8 +243,7 @@ var providers = []Provider{
 		Host:    "securesmtp.t-online.de", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "T-Online needs a separate email password: set one up in the Telekom customer centre " +
-			"(E-Mail-Passwort). Your normal login password does not work in email programs.",
+		Hint:  HintAppPassword,
 	},
 	{
 		Name: "Posteo",
@@ -213,8 +259,7 @@ var providers = []Provider{
 		MX:      []string{"mailbox.org"},
 		Host:    "smtp.mailbox.org", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Hint: "If two-factor authentication is on for your mailbox.org account, create an application " +
-			"password in its settings and use it here.",
+		Hint: HintAppPasswordWithTwoFactor,
 	},
 	{
 		Name:    "Xfinity (Comcast)",
@@ -223,8 +268,7 @@ var providers = []Provider{
 		Host:    "smtp.comcast.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "Turn on third-party email access in your Xfinity account's email security settings " +
-			"before sending from an email program.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "AT&T Mail",
@@ -232,8 +276,7 @@ var providers = []Provider{
 		Host:    "outbound.att.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword},
-		Hint: "AT&T needs a secure mail key: create one in your AT&T account's sign-in settings and " +
-			"use it here instead of your normal password.",
+		Hint:  HintAppPassword,
 	},
 	{
 		Name:    "Orange",
@@ -263,8 +306,7 @@ var providers = []Provider{
 		Host:    "smtp.qq.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint: "Turn on the SMTP service in QQ Mail's web settings (Settings, then Account, then " +
-			"POP3/IMAP/SMTP) and use the authorisation code it shows instead of your QQ password.",
+		Hint:  HintEnableSMTPAndAppPassword,
 	},
 	{
 		Name:    "NetEase 163 Mail",
@@ -273,8 +315,7 @@ var providers = []Provider{
 		Host:    "smtp.163.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint: "Turn on SMTP in 163 Mail's web settings (Settings, then POP3/SMTP/IMAP) and use the " +
-			"client authorisation code it gives you instead of your password.",
+		Hint:  HintEnableSMTPAndAppPassword,
 	},
 	{
 		Name:    "NetEase 126 Mail",
@@ -282,8 +323,7 @@ var providers = []Provider{
 		Host:    "smtp.126.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint: "Turn on SMTP in 126 Mail's web settings (Settings, then POP3/SMTP/IMAP) and use the " +
-			"client authorisation code it gives you instead of your password.",
+		Hint:  HintEnableSMTPAndAppPassword,
 	},
 	{
 		Name:    "Naver Mail",
@@ -292,8 +332,7 @@ var providers = []Provider{
 		Host:    "smtp.naver.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "Turn on IMAP/SMTP in Naver Mail's settings (POP3/IMAP settings) first. With 2-step " +
-			"verification, create an application password and use it here.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "Daum Mail",
@@ -302,8 +341,7 @@ var providers = []Provider{
 		Host:    "smtp.daum.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint: "Turn on IMAP/SMTP in Daum Mail's settings (IMAP/POP3) first. With 2-step verification, " +
-			"use the password issued on the 2-step verification page.",
+		Hint:  HintEnableSMTP,
 	},
 	{
 		Name:    "Seznam Email",
@@ -319,7 +357,7 @@ var providers = []Provider{
 		Host:    "smtp.wp.pl", Port: 465, Security: TLS,
 		Username: "%EMAILLOCALPART%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedEnableSMTP},
-		Hint:  "Turn on access for email programs (POP3/IMAP/SMTP) in WP Poczta's settings first.",
+		Hint:  HintEnableSMTP,
 	},
 }
 
@@ -358,21 +396,18 @@ func providerForMX(mxHost string) *Provider {
 
 // HintFor returns the table's hint for an SMTP host: that of the entry
 // with this host, or else of the entry serving the host's domain
-// (smtp.googlemail.com is Gmail's). It is empty when the provider needs
+// (smtp.googlemail.com is Gmail's). It is zero when the provider needs
 // nothing special or is unknown, so a company relay used with a Gmail
-// address gets no Gmail advice. Sending code appends it to authentication
+// address gets no Gmail advice. Front ends show it with authentication
 // failures.
-func HintFor(host string) string {
+func HintFor(host string) Hint {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	for i := range providers {
 		if providers[i].Host == host {
-			return providers[i].Hint
+			return providers[i].hint()
 		}
 	}
-	if p := providerForDomain(host); p != nil {
-		return p.Hint
-	}
-	return ""
+	return providerForDomain(host).hint()
 }
 
 // Providers returns a copy of the built-in table.

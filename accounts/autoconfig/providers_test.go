@@ -97,7 +97,7 @@ func TestProviderTableIsConsistent(t *testing.T) {
 			if p.Username != "%EMAILADDRESS%" && p.Username != "%EMAILLOCALPART%" {
 				t.Errorf("username template %q", p.Username)
 			}
-			if len(p.Needs) > 0 && p.Hint == "" {
+			if len(p.Needs) > 0 && p.Hint == HintNone {
 				t.Errorf("needs %v but has no hint", p.Needs)
 			}
 			if len(p.Auth) == 0 {
@@ -136,11 +136,11 @@ func TestDiscoverUsesTableWithoutNetwork(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", domain, err)
 			}
-			if res.Source != SourceProviderTable || res.Host != p.Host || res.Provider != p.Name || res.Hint != p.Hint {
+			if res.Source != SourceProviderTable || res.Host != p.Host || res.Provider != p.Name || res.Hint != p.hint() {
 				t.Errorf("%s: got %s from %s (%s)", domain, res.Host, res.Source, res.Provider)
 			}
 			if res.Confirm {
-				t.Errorf("%s: asks for confirmation: %s", domain, res.ConfirmReason)
+				t.Errorf("%s: asks for confirmation: %+v", domain, res.Confirmation)
 			}
 		}
 	}
@@ -171,19 +171,21 @@ func TestProviderForMXPrefersLongestSuffix(t *testing.T) {
 }
 
 func TestHintFor(t *testing.T) {
-	for host, want := range map[string]string{
-		"smtp.gmail.com":        "app password",
-		"SMTP.googlemail.com.":  "app password",
-		"smtp.mail.me.com":      "app-specific password",
-		"smtp-mail.outlook.com": "OAuth",
-		"smtp.office365.com":    "Authenticated SMTP",
-		"posteo.de":             "",
-		"smtp.example.org":      "",
-		"127.0.0.1":             "",
+	for host, want := range map[string]Hint{
+		"smtp.gmail.com":        {Kind: HintAppPassword, Provider: "Gmail", HelpURL: "https://myaccount.google.com/apppasswords"},
+		"SMTP.googlemail.com.":  {Kind: HintAppPassword, Provider: "Gmail", HelpURL: "https://myaccount.google.com/apppasswords"},
+		"smtp.mail.me.com":      {Kind: HintAppPassword, Provider: "iCloud Mail", HelpURL: "https://account.apple.com"},
+		"smtp-mail.outlook.com": {Kind: HintOAuthOnly, Provider: "Outlook.com"},
+		"smtp.office365.com":    {Kind: HintAdminEnableSMTP, Provider: "Microsoft 365"},
+		"mail.gmx.net":          {Kind: HintEnableSMTP, Provider: "GMX"},
+		"smtp.qq.com":           {Kind: HintEnableSMTPAndAppPassword, Provider: "QQ Mail"},
+		"smtp.mailbox.org":      {Kind: HintAppPasswordWithTwoFactor, Provider: "mailbox.org"},
+		"posteo.de":             {},
+		"smtp.example.org":      {},
+		"127.0.0.1":             {},
 	} {
-		got := HintFor(host)
-		if want == "" && got != "" || !strings.Contains(got, want) {
-			t.Errorf("HintFor(%q) = %q, want it to mention %q", host, got, want)
+		if got := HintFor(host); got != want {
+			t.Errorf("HintFor(%q) = %+v, want %+v", host, got, want)
 		}
 	}
 }

@@ -63,14 +63,16 @@ type Result struct {
 	// Provider is the provider's name when a table entry or a clientConfig
 	// file gives one.
 	Provider string `json:"provider,omitempty"`
-	// Hint tells the user what the provider needs before Postie can log in,
-	// such as an app password.
-	Hint string `json:"hint,omitempty"`
+	// Hint says what the provider needs before Postie can log in, such as
+	// an app password. The front ends write it out (the CLI's JSON as
+	// "hint").
+	Hint Hint `json:"-"`
 	// Confirm is set when the settings point outside the user's domain and
-	// its provider's domains; ConfirmReason explains it in plain words. The
-	// user must agree before the settings are used.
-	Confirm       bool   `json:"confirm"`
-	ConfirmReason string `json:"confirm_reason,omitempty"`
+	// its provider's domains; Confirmation says why, as facts (the CLI's
+	// JSON writes it out as "confirm_reason"). The user must agree before
+	// the settings are used.
+	Confirm      bool         `json:"confirm"`
+	Confirmation Confirmation `json:"-"`
 	// UntrustedCertificate is set by a guess whose server presented a
 	// certificate that does not verify for its name; CertificateProblem
 	// says why.
@@ -100,4 +102,28 @@ func expandPlaceholders(s string, a address) string {
 		"%EMAILLOCALPART%", a.local,
 		"%EMAILDOMAIN%", a.domain,
 	).Replace(s)
+}
+
+// ConfirmBecause says why found settings need the user's confirmation.
+type ConfirmBecause string
+
+const (
+	// ConfirmFoundViaMX: the settings were found only because the domain's
+	// mail is received by MXHost, which is not the user's domain.
+	ConfirmFoundViaMX ConfirmBecause = "found-via-mx"
+	// ConfirmHostOutsideDomain: the SMTP host belongs neither to the
+	// user's domain nor to its provider.
+	ConfirmHostOutsideDomain ConfirmBecause = "host-outside-domain"
+)
+
+// Confirmation holds the facts a front end shows when asking the user to
+// confirm settings that send mail through someone else's server.
+type Confirmation struct {
+	Because ConfirmBecause
+	Domain  string // the user's email domain
+	MXHost  string // the MX host, for ConfirmFoundViaMX
+	Host    string // the SMTP host the settings use
+	// Operator is who runs Host: the provider's name, or else the host's
+	// registered domain.
+	Operator string
 }

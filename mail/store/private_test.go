@@ -3,10 +3,10 @@
 package store
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 )
@@ -101,8 +101,8 @@ func TestOpenTightensDatabaseFilesInAPrivateFolder(t *testing.T) {
 	}
 }
 
-// A folder that belongs to someone else is refused with a sentence that
-// names it, and left exactly as it was.
+// A folder that belongs to someone else is refused with an error that
+// names it and its owner, and left exactly as it was.
 func TestOpenRefusesAFolderOfAnotherUser(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "theirs")
 	if os.Geteuid() == 0 {
@@ -117,7 +117,8 @@ func TestOpenRefusesAFolderOfAnotherUser(t *testing.T) {
 	}
 	before := mode(t, dir)
 	_, err := Open(dir)
-	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "belongs to another user") {
+	var pe *PathError
+	if !errors.As(err, &pe) || pe.Path != dir || pe.Problem != PathOtherOwner || pe.OwnerUID == os.Geteuid() {
 		t.Fatalf("Open(%s) = %v; want a refusal naming the folder and its owner", dir, err)
 	}
 	if _, statErr := os.Stat(filepath.Join(dir, DatabaseName)); statErr == nil {
@@ -131,7 +132,8 @@ func TestOpenRefusesAFolderOfAnotherUser(t *testing.T) {
 func TestOpenRefusesAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(path, nil, 0o600)
-	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "not a folder") {
-		t.Fatalf("Open(file) = %v; want a plain refusal", err)
+	var pe *PathError
+	if _, err := Open(path); !errors.As(err, &pe) || pe.Path != path || pe.Problem != PathNotAFolder {
+		t.Fatalf("Open(file) = %v; want a PathError %s", err, PathNotAFolder)
 	}
 }

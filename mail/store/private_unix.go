@@ -4,7 +4,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,26 +32,24 @@ func MakePrivateDir(dir string) (wasOpen bool, err error) {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, privateDirMode); err != nil {
-			return false, fmt.Errorf("cannot create the folder %s: %w", dir, err)
+			return false, &PathError{Path: dir, Problem: PathCannotCreate, IsDir: true, Err: err}
 		}
 		info, err = os.Stat(dir)
 	}
 	if err != nil {
-		return false, fmt.Errorf("cannot read the folder %s: %w", dir, err)
+		return false, &PathError{Path: dir, Problem: PathCannotRead, IsDir: true, Err: err}
 	}
 	if !info.IsDir() {
-		return false, fmt.Errorf("%s is a file, not a folder; Postie needs a folder there", dir)
+		return false, &PathError{Path: dir, Problem: PathNotAFolder, IsDir: true}
 	}
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return false, fmt.Errorf("the folder %s belongs to another user of this computer (user ID %d), who could read the messages Postie keeps there; choose a folder of your own (set %s)",
-			dir, st.Uid, DataDirEnv)
+		return false, &PathError{Path: dir, Problem: PathOtherOwner, IsDir: true, OwnerUID: int(st.Uid)}
 	}
 	if info.Mode().Perm()&othersBits == 0 {
 		return false, nil
 	}
 	if err := os.Chmod(dir, privateDirMode); err != nil {
-		return true, fmt.Errorf("the folder %s can be read by other users of this computer (permissions %04o) and Postie could not change that: %w; run `chmod 700 %s`, or choose another folder (set %s)",
-			dir, info.Mode().Perm(), err, dir, DataDirEnv)
+		return true, &PathError{Path: dir, Problem: PathOpenToOthers, IsDir: true, Mode: info.Mode().Perm(), Err: err}
 	}
 	return true, nil
 }
@@ -65,14 +62,13 @@ func MakePrivateFile(path string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("cannot read the file %s: %w", path, err)
+		return &PathError{Path: path, Problem: PathCannotRead, Err: err}
 	}
 	if !info.Mode().IsRegular() || info.Mode().Perm()&othersBits == 0 {
 		return nil
 	}
 	if err := os.Chmod(path, privateFileMode); err != nil {
-		return fmt.Errorf("the file %s can be read by other users of this computer (permissions %04o) and Postie could not change that: %w; run `chmod 600 %s`",
-			path, info.Mode().Perm(), err, path)
+		return &PathError{Path: path, Problem: PathOpenToOthers, Mode: info.Mode().Perm(), Err: err}
 	}
 	return nil
 }
@@ -102,7 +98,7 @@ func MakeTreePrivate(dir string) error {
 func createPrivateFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateFileMode)
 	if err != nil {
-		return fmt.Errorf("cannot create Postie's database %s: %w", path, err)
+		return &PathError{Path: path, Problem: PathCannotCreate, Err: err}
 	}
 	return f.Close()
 }

@@ -44,7 +44,7 @@ func DataDir() (string, error) {
 	}
 	base, err := userDataDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find a folder for Postie's data (set %s to choose one): %w", DataDirEnv, err)
+		return "", fmt.Errorf("no per-user data folder (set %s): %w", DataDirEnv, err)
 	}
 	return filepath.Join(base, "Postie"), nil
 }
@@ -81,11 +81,11 @@ type DB struct {
 func Open(dir string) (*DB, error) {
 	wasOpen, err := MakePrivateDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot use Postie's data folder: %w", err)
+		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	if wasOpen {
 		if err := MakeTreePrivate(dir); err != nil {
-			return nil, fmt.Errorf("cannot make Postie's data folder private: %w", err)
+			return nil, fmt.Errorf("making the data folder private: %w", err)
 		}
 	}
 	path := filepath.Join(dir, DatabaseName)
@@ -108,11 +108,11 @@ func Open(dir string) (*DB, error) {
 	}.Encode()
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open Postie's database %s: %w", path, err)
+		return nil, fmt.Errorf("cannot open the database %s: %w", path, err)
 	}
 	if err := sqlDB.Ping(); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("cannot open Postie's database %s: %w", path, err)
+		return nil, fmt.Errorf("cannot open the database %s: %w", path, err)
 	}
 	db := &DB{DB: sqlDB, Dir: dir}
 	if err := db.createMigrationTable(); err != nil {
@@ -128,7 +128,7 @@ func (db *DB) createMigrationTable() error {
 		version   INTEGER NOT NULL
 	)`)
 	if err != nil {
-		return fmt.Errorf("cannot prepare Postie's database: %w", err)
+		return fmt.Errorf("cannot prepare the database: %w", err)
 	}
 	return nil
 }
@@ -151,8 +151,7 @@ func (db *DB) Migrate(component string, steps []string) error {
 		return fmt.Errorf("cannot read the %s schema version: %w", component, err)
 	}
 	if applied > len(steps) {
-		return fmt.Errorf("the %s tables were written by a newer version of Postie (schema %d, this version knows %d); please update Postie",
-			component, applied, len(steps))
+		return &NewerSchemaError{Component: component, Found: applied, Newest: len(steps)}
 	}
 	if applied == len(steps) {
 		return nil

@@ -1,10 +1,10 @@
 package store
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -100,7 +100,8 @@ func TestMigrateRefusesSchemaFromNewerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := db.Migrate("notes", notesSchema[:1])
-	if err == nil || !strings.Contains(err.Error(), "newer version of Postie") {
+	var newer *NewerSchemaError
+	if !errors.As(err, &newer) || newer.Component != "notes" || newer.Found != len(notesSchema) || newer.Newest != 1 {
 		t.Fatalf("Migrate with fewer steps = %v; want a newer-version error", err)
 	}
 }

@@ -111,7 +111,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	if o.passwordStdin {
 		var err error
 		if secret, err = readPassword(env.Stdin); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitDataErr
 		}
 	}
@@ -132,7 +132,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		a.Username = ""
 	}
 	if err := a.Validate(); err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitDataErr
 	}
 
@@ -144,7 +144,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			}
 		}
 		if err := c.SaveAccount(ctx, a, secret, false); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
 			return exitCode(err)
 		}
@@ -206,7 +206,7 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	printFound(env.Stdout, res)
 	if res.Confirm {
 		fmt.Fprintf(env.Stderr, "%s\nTo use these settings, run the command again with:\n  --host %s --port %d --security %s\n",
-			res.ConfirmReason, res.Host, res.Port, res.Security)
+			explainConfirmation(res.Confirmation), res.Host, res.Port, res.Security)
 		return ExitConfig, false
 	}
 	a.Host, a.Port, a.Security = res.Host, res.Port, res.Security
@@ -225,8 +225,8 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 		fmt.Fprintf(w, " (%s)", res.Provider)
 	}
 	fmt.Fprintln(w, ".")
-	if res.Hint != "" {
-		fmt.Fprintf(w, "Note: %s\n", res.Hint)
+	if !res.Hint.IsZero() {
+		fmt.Fprintf(w, "Note: %s\n", explainHint(res.Hint))
 	}
 }
 
@@ -238,7 +238,7 @@ func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Acc
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
 	probe, err := c.TestAccount(ctx, a, secret)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
+		fmt.Fprintf(env.Stderr, "The connection test failed: %s\n", explain(err))
 		var se *smtpclient.Error
 		if errors.As(err, &se) && se.Certificate != nil {
 			printCertificate(env.Stderr, se.Certificate)
@@ -268,7 +268,7 @@ func accountsList(ctx context.Context, env *Env, args []string) int {
 	return withCore(ctx, env, func(c *core.Core) int {
 		list, err := c.ListAccounts(ctx)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		if *asJSON {
@@ -324,7 +324,7 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 	return withCore(ctx, env, func(c *core.Core) int {
 		a, err := c.Account(ctx, name)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		code, _ := testConnection(ctx, env, c, &a, "")
@@ -339,7 +339,7 @@ func accountsRemove(ctx context.Context, env *Env, args []string) int {
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
 		if err := c.RemoveAccount(ctx, name); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "Removed the account %q and its saved password.\n", name)
@@ -354,7 +354,7 @@ func accountsDefault(ctx context.Context, env *Env, args []string) int {
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
 		if err := c.SetDefaultAccount(ctx, name); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "%q is now the default account.\n", name)

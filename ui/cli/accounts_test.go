@@ -352,7 +352,7 @@ func TestAccountsAddFromProviderTable(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{"Found smtp.gmail.com:465 (tls) for user anna@gmail.com, from the built-in provider table (Gmail).",
-		"Note: Google does not accept your normal password", "without signing in"} {
+		"Note: Gmail does not accept your normal password", "without signing in"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}

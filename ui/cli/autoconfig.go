@@ -43,7 +43,7 @@ func runAutoconfig(ctx context.Context, env *Env, args []string) int {
 		return exitCode(err)
 	}
 	if *asJSON {
-		writeJSON(env.Stdout, res)
+		writeJSON(env.Stdout, resultJSON{res, explainHint(res.Hint), confirmReason(res)})
 		return ExitOK
 	}
 	printResult(env.Stdout, res)
@@ -63,9 +63,9 @@ func printResult(w io.Writer, res *autoconfig.Result) {
 	row("Auth", strings.Join(res.Auth, ", "))
 	row("Source", fmt.Sprintf("%s (%s)", res.Source, res.Detail))
 	row("Provider", res.Provider)
-	row("Hint", res.Hint)
+	row("Hint", explainHint(res.Hint))
 	if res.Confirm {
-		row("Confirm", res.ConfirmReason)
+		row("Confirm", explainConfirmation(res.Confirmation))
 	}
 	if c := res.UntrustedCertificate; c != nil {
 		row("Certificate", "NOT TRUSTED: "+res.CertificateProblem)
@@ -77,10 +77,26 @@ func discoveryFailureJSON(err error) any {
 	out := struct {
 		Error    string               `json:"error"`
 		Attempts []autoconfig.Attempt `json:"attempts,omitempty"`
-	}{Error: err.Error()}
+	}{Error: explain(err)}
 	var nf *autoconfig.NotFoundError
 	if errors.As(err, &nf) {
 		out.Attempts = nf.Attempts
 	}
 	return out
+}
+
+// resultJSON is a discovery result as `postie autoconfig --json` prints
+// it: the result's facts, with its hint and confirmation written out as
+// the sentences the output has always had.
+type resultJSON struct {
+	*autoconfig.Result
+	Hint          string `json:"hint,omitempty"`
+	ConfirmReason string `json:"confirm_reason,omitempty"`
+}
+
+func confirmReason(res *autoconfig.Result) string {
+	if !res.Confirm {
+		return ""
+	}
+	return explainConfirmation(res.Confirmation)
 }

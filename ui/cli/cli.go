@@ -132,7 +132,7 @@ func withCore(ctx context.Context, env *Env, fn func(*core.Core) int) int {
 	if dir == "" {
 		var err error
 		if dir, err = store.DataDir(); err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitIOErr
 		}
 	}
@@ -140,7 +140,7 @@ func withCore(ctx context.Context, env *Env, fn func(*core.Core) int) int {
 	// messages it sends.
 	c, err := core.Open(ctx, dir, core.Options{SecretsOncePerRun: true})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitIOErr
 	}
 	defer c.Close()

@@ -6,7 +6,6 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
-	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -71,7 +70,7 @@ func exitCode(err error) int {
 			return ExitTempFail
 		}
 		return ExitIOErr
-	case errors.Is(err, accounts.ErrNoSecret), errors.Is(err, core.ErrNoAccount):
+	case errors.Is(err, accounts.ErrNoSecret), errors.Is(err, accounts.ErrNoAccount):
 		return ExitConfig
 	case errors.As(err, &invalid), errors.As(err, &dup), errors.As(err, &noAcct),
 		errors.As(err, &input), errors.As(err, &address), errors.As(err, &state):

@@ -9,7 +9,6 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
-	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -43,7 +42,7 @@ func TestExitCodeOfEachError(t *testing.T) {
 		{"password store silent", &accounts.KeyringError{Problem: accounts.KeyringTimedOut}, ExitTempFail},
 		{"password store broken", &accounts.KeyringError{Problem: accounts.KeyringFailed}, ExitIOErr},
 		{"no saved password", accounts.ErrNoSecret, ExitConfig},
-		{"no account yet", fmt.Errorf("choosing: %w", core.ErrNoAccount), ExitConfig},
+		{"no account yet", fmt.Errorf("choosing: %w", accounts.ErrNoAccount), ExitConfig},
 		{"invalid account settings", &accounts.InvalidError{Field: "port"}, ExitDataErr},
 		{"account name taken", &accounts.DuplicateError{Name: "work"}, ExitDataErr},
 		{"no such account", &accounts.NotFoundError{Name: "nope"}, ExitDataErr},

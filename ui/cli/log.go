@@ -46,7 +46,7 @@ func runLog(ctx context.Context, env *Env, args []string) int {
 	return withCore(ctx, env, func(c *core.Core) int {
 		list, err := c.ListAll(ctx, outbox.Query{Search: *search}, *limit)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		if len(list) == 0 && *search != "" && !*asJSON {

@@ -60,7 +60,7 @@ func outboxList(ctx context.Context, env *Env, args []string) int {
 	return withCore(ctx, env, func(c *core.Core) int {
 		list, err := c.ListAll(ctx, outbox.Query{States: pendingStates}, 0)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		return printEntries(ctx, env, c, list, *asJSON)
@@ -84,7 +84,7 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 		case err != nil && ctx.Err() != nil:
 			fmt.Fprintln(env.Stderr, "Stopped; the messages not sent yet stay in the outbox.")
 		case err != nil:
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 		}
 		code := flushExitCode(sum, err)
 		switch code {
@@ -135,7 +135,7 @@ func withMessageID(ctx context.Context, env *Env, name, usage string, args []str
 
 // reportLookup prints an error about a message and picks its exit code.
 func reportLookup(env *Env, err error) int {
-	fmt.Fprintln(env.Stderr, err)
+	fmt.Fprintln(env.Stderr, explain(err))
 	return exitCode(err)
 }
 

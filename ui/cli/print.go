@@ -32,7 +32,7 @@ func printCertificate(w io.Writer, c *smtpclient.CertInfo) {
 // printDiscoveryFailure explains why discovery found nothing, listing what
 // each source said.
 func printDiscoveryFailure(w io.Writer, err error) {
-	fmt.Fprintln(w, err)
+	fmt.Fprintln(w, explain(err))
 	var nf *autoconfig.NotFoundError
 	if errors.As(err, &nf) {
 		fmt.Fprintln(w, "What Postie tried:")

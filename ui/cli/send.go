@@ -77,7 +77,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		}
 		msg, err := o.message(env, acct)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitDataErr
 		}
 		deliver := !o.queue && o.later == ""
@@ -91,7 +91,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		}
 		id, err := c.Enqueue(ctx, acct.ID, msg, hold, 0)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
 		if !deliver {
@@ -111,7 +111,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
 	out, err := c.SendNow(ctx, id)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitSoftware
 	}
 	printOutcome(env, out)
@@ -222,9 +222,9 @@ func chooseAccount(ctx context.Context, env *Env, c *core.Core, name string) (ac
 	}
 	if err != nil {
 		if name == "" {
-			fmt.Fprintf(env.Stderr, "%v\nAdd an account first: postie accounts add --email ADDRESS\n", err)
+			fmt.Fprintf(env.Stderr, "%s\nAdd an account first: postie accounts add --email ADDRESS\n", explain(err))
 		} else {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 		}
 		return a, exitCode(err)
 	}
