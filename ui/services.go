@@ -259,9 +259,9 @@ func (s *services) deleteDraft(ctx context.Context, id int64) error {
 
 func statesOf(kind listKind) []outbox.State {
 	if kind == sentList {
-		return []outbox.State{outbox.Sent}
+		return []outbox.State{outbox.StateSent}
 	}
-	return []outbox.State{outbox.Queued, outbox.Sending, outbox.Retrying, outbox.Failed, outbox.Unknown}
+	return []outbox.State{outbox.StateQueued, outbox.StateSending, outbox.StateRetrying, outbox.StateFailed, outbox.StateUnknown}
 }
 
 func (s *services) countMessages(ctx context.Context, kind listKind, search string) (int, error) {

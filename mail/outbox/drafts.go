@@ -60,7 +60,7 @@ func (o *Outbox) SaveDraft(ctx context.Context, d Draft) (int64, error) {
 		if err != nil {
 			return err
 		}
-		return addHistory(tx, id, fromMS(now), DraftState, "")
+		return addHistory(tx, id, fromMS(now), StateDraft, "")
 	})
 	return id, err
 }

@@ -28,7 +28,7 @@ const outboxUsage = `Usage:
 `
 
 // pendingStates are the states the outbox list shows.
-var pendingStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Retrying, outbox.Failed, outbox.Unknown}
+var pendingStates = []outbox.State{outbox.StateQueued, outbox.StateSending, outbox.StateRetrying, outbox.StateFailed, outbox.StateUnknown}
 
 func runOutbox(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
@@ -137,7 +137,7 @@ func outboxRetry(ctx context.Context, env *Env, args []string) int {
 			return reportLookup(env, err)
 		}
 		switch d.State {
-		case outbox.Failed, outbox.Unknown:
+		case outbox.StateFailed, outbox.StateUnknown:
 			err = box.Resend(ctx, id)
 		default:
 			err = box.Retry(ctx, id)

@@ -134,7 +134,7 @@ func reportDelivery(ctx context.Context, env *Env, box *outbox.Outbox, id int64)
 }
 
 func printOutcome(env *Env, out outbox.Outcome) {
-	if out.State == outbox.Sent {
+	if out.State == outbox.StateSent {
 		fmt.Fprintf(env.Stdout, "Sent (message %d). The server replied: %s\n", out.ID, out.Reply)
 		return
 	}
@@ -148,13 +148,13 @@ func printOutcome(env *Env, out outbox.Outcome) {
 		fmt.Fprintf(env.Stderr, "The server replied: %s\n", out.Reply)
 	}
 	switch out.State {
-	case outbox.Retrying:
+	case outbox.StateRetrying:
 		fmt.Fprintf(env.Stderr, "Message %d stays in the outbox and will be tried again at %s.\n", out.ID, out.NextAttempt.Local().Format("15:04 on Mon 2 Jan"))
-	case outbox.Queued:
+	case outbox.StateQueued:
 		fmt.Fprintf(env.Stderr, "Message %d was not sent and stays in the outbox.\n", out.ID)
-	case outbox.Failed:
+	case outbox.StateFailed:
 		fmt.Fprintf(env.Stderr, "Message %d was not sent. Details: postie log show %d\n", out.ID, out.ID)
-	case outbox.Unknown:
+	case outbox.StateUnknown:
 		fmt.Fprintf(env.Stderr, "Message %d may or may not have been sent. Check with a recipient; to send it again: postie outbox retry %d\n", out.ID, out.ID)
 	}
 }
@@ -162,11 +162,11 @@ func printOutcome(env *Env, out outbox.Outcome) {
 // exitCode maps an outcome to msmtp's sysexits codes.
 func exitCode(out outbox.Outcome) int {
 	switch out.State {
-	case outbox.Sent:
+	case outbox.StateSent:
 		return ExitOK
-	case outbox.Unknown:
+	case outbox.StateUnknown:
 		return ExitUnknown
-	case outbox.Failed:
+	case outbox.StateFailed:
 		var e *smtpclient.Error
 		if errors.As(out.Err, &e) {
 			switch e.Stage {
