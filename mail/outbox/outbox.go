@@ -13,24 +13,6 @@ import (
 	"github.com/postie-app/postie/mail/store"
 )
 
-// State is where a message is in its life; see the package comment.
-type State string
-
-// The states of a message.
-const (
-	StateDraft    State = "draft"    // being written; never sent as it is
-	StateQueued   State = "queued"   // waiting to be sent, perhaps held until a time
-	StateSending  State = "sending"  // a process is talking to the server about it
-	StateSent     State = "sent"     // the server accepted it
-	StateFailed   State = "failed"   // refused for good, or retried for too long
-	StateRetrying State = "retrying" // failed for now; tried again at NextAttempt
-	StateUnknown  State = "unknown"  // lost after the final dot: it may have arrived (RFC 1047)
-
-	// StateDiscarded is not a state a message is in: events report it when a
-	// message was removed.
-	StateDiscarded State = "discarded"
-)
-
 // Accounts gives the worker an account's server settings with its secret.
 // The accounts package implements it; the outbox never reads the keyring
 // itself.
