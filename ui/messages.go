@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // listKind tells the Outbox from the Sent view.
@@ -28,7 +30,7 @@ const pageSize = 100
 // messageSummary is one row of the Outbox or Sent list.
 type messageSummary struct {
 	ID         int64
-	State      string
+	State      outbox.State
 	Recipients string
 	Subject    string
 	When       time.Time
@@ -221,23 +223,23 @@ func (m *messageList) updateRow(id widget.ListItemID, obj fyne.CanvasObject) {
 }
 
 // stateLook is the icon and the word shown for a message's state.
-func stateLook(state string) (fyne.Resource, string) {
+func stateLook(state outbox.State) (fyne.Resource, string) {
 	switch state {
-	case "draft":
+	case outbox.StateDraft:
 		return theme.DocumentIcon(), lang.L("Draft")
-	case "queued":
+	case outbox.StateQueued:
 		return theme.HistoryIcon(), lang.L("Waiting")
-	case "sending":
+	case outbox.StateSending:
 		return theme.UploadIcon(), lang.L("Sending")
-	case "sent":
+	case outbox.StateSent:
 		// Its own key: the Sent view is plural in some languages.
 		return theme.ConfirmIcon(), lang.X("state.sent", "Sent")
-	case "retrying":
+	case outbox.StateRetrying:
 		return theme.ViewRefreshIcon(), lang.L("Will retry")
-	case "failed":
+	case outbox.StateFailed:
 		return theme.ErrorIcon(), lang.L("Failed")
-	case "unknown":
+	case outbox.StateUnknown:
 		return theme.QuestionIcon(), lang.L("Uncertain")
 	}
-	return theme.QuestionIcon(), state
+	return theme.QuestionIcon(), string(state)
 }

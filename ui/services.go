@@ -259,9 +259,9 @@ func (s *services) deleteDraft(ctx context.Context, id int64) error {
 
 func statesOf(kind listKind) []outbox.State {
 	if kind == sentList {
-		return []outbox.State{outbox.StateSent}
+		return outbox.SentLogStates()
 	}
-	return []outbox.State{outbox.StateQueued, outbox.StateSending, outbox.StateRetrying, outbox.StateFailed, outbox.StateUnknown}
+	return outbox.PendingStates()
 }
 
 func (s *services) countMessages(ctx context.Context, kind listKind, search string) (int, error) {
@@ -287,7 +287,7 @@ func summaryOf(e outbox.Entry) messageSummary {
 	}
 	return messageSummary{
 		ID:         e.ID,
-		State:      string(e.State),
+		State:      e.State,
 		Recipients: strings.Join(append(append(append([]string{}, e.To...), e.Cc...), e.Bcc...), ", "),
 		Subject:    e.Subject,
 		When:       when,

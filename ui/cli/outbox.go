@@ -27,9 +27,6 @@ const outboxUsage = `Usage:
   postie outbox discard ID      remove a message that was not sent
 `
 
-// pendingStates are the states the outbox list shows.
-var pendingStates = []outbox.State{outbox.StateQueued, outbox.StateSending, outbox.StateRetrying, outbox.StateFailed, outbox.StateUnknown}
-
 func runOutbox(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, outboxUsage)
@@ -63,7 +60,7 @@ func outboxList(ctx context.Context, env *Env, args []string) int {
 		return usageError(env, outboxUsage, "postie outbox list: unexpected argument %q", positional[0])
 	}
 	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
-		list, err := allEntries(ctx, box, outbox.Query{States: pendingStates}, 0)
+		list, err := allEntries(ctx, box, outbox.Query{States: outbox.PendingStates()}, 0)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, err)
 			return ExitIOErr
@@ -136,10 +133,12 @@ func outboxRetry(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return reportLookup(env, err)
 		}
-		switch d.State {
-		case outbox.StateFailed, outbox.StateUnknown:
+		// One command for both: a message that failed or may have
+		// arrived is sent again; any other is tried now, and the outbox
+		// says why if its state allows neither.
+		if d.State.Allows(outbox.ActionResend) {
 			err = box.Resend(ctx, id)
-		default:
+		} else {
 			err = box.Retry(ctx, id)
 		}
 		if err != nil {
