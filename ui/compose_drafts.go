@@ -5,7 +5,6 @@ package ui
 
 import (
 	"context"
-	"strings"
 
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -84,7 +83,7 @@ func (v *composeView) saveDraft(visible bool) {
 				return // the composer holds another message now
 			}
 			v.draftID = id
-			if sameComposition(v.current(), c) {
+			if v.current().SameContent(c) {
 				v.dirty = false
 			}
 			if visible {
@@ -92,12 +91,6 @@ func (v *composeView) saveDraft(visible bool) {
 			}
 		}
 	})
-}
-
-func sameComposition(c, o composition) bool {
-	return c.AccountID == o.AccountID && c.To == o.To && c.Cc == o.Cc && c.Bcc == o.Bcc &&
-		c.Subject == o.Subject && c.Body == o.Body && c.Markdown == o.Markdown &&
-		strings.Join(c.Attachments, "\n") == strings.Join(o.Attachments, "\n")
 }
 
 // confirmDiscard asks what to do with unsaved changes, then calls done.

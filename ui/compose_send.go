@@ -136,7 +136,7 @@ func (v *composeView) queue(c composition, msg *mail.Message, later time.Time) {
 				v.w.showError(err)
 				return
 			}
-			if sameComposition(v.current(), c) {
+			if v.current().SameContent(c) {
 				v.clear()
 			} else {
 				// The user typed on while it was queued: keep that as a
