@@ -228,11 +228,7 @@ func (v *composeView) load(c composition) {
 	v.signedBy = v.selectedAccount()
 	v.markdown.SetChecked(c.Markdown)
 	v.inReplyTo, v.references = c.InReplyTo, c.References
-	v.attachments = nil
-	for _, p := range c.Attachments {
-		v.addAttachment(p)
-	}
-	v.refreshAttachments()
+	v.restoreAttachments(c.Attachments)
 	v.dirty = false
 }
 
@@ -257,12 +253,22 @@ func (v *composeView) swapSignature() {
 		return
 	}
 	now := v.selectedAccount()
-	old := v.signature(v.signedBy)
-	if now == v.signedBy || !strings.HasSuffix(v.body.Text, old) {
+	if now == v.signedBy {
 		return
 	}
-	v.body.SetText(strings.TrimSuffix(v.body.Text, old) + v.signature(now))
-	v.signedBy = now
+	if body, ok := replaceSignature(v.body.Text, v.signature(v.signedBy), v.signature(now)); ok {
+		v.body.SetText(body)
+		v.signedBy = now
+	}
+}
+
+// replaceSignature swaps the signature old at the end of body for new; ok
+// is false, and body unchanged, when body no longer ends with old.
+func replaceSignature(body, old, new string) (string, bool) {
+	if !strings.HasSuffix(body, old) {
+		return body, false
+	}
+	return strings.TrimSuffix(body, old) + new, true
 }
 
 func (v *composeView) signature(accountID string) string {

@@ -20,8 +20,11 @@ import (
 
 type attachedFile struct {
 	path string
-	size int64
+	size int64 // sizeUnknown until it has been read
 }
+
+// sizeUnknown is the size of a restored attachment while it is being read.
+const sizeUnknown = -1
 
 func (v *composeView) chooseAttachment() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -58,14 +61,37 @@ func (v *composeView) attachPath(path string) {
 	})
 }
 
-// addAttachment restores an attachment of a draft; a file that has gone
-// since is still listed, so that sending names it as missing.
-func (v *composeView) addAttachment(path string) {
-	f := attachedFile{path: path}
-	if info, err := os.Stat(path); err == nil {
-		f.size = info.Size()
+// restoreAttachments lists a draft's attachments at once and reads their
+// sizes off the UI goroutine. A file that has gone since is still listed,
+// so that sending names it as missing.
+func (v *composeView) restoreAttachments(paths []string) {
+	v.attachments = nil
+	for _, p := range paths {
+		v.attachments = append(v.attachments, attachedFile{path: p, size: sizeUnknown})
 	}
-	v.attachments = append(v.attachments, f)
+	v.refreshAttachments()
+	if len(paths) == 0 {
+		return
+	}
+	v.w.background(func(context.Context, *services) func() {
+		sizes := make(map[string]int64, len(paths))
+		for _, p := range paths {
+			sizes[p] = 0
+			if info, err := os.Stat(p); err == nil {
+				sizes[p] = info.Size()
+			}
+		}
+		return func() {
+			// The list may have changed meanwhile (another message loaded,
+			// a file removed or added): fill in only what is still unknown.
+			for i, a := range v.attachments {
+				if size, ok := sizes[a.path]; ok && a.size == sizeUnknown {
+					v.attachments[i].size = size
+				}
+			}
+			v.refreshAttachments()
+		}
+	})
 }
 
 func plainFileError(err error) string {
@@ -87,8 +113,12 @@ func (v *composeView) refreshAttachments() {
 			v.changed()
 		})
 		remove.Importance = widget.LowImportance
+		size := "…"
+		if a.size != sizeUnknown {
+			size = formatSize(a.size)
+		}
 		v.attachList.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), remove,
-			widget.NewLabel(fmt.Sprintf("%s (%s)", filepath.Base(a.path), formatSize(a.size)))))
+			widget.NewLabel(fmt.Sprintf("%s (%s)", filepath.Base(a.path), size))))
 	}
 	v.updateTotal()
 }
@@ -102,7 +132,9 @@ func (v *composeView) updateTotal() {
 	}
 	var total int64
 	for _, a := range v.attachments {
-		total += a.size
+		if a.size != sizeUnknown {
+			total += a.size
+		}
 	}
 	text := fmt.Sprintf(lang.L("%d attached, %s in all"), len(v.attachments), formatSize(total))
 	v.attachTotal.Importance = widget.MediumImportance

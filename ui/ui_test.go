@@ -219,24 +219,6 @@ func TestAttachmentReminderBeforeSending(t *testing.T) {
 	}
 }
 
-func TestMentionsAttachment(t *testing.T) {
-	for body, want := range map[string]bool{
-		"I attached the file":                       true,
-		"See the attachment.":                       true,
-		"Anbei die Rechnung.":                       true,
-		"Voici la pièce jointe.":                    true,
-		"Te envío el archivo adjunto.":              true,
-		"We feel detached from it.":                 false,
-		"Nothing here.\n> see attached\n":           false,
-		"Hello\n\n-- \nAttachments are scanned.":    false,
-		"Please find enclosed the signed contract.": true,
-	} {
-		if got := mentionsAttachment(body); got != want {
-			t.Errorf("mentionsAttachment(%q) = %v, want %v", body, got, want)
-		}
-	}
-}
-
 func TestSendThroughDemoServerMovesMessageToSent(t *testing.T) {
 	w := openDemoWindow(t)
 	setUndoWindow(t, w, 0)
