@@ -61,8 +61,9 @@ func (c *Core) SendAgain(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	switch d.State {
-	case outbox.Failed, outbox.Unknown:
+	// A message that failed or may have arrived is sent again; any other
+	// is tried now, and the outbox says why if its state allows neither.
+	if d.State.Allows(outbox.ActionResend) {
 		return c.outbox.Resend(ctx, id)
 	}
 	return c.outbox.Retry(ctx, id)

@@ -4,10 +4,19 @@
 // on the UI goroutine: they run in goroutines with contexts and timeouts, and
 // their results reach widgets through fyne.Do only.
 //
-// One file holds one view: welcome.go (first run), compose.go, messages.go
-// (Outbox and Sent), details.go, accounts.go, settings.go, about.go and
-// demo.go (the Demo inbox). window.go holds the main window that navigates
-// between them, and services.go what the views call into.
+// One file holds one view: welcome.go (first run), the composer,
+// messages.go (Outbox and Sent), details.go, accounts.go with wizard.go,
+// settings.go, about.go and demo.go (the Demo inbox). The composer is split
+// along its seams: compose.go (layout, From picker and signature, the
+// fields in and out), compose_drafts.go (autosave, saving, discarding),
+// compose_mailto.go (email links), compose_attachments.go,
+// compose_send.go and compose_warnings.go (what to check before sending);
+// drafts.go is its Drafts dialog and sendlater.go its time picker.
+// window.go holds the main window that navigates between the views,
+// status.go its status bar, events.go what the outbox reports, and
+// services.go what the views call into. addressfield.go, entries.go and
+// format.go are shared widgets and formatting; mailtohandler.go offers to
+// open email links; i18n.go loads the translations.
 package ui
 
 import (

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 var ctrlEnter = &desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}
@@ -94,7 +96,7 @@ func TestStatusBarStillWorksWithUndoOff(t *testing.T) {
 	events := captureEvents(w)
 	compose(t, w, "anna@example.org", "No undo", "Goes at once")
 	test.Tap(w.compose.sendButton)
-	waitForState(t, w, events, "sent")
+	waitForState(t, w, events, outbox.StateSent)
 	if w.status.undoID != 0 {
 		t.Fatal("the status bar waits for an undo that was never offered")
 	}
@@ -111,7 +113,7 @@ func TestFailureNotifiesAndDiscardRemovesTheMessage(t *testing.T) {
 	test.AssertNotificationSent(t, fyne.NewNotification("A message could not be sent",
 		"Doomed: The server says the address bounce@example.org does not exist. Nothing was sent."), func() {
 		test.Tap(w.compose.sendButton)
-		waitForState(t, w, events, "failed")
+		waitForState(t, w, events, outbox.StateFailed)
 	})
 	w.selectView(w.outbox.content)
 	w.settle()
@@ -143,7 +145,7 @@ func TestSendLaterHoldsTheMessage(t *testing.T) {
 		t.Fatalf("outbox = %v, %v", rows, err)
 	}
 	detail, err := w.svc.messageDetail(w.ctx, rows[0].ID)
-	if err != nil || detail.State != "queued" || !detail.NextAttempt.Equal(when) {
+	if err != nil || detail.State != outbox.StateQueued || !detail.NextAttempt.Equal(when) {
 		t.Fatalf("scheduled message = %+v, %v; want queued until %v", detail, err, when)
 	}
 	if received, _ := w.svc.demo.Inbox(); len(received) != 0 {
@@ -225,7 +227,7 @@ func TestAddressSuggestionsComeFromEarlierRecipients(t *testing.T) {
 	events := captureEvents(w)
 	compose(t, w, "Anna Lind <anna@example.org>", "First", "Hi")
 	test.Tap(w.compose.sendButton)
-	waitForState(t, w, events, "sent")
+	waitForState(t, w, events, outbox.StateSent)
 
 	typeInto(w.compose.cc.entry, "bob@example.org, an")
 	w.settle()

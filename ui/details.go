@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // messageDetail is everything the details pane shows about one message.
@@ -125,51 +127,50 @@ func (d *detailsView) render(m *messageDetail) fyne.CanvasObject {
 func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 	var text string
 	switch m.State {
-	case "queued":
+	case outbox.StateQueued:
 		text = lang.L("Waiting to be sent.")
 		if !m.NextAttempt.IsZero() {
 			text = fmt.Sprintf(lang.L("Scheduled for %s."), formatWhen(m.NextAttempt))
 		}
-	case "retrying":
+	case outbox.StateRetrying:
 		text = m.Error + "\n" + fmt.Sprintf(lang.L("Next try: %s."), formatWhen(m.NextAttempt))
-	case "failed":
+	case outbox.StateFailed:
 		text = m.Error
-	case "unknown":
+	case outbox.StateUnknown:
 		text = lang.L("The connection was lost just after the whole message had been sent, so the server may already have it. Resend only if you are sure it did not arrive, or the recipients may get it twice.")
-	case "sent":
+	case outbox.StateSent:
 		text = fmt.Sprintf(lang.L("Accepted by your server: %s."), formatWhen(m.When))
 	}
 	label := widget.NewLabel(text)
 	label.Wrapping = fyne.TextWrapWord
-	if m.State == "failed" || m.State == "unknown" {
+	if m.State == outbox.StateFailed || m.State == outbox.StateUnknown {
 		label.Importance = widget.DangerImportance
 	}
 	return label
 }
 
+// actions offers a button for each action the message's state allows, as
+// the outbox decides. Sending now, undo and cancel are offered by the
+// status bar while a message waits or uploads, not here.
 func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
 	// The buttons wrap onto more lines rather than claim the width of all
 	// of them side by side, which would squeeze the list beside the details.
 	box := newWrapBox()
-	add := func(label string, icon fyne.Resource, run func()) {
-		box.Add(widget.NewButtonWithIcon(label, icon, run))
+	offer := func(a outbox.Action, label string, icon fyne.Resource, run func()) {
+		if m.State.Allows(a) {
+			box.Add(widget.NewButtonWithIcon(label, icon, run))
+		}
 	}
-	switch m.State {
-	case "retrying":
-		add(lang.L("Retry now"), theme.ViewRefreshIcon(), func() { d.act(m.ID, d.w.svc.retry) })
-	case "unknown":
-		add(lang.L("Resend"), theme.MailSendIcon(), func() { d.confirmResend(m) })
-		add(lang.L("Mark as sent"), theme.ConfirmIcon(), func() { d.act(m.ID, d.w.svc.markSent) })
-	case "failed":
-		add(lang.L("Resend"), theme.MailSendIcon(), func() { d.act(m.ID, d.w.svc.resend) })
+	resend := func() { d.act(m.ID, d.w.svc.resend) }
+	if m.State == outbox.StateUnknown {
+		resend = func() { d.confirmResend(m) } // the server may already have it
 	}
-	if m.State != "sending" {
-		add(lang.L("Send as new message"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
-		add(lang.L("Export .eml"), theme.DownloadIcon(), func() { d.export(m) })
-	}
-	if m.State != "sent" && m.State != "sending" {
-		add(lang.L("Discard"), theme.DeleteIcon(), func() { d.confirmDiscard(m) })
-	}
+	offer(outbox.ActionRetry, lang.L("Retry now"), theme.ViewRefreshIcon(), func() { d.act(m.ID, d.w.svc.retry) })
+	offer(outbox.ActionResend, lang.L("Resend"), theme.MailSendIcon(), resend)
+	offer(outbox.ActionMarkSent, lang.L("Mark as sent"), theme.ConfirmIcon(), func() { d.act(m.ID, d.w.svc.markSent) })
+	offer(outbox.ActionCopy, lang.L("Send as new message"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
+	offer(outbox.ActionExport, lang.L("Export .eml"), theme.DownloadIcon(), func() { d.export(m) })
+	offer(outbox.ActionDiscard, lang.L("Discard"), theme.DeleteIcon(), func() { d.confirmDiscard(m) })
 	return box
 }
 

@@ -35,7 +35,7 @@ func (v *composeView) showDrafts() {
 			}
 			if dirty && v.generation == generation {
 				v.draftID = savedID
-				if sameComposition(v.current(), current) {
+				if v.current().SameContent(current) {
 					v.dirty = false
 				}
 			}

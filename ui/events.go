@@ -48,13 +48,13 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 	w.status.uploadFinished(ev.ID)
 	w.reloadLists()
 	switch {
-	case ev.State == "failed":
+	case ev.State == outbox.StateFailed:
 		w.notify(lang.L("A message could not be sent"), fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), ev.Error))
-	case ev.State == "unknown":
+	case ev.State == outbox.StateUnknown:
 		w.notify(lang.L("A message may not have been sent"), subjectOrPlaceholder(ev.Subject))
-	case ev.State == "sent" && ev.WasScheduled:
+	case ev.State == outbox.StateSent && ev.WasScheduled:
 		w.notify(lang.L("Your scheduled message was sent"), subjectOrPlaceholder(ev.Subject))
-	case ev.State == "sent":
+	case ev.State == outbox.StateSent:
 		w.status.flash(fmt.Sprintf(lang.L("Sent: %s"), subjectOrPlaceholder(ev.Subject)))
 	}
 }

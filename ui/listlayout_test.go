@@ -165,7 +165,10 @@ func seedListMessages(t *testing.T, dir string) {
 }
 
 // seededOutcomes are the states the seeded messages end in.
-var seededOutcomes = map[listKind][]string{outboxList: {"failed", "retrying"}, sentList: {"sent", "sent"}}
+var seededOutcomes = map[listKind][]outbox.State{
+	outboxList: {outbox.StateFailed, outbox.StateRetrying},
+	sentList:   {outbox.StateSent, outbox.StateSent},
+}
 
 // driveListLayout is the child process of the list layout test.
 func driveListLayout(w *mainWindow, shots string) error {
@@ -255,7 +258,7 @@ func waitForSeededOutcomes(svc *services, events <-chan outboxEvent) error {
 			if err != nil {
 				return err
 			}
-			var states []string
+			var states []outbox.State
 			for _, row := range rows {
 				states = append(states, row.State)
 			}
@@ -473,7 +476,7 @@ func widestStateWord(kind listKind) string {
 	var widest string
 	var width float32
 	for _, state := range statesOf(kind) {
-		_, word := stateLook(string(state))
+		_, word := stateLook(state)
 		if w := widget.NewLabel(word).MinSize().Width; w > width {
 			widest, width = word, w
 		}

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // listKind tells the Outbox from the Sent view.
@@ -29,7 +31,7 @@ const pageSize = 100
 // messageSummary is one row of the Outbox or Sent list.
 type messageSummary struct {
 	ID         int64
-	State      string
+	State      outbox.State
 	Recipients string
 	Subject    string
 	When       time.Time
@@ -280,7 +282,7 @@ func (m *messageList) rowColumns(th fyne.Theme) rowColumns {
 	innerPad := th.Size(theme.SizeNameInnerPadding)
 	c := rowColumns{textSize: textSize, readable: readableEms*textSize + 2*innerPad, iconOffset: innerPad}
 	for _, state := range statesOf(m.kind) {
-		_, word := stateLook(string(state))
+		_, word := stateLook(state)
 		c.state = max(c.state, fyne.MeasureText(word, textSize, fyne.TextStyle{}).Width)
 	}
 	// Digits need not be equally wide: measure the layout with each.
@@ -326,25 +328,25 @@ func (m *messageList) updateRow(id widget.ListItemID, obj fyne.CanvasObject) {
 }
 
 // stateLook is the icon and the word shown for a message's state.
-func stateLook(state string) (fyne.Resource, string) {
+func stateLook(state outbox.State) (fyne.Resource, string) {
 	switch state {
-	case "draft":
+	case outbox.StateDraft:
 		return theme.DocumentIcon(), lang.L("Draft")
-	case "queued":
+	case outbox.StateQueued:
 		return theme.HistoryIcon(), lang.L("Waiting")
-	case "sending":
+	case outbox.StateSending:
 		return theme.UploadIcon(), lang.L("Sending")
-	case "sent":
+	case outbox.StateSent:
 		// Its own key: the Sent view is plural in some languages.
 		return theme.ConfirmIcon(), lang.X("state.sent", "Sent")
-	case "retrying":
+	case outbox.StateRetrying:
 		return theme.ViewRefreshIcon(), lang.L("Will retry")
-	case "failed":
+	case outbox.StateFailed:
 		return theme.ErrorIcon(), lang.L("Failed")
-	case "unknown":
+	case outbox.StateUnknown:
 		return theme.QuestionIcon(), lang.L("Uncertain")
 	}
-	return theme.QuestionIcon(), state
+	return theme.QuestionIcon(), string(state)
 }
 
 // centredNote is a note in italics in the middle of a pane.

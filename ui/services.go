@@ -164,9 +164,9 @@ func (s *services) deleteDraft(ctx context.Context, id int64) error {
 
 func statesOf(kind listKind) []outbox.State {
 	if kind == sentList {
-		return []outbox.State{outbox.Sent}
+		return outbox.SentLogStates()
 	}
-	return []outbox.State{outbox.Queued, outbox.Sending, outbox.Retrying, outbox.Failed, outbox.Unknown}
+	return outbox.PendingStates()
 }
 
 func (s *services) countMessages(ctx context.Context, kind listKind, search string) (int, error) {
@@ -192,7 +192,7 @@ func summaryOf(e outbox.Entry) messageSummary {
 	}
 	return messageSummary{
 		ID:         e.ID,
-		State:      string(e.State),
+		State:      e.State,
 		Recipients: strings.Join(append(append(append([]string{}, e.To...), e.Cc...), e.Bcc...), ", "),
 		Subject:    e.Subject,
 		When:       when,

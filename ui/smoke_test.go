@@ -148,7 +148,7 @@ func driveSmoke(w *mainWindow, shots string) error {
 	}
 	fyne.DoAndWait(w.compose.send)
 	w.tasks.wait()
-	if err := waitFor(events, "sent"); err != nil {
+	if err := waitFor(events, outbox.StateSent); err != nil {
 		return err
 	}
 	for _, view := range []struct {
@@ -192,7 +192,7 @@ func waitFor(events <-chan outboxEvent, state outbox.State) error {
 			if !ev.Progress && ev.State == state {
 				return nil
 			}
-			if !ev.Progress && (ev.State == "failed" || ev.State == "unknown") {
+			if !ev.Progress && (ev.State == outbox.StateFailed || ev.State == outbox.StateUnknown) {
 				return fmt.Errorf("the message ended %s: %s", ev.State, ev.Error)
 			}
 		case <-timeout:

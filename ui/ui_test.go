@@ -145,7 +145,7 @@ func waitForState(t *testing.T, w *mainWindow, events <-chan outboxEvent, want o
 					found = ev
 					return true
 				}
-				if ev.State == "failed" || ev.State == "sent" || ev.State == "unknown" {
+				if ev.State == outbox.StateFailed || ev.State == outbox.StateSent || ev.State == outbox.StateUnknown {
 					t.Fatalf("message ended %s (%s), want %s", ev.State, ev.Error, want)
 				}
 			default:
@@ -219,24 +219,6 @@ func TestAttachmentReminderBeforeSending(t *testing.T) {
 	}
 }
 
-func TestMentionsAttachment(t *testing.T) {
-	for body, want := range map[string]bool{
-		"I attached the file":                       true,
-		"See the attachment.":                       true,
-		"Anbei die Rechnung.":                       true,
-		"Voici la pièce jointe.":                    true,
-		"Te envío el archivo adjunto.":              true,
-		"We feel detached from it.":                 false,
-		"Nothing here.\n> see attached\n":           false,
-		"Hello\n\n-- \nAttachments are scanned.":    false,
-		"Please find enclosed the signed contract.": true,
-	} {
-		if got := mentionsAttachment(body); got != want {
-			t.Errorf("mentionsAttachment(%q) = %v, want %v", body, got, want)
-		}
-	}
-}
-
 func TestSendThroughDemoServerMovesMessageToSent(t *testing.T) {
 	w := openDemoWindow(t)
 	setUndoWindow(t, w, 0)
@@ -244,7 +226,7 @@ func TestSendThroughDemoServerMovesMessageToSent(t *testing.T) {
 	compose(t, w, "Anna <anna@example.org>", "Quarterly numbers", "Hello Anna,\nhere they are.\n")
 	test.Tap(w.compose.sendButton)
 	w.settle()
-	waitForState(t, w, events, "sent")
+	waitForState(t, w, events, outbox.StateSent)
 
 	if w.compose.subject.Text != "" || w.compose.to.entry.Text != "" {
 		t.Fatal("the composer was not cleared after sending")
@@ -276,7 +258,7 @@ func TestFailedSendShowsPlainErrorAndServerReply(t *testing.T) {
 	compose(t, w, "bounce@example.org", "Hello", "Hi")
 	test.Tap(w.compose.sendButton)
 	w.settle()
-	ev := waitForState(t, w, events, "failed")
+	ev := waitForState(t, w, events, outbox.StateFailed)
 	if !strings.Contains(ev.Error, "bounce@example.org") || !strings.Contains(ev.Error, "does not exist") {
 		t.Fatalf("failure reason = %q", ev.Error)
 	}
@@ -285,7 +267,7 @@ func TestFailedSendShowsPlainErrorAndServerReply(t *testing.T) {
 	w.outbox.list.Select(0)
 	w.settle()
 	d := w.outbox.details.current
-	if d == nil || d.State != "failed" || len(d.Attempts) != 1 {
+	if d == nil || d.State != outbox.StateFailed || len(d.Attempts) != 1 {
 		t.Fatalf("details = %+v", d)
 	}
 	markup := test.RenderObjectToMarkup(w.outbox.details.content)

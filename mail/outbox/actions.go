@@ -41,12 +41,12 @@ func (o *Outbox) transition(ctx context.Context, id int64, action string, from [
 		if _, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?`+set+` WHERE id = ?`, to, ms(now), id); err != nil {
 			return err
 		}
-		if to == DraftState {
+		if to == StateDraft {
 			if err := unindex(tx, id); err != nil {
 				return err
 			}
 		}
-		if to == Sent {
+		if to == StateSent {
 			if err := rememberRecipients(tx, id, now); err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func oneOf(s State, list []State) bool {
 // time. Failed and unknown messages need Resend: only the user may decide
 // to send those again.
 func (o *Outbox) Retry(ctx context.Context, id int64) error {
-	_, err := o.transition(ctx, id, "retried", []State{Queued, Retrying}, Queued,
+	_, err := o.transition(ctx, id, "retried", statesAllowing(ActionSendNow, ActionRetry), StateQueued,
 		", due = "+sqlInt(ms(o.now()))+", offline = 0", "You asked to try again now.")
 	if err == nil {
 		o.Nudge()
@@ -86,7 +86,7 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 // duplicate. For an unknown message the user accepts that the server may
 // already have it.
 func (o *Outbox) Resend(ctx context.Context, id int64) error {
-	_, err := o.transition(ctx, id, "sent again", []State{Failed, Unknown}, Queued,
+	_, err := o.transition(ctx, id, "sent again", statesAllowing(ActionResend), StateQueued,
 		", due = "+sqlInt(ms(o.now()))+", first_try = 0, temp_failures = 0, offline = 0, error = '', owner = ''",
 		"You asked to send it again, with the same Message-ID.")
 	if err == nil {
@@ -98,7 +98,7 @@ func (o *Outbox) Resend(ctx context.Context, id int64) error {
 // MarkSent records that a message whose outcome was unknown did arrive,
 // as the user found out.
 func (o *Outbox) MarkSent(ctx context.Context, id int64) error {
-	_, err := o.transition(ctx, id, "marked as sent", []State{Unknown}, Sent,
+	_, err := o.transition(ctx, id, "marked as sent", statesAllowing(ActionMarkSent), StateSent,
 		", sent_at = updated, error = '', owner = ''", "You marked it as sent.")
 	return err
 }
@@ -106,11 +106,11 @@ func (o *Outbox) MarkSent(ctx context.Context, id int64) error {
 // Undo takes a queued message back before it is sent (during the undo
 // window, or before its "send later" time) and returns it as a draft.
 func (o *Outbox) Undo(ctx context.Context, id int64) (*Draft, error) {
-	return o.backToDraft(ctx, id, "undone", []State{Queued}, "You undid sending; nothing was sent.")
+	return o.backToDraft(ctx, id, "undone", statesAllowing(ActionUndo), "You undid sending; nothing was sent.")
 }
 
 func (o *Outbox) backToDraft(ctx context.Context, id int64, action string, from []State, note string) (*Draft, error) {
-	spool, err := o.transition(ctx, id, action, from, DraftState, ", spool = '', due = 0, owner = ''", note)
+	spool, err := o.transition(ctx, id, action, from, StateDraft, ", spool = '', due = 0, owner = ''", note)
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +136,9 @@ func (o *Outbox) Cancel(ctx context.Context, id int64) error {
 		f.cancel()
 		return nil
 	}
-	_, err := o.backToDraft(ctx, id, "cancelled", []State{Queued, Retrying}, "You cancelled sending; nothing was sent.")
+	_, err := o.backToDraft(ctx, id, "cancelled", statesAllowing(ActionCancel), "You cancelled sending; nothing was sent.")
 	var se *StateError
-	if errors.As(err, &se) && se.State == Sending {
+	if errors.As(err, &se) && se.State == StateSending {
 		return ErrSentElsewhere
 	}
 	return err
@@ -157,7 +157,7 @@ func (o *Outbox) Discard(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if state == Sending || state == Sent {
+		if !state.Allows(ActionDiscard) {
 			return &StateError{ID: id, State: state, Action: "discarded"}
 		}
 		if _, err := tx.Exec(`DELETE FROM outbox_messages WHERE id = ?`, id); err != nil {
@@ -169,7 +169,7 @@ func (o *Outbox) Discard(ctx context.Context, id int64) error {
 		return err
 	}
 	o.removeSpool(spool)
-	o.events.publish(Event{ID: id, State: Discarded})
+	o.events.publish(Event{ID: id, State: StateDiscarded})
 	return nil
 }
 

@@ -75,7 +75,7 @@ func BenchmarkSentLogNewest50(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		list, err := o.List(ctx, Query{States: []State{Sent}, Limit: 50})
+		list, err := o.List(ctx, Query{States: []State{StateSent}, Limit: 50})
 		if err != nil || len(list) != 50 || list[0].ID != sentLogSize {
 			b.Fatal(len(list), err)
 		}
@@ -91,7 +91,7 @@ func BenchmarkSentLogSearch(b *testing.B) {
 	for _, q := range []string{"person 4321", "budget", "invoice meeting", "concert garden", "#99999"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
-				list, err := o.List(ctx, Query{States: []State{Sent}, Search: q, Limit: 50})
+				list, err := o.List(ctx, Query{States: []State{StateSent}, Search: q, Limit: 50})
 				if err != nil || len(list) == 0 {
 					b.Fatal(len(list), err)
 				}

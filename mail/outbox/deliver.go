@@ -96,7 +96,7 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 			m.unreadable = unreadableError(err)
 		}
 		m.firstTry, m.started = fromMS(firstTry), now
-		if err := addHistory(tx, m.id, now, Sending, ""); err != nil {
+		if err := addHistory(tx, m.id, now, StateSending, ""); err != nil {
 			return err
 		}
 		// Our heartbeat is as fresh as our newest claim; the row comes back
@@ -110,7 +110,7 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 	if err != nil || c == nil {
 		return nil, err
 	}
-	o.events.publish(Event{ID: c.id, State: Sending, Subject: c.subject, Total: c.size})
+	o.events.publish(Event{ID: c.id, State: StateSending, Subject: c.subject, Total: c.size})
 	return c, nil
 }
 
@@ -163,7 +163,7 @@ func (o *Outbox) transmit(ctx context.Context, c *claimed, settings Settings, se
 			// A report every 64 KiB and at the end is enough for a bar.
 			if written-reported.Load() >= 64<<10 || written == total {
 				reported.Store(written)
-				o.events.publish(Event{ID: c.id, State: Sending, Subject: c.subject, Progress: true, Written: written, Total: total})
+				o.events.publish(Event{ID: c.id, State: StateSending, Subject: c.subject, Progress: true, Written: written, Total: total})
 			}
 		},
 	}
@@ -189,7 +189,7 @@ type verdict struct {
 func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclient.Result, err error, limit time.Duration) verdict {
 	now := o.now()
 	if err == nil {
-		v := verdict{state: Sent, reply: res.Reply, note: "Sent. The server replied: " + res.Reply}
+		v := verdict{state: StateSent, reply: res.Reply, note: "Sent. The server replied: " + res.Reply}
 		if len(res.Refused) > 0 {
 			v.note = fmt.Sprintf("Sent to %d of %d recipients; the server refused the others: %s",
 				len(res.Accepted), len(res.Accepted)+len(res.Refused), refusedSentence(res.Refused))
@@ -200,20 +200,20 @@ func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclie
 	v := verdict{note: e.Message, reply: replyOf(e), class: string(e.Class), stage: string(e.Stage)}
 	switch {
 	case e.Class == smtpclient.UnknownOutcome:
-		v.state = Unknown
+		v.state = StateUnknown
 	case f != nil && f.cancelled.Load():
-		v.state, v.note = DraftState, "You stopped sending this message before it was complete; nothing was sent. It is back among your drafts."
+		v.state, v.note = StateDraft, "You stopped sending this message before it was complete; nothing was sent. It is back among your drafts."
 	case ctx.Err() != nil:
-		v.state, v.due, v.note = Queued, now, "Postie was closing, so sending stopped before the message was complete; nothing was sent. It will be sent next time."
+		v.state, v.due, v.note = StateQueued, now, "Postie was closing, so sending stopped before the message was complete; nothing was sent. It will be sent next time."
 	case e.Class == smtpclient.Permanent:
-		v.state = Failed
+		v.state = StateFailed
 	default:
 		next, ok := nextAttempt(now, c.firstTry, c.tempFailures+1, limit)
 		if !ok {
-			v.state, v.note = Failed, gaveUpSentence(limit, e.Message)
+			v.state, v.note = StateFailed, gaveUpSentence(limit, e.Message)
 			break
 		}
-		v.state, v.due = Retrying, next
+		v.state, v.due = StateRetrying, next
 		v.offline = e.Stage == smtpclient.StageDNS || e.Stage == smtpclient.StageConnect
 	}
 	return v
@@ -275,12 +275,12 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		out.Err = asSMTPError(err)
 	}
 	tempFailures := 0
-	if v.state == Retrying {
+	if v.state == StateRetrying {
 		tempFailures = c.tempFailures + 1
 	}
 	errText := v.note
 	var sentAt int64
-	if v.state == Sent {
+	if v.state == StateSent {
 		errText, sentAt = "", ms(now)
 		if len(res.Refused) > 0 {
 			errText = v.note
@@ -303,7 +303,7 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil // the user already decided about it; keep their decision
 		}
-		if v.state == DraftState {
+		if v.state == StateDraft {
 			if _, err := tx.Exec(`UPDATE outbox_messages SET spool = '' WHERE id = ?`, c.id); err != nil {
 				return err
 			}
@@ -316,7 +316,7 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		if err := addHistory(tx, c.id, now, v.state, v.note); err != nil {
 			return err
 		}
-		if v.state == Sent {
+		if v.state == StateSent {
 			return rememberRecipients(tx, c.id, now)
 		}
 		return nil
@@ -328,11 +328,11 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		out.Err = fmt.Errorf("the result of sending message %d could not be saved: %w", c.id, dbErr)
 		return out
 	}
-	if v.state == DraftState {
+	if v.state == StateDraft {
 		o.removeSpool(c.spool)
 	}
-	ev := Event{ID: c.id, State: v.state, Subject: c.subject, WasScheduled: v.state == Sent && c.scheduled}
-	if v.state != Sent || errText != "" {
+	ev := Event{ID: c.id, State: v.state, Subject: c.subject, WasScheduled: v.state == StateSent && c.scheduled}
+	if v.state != StateSent || errText != "" {
 		ev.Error = v.note
 	}
 	o.events.publish(ev)

@@ -18,7 +18,8 @@
 // (2 days by default) has passed since the first attempt; then the message
 // has failed. Failed and unknown messages are never retried automatically:
 // the user chooses Resend (the same bytes, so the same Message-ID) or
-// Discard, and for unknown also MarkSent. Every state change is recorded
+// Discard, and for unknown also MarkSent (State.Allows is the one table of
+// which Action each state allows). Every state change is recorded
 // with its time as the message's history, and every attempt with its
 // plain-language outcome, the server's reply and the redacted transcript.
 //

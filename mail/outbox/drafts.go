@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,16 @@ type Draft struct {
 	InReplyTo   string
 	References  []string
 	Updated     time.Time
+}
+
+// SameContent reports whether d and o hold the same message: every field
+// the user writes or a reply sets. ID and Updated say where and when it is
+// stored, not what it says, so a draft equals its just-saved copy.
+func (d Draft) SameContent(o Draft) bool {
+	return d.AccountID == o.AccountID && d.To == o.To && d.Cc == o.Cc && d.Bcc == o.Bcc &&
+		d.Subject == o.Subject && d.Body == o.Body && d.Markdown == o.Markdown &&
+		slices.Equal(d.Attachments, o.Attachments) &&
+		d.InReplyTo == o.InReplyTo && slices.Equal(d.References, o.References)
 }
 
 // attachmentRecord is how a message's attachment is stored.
@@ -60,7 +71,7 @@ func (o *Outbox) SaveDraft(ctx context.Context, d Draft) (int64, error) {
 		if err != nil {
 			return err
 		}
-		return addHistory(tx, id, fromMS(now), DraftState, "")
+		return addHistory(tx, id, fromMS(now), StateDraft, "")
 	})
 	return id, err
 }

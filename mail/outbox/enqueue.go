@@ -67,13 +67,13 @@ func (o *Outbox) enqueue(ctx context.Context, accountID string, p *prepared, hol
 		if due.After(now) {
 			note = "Held until " + due.Format(time.RFC3339)
 		}
-		return addHistory(tx, id, now, Queued, note)
+		return addHistory(tx, id, now, StateQueued, note)
 	})
 	if err != nil {
 		o.removeSpool(sp.name)
 		return 0, err
 	}
-	o.events.publish(Event{ID: id, State: Queued, Subject: p.subject})
+	o.events.publish(Event{ID: id, State: StateQueued, Subject: p.subject})
 	o.Nudge()
 	return id, nil
 }

@@ -59,7 +59,7 @@ func TestBackoffThenFailed(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := mustGet(t, o, id)
-		if d.State != Retrying || !d.NextAttempt.Equal(start.Add(w)) {
+		if d.State != StateRetrying || !d.NextAttempt.Equal(start.Add(w)) {
 			t.Fatalf("after attempt %d: %s, next %v, want retrying at +%v", i+1, d.State, d.NextAttempt.Sub(start), w)
 		}
 		// Not due yet: nothing happens.
@@ -73,7 +73,7 @@ func TestBackoffThenFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := mustGet(t, o, id)
-	if d.State != Failed || d.AttemptCount != 3 || !strings.Contains(d.Error, "10 minutes") || !strings.Contains(d.ServerReply, "451") {
+	if d.State != StateFailed || d.AttemptCount != 3 || !strings.Contains(d.Error, "10 minutes") || !strings.Contains(d.ServerReply, "451") {
 		t.Fatalf("after the limit: %s, %d attempts, %q, %q", d.State, d.AttemptCount, d.Error, d.ServerReply)
 	}
 	var states []State
@@ -94,7 +94,7 @@ func TestBackoffThenFailed(t *testing.T) {
 	if _, err := o.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if d := mustGet(t, o, id); d.State != Sent || d.MessageID != "backoff@example.org" {
+	if d := mustGet(t, o, id); d.State != StateSent || d.MessageID != "backoff@example.org" {
 		t.Fatalf("resend: %s %s", d.State, d.MessageID)
 	}
 	if accepted, _ := srv.copies("backoff@example.org"); accepted != 1 {
@@ -138,7 +138,7 @@ func TestHoldSurvivesRestartAndUndo(t *testing.T) {
 	if draft.Subject != "Undo me" || draft.To != "rcpt@example.net" || draft.ID != undone {
 		t.Fatalf("undone draft %+v", draft)
 	}
-	if ev := <-events; ev.ID != undone || ev.State != DraftState {
+	if ev := <-events; ev.ID != undone || ev.State != StateDraft {
 		t.Fatalf("event %+v", ev)
 	}
 	if _, err := o.Undo(ctx, undone); err == nil {
@@ -154,7 +154,7 @@ func TestHoldSurvivesRestartAndUndo(t *testing.T) {
 	}
 	var sentEvent Event
 	for ev := range events {
-		if ev.ID == later && ev.State == Sent {
+		if ev.ID == later && ev.State == StateSent {
 			sentEvent = ev
 			break
 		}
@@ -190,7 +190,7 @@ func TestSentLogSearchExportAndAddresses(t *testing.T) {
 	flush()
 	search := func(q string) []int64 {
 		t.Helper()
-		list, err := o.List(ctx, Query{States: []State{Sent}, Search: q})
+		list, err := o.List(ctx, Query{States: []State{StateSent}, Search: q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,14 +217,14 @@ func TestSentLogSearchExportAndAddresses(t *testing.T) {
 			t.Errorf("search %q: %v, want %v", q, got, want)
 		}
 	}
-	if n, err := o.Count(ctx, Query{States: []State{Sent}, Search: "anna"}); err != nil || n != 2 {
+	if n, err := o.Count(ctx, Query{States: []State{StateSent}, Search: "anna"}); err != nil || n != 2 {
 		t.Errorf("count %d, %v", n, err)
 	}
-	page, err := o.List(ctx, Query{States: []State{Sent}, Limit: 2})
+	page, err := o.List(ctx, Query{States: []State{StateSent}, Limit: 2})
 	if err != nil || len(page) != 2 {
 		t.Fatal(page, err)
 	}
-	rest, err := o.List(ctx, Query{States: []State{Sent}, Before: page[1].ID})
+	rest, err := o.List(ctx, Query{States: []State{StateSent}, Before: page[1].ID})
 	if err != nil || len(rest) != 1 || rest[0].ID != a {
 		t.Fatalf("next page %v %v", rest, err)
 	}
@@ -356,7 +356,7 @@ func TestDiscardAndStateErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := mustGet(t, o, id)
-	if d.State != Failed || !strings.Contains(d.Error, "nobody@example.net") {
+	if d.State != StateFailed || !strings.Contains(d.Error, "nobody@example.net") {
 		t.Fatalf("%s %q", d.State, d.Error)
 	}
 	var se *StateError

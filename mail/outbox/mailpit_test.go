@@ -131,9 +131,9 @@ func TestMailpitChaos(t *testing.T) {
 		code    int
 		want    State
 	}{
-		{"Sender", 451, Retrying}, {"Sender", 550, Failed},
-		{"Recipient", 452, Retrying}, {"Recipient", 550, Failed},
-		{"Authentication", 454, Retrying}, {"Authentication", 535, Failed},
+		{"Sender", 451, StateRetrying}, {"Sender", 550, StateFailed},
+		{"Recipient", 452, StateRetrying}, {"Recipient", 550, StateFailed},
+		{"Authentication", 454, StateRetrying}, {"Authentication", 535, StateFailed},
 	}
 	ids := map[int64]string{}
 	for _, c := range cases {
@@ -163,7 +163,7 @@ func TestMailpitChaos(t *testing.T) {
 		want := 0
 		if d.AttemptCount == 2 {
 			want = 1
-			if d.State != Sent {
+			if d.State != StateSent {
 				t.Errorf("%s: %s after the retry", msgID, d.State)
 			}
 		}

@@ -13,24 +13,6 @@ import (
 	"github.com/postie-app/postie/mail/store"
 )
 
-// State is where a message is in its life; see the package comment.
-type State string
-
-// The states of a message.
-const (
-	DraftState State = "draft"    // being written; never sent as it is
-	Queued     State = "queued"   // waiting to be sent, perhaps held until a time
-	Sending    State = "sending"  // a process is talking to the server about it
-	Sent       State = "sent"     // the server accepted it
-	Failed     State = "failed"   // refused for good, or retried for too long
-	Retrying   State = "retrying" // failed for now; tried again at NextAttempt
-	Unknown    State = "unknown"  // lost after the final dot: it may have arrived (RFC 1047)
-
-	// Discarded is not a state a message is in: events report it when a
-	// message was removed.
-	Discarded State = "discarded"
-)
-
 // Accounts gives the worker an account's server settings with its secret.
 // The accounts package implements it; the outbox never reads the keyring
 // itself.
@@ -195,19 +177,19 @@ func (e *StateError) Error() string {
 // describeState names a state in a sentence.
 func describeState(s State) string {
 	switch s {
-	case DraftState:
+	case StateDraft:
 		return "a draft"
-	case Queued:
+	case StateQueued:
 		return "waiting in the outbox"
-	case Sending:
+	case StateSending:
 		return "being sent right now"
-	case Sent:
+	case StateSent:
 		return "already sent"
-	case Failed:
+	case StateFailed:
 		return "failed"
-	case Retrying:
+	case StateRetrying:
 		return "waiting to be tried again"
-	case Unknown:
+	case StateUnknown:
 		return "in an unknown state (it may have been sent)"
 	}
 	return string(s)

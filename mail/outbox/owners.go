@@ -146,7 +146,7 @@ func readOwners(tx *sql.Tx) (map[string]ownerRow, error) {
 }
 
 func sendingOwners(tx *sql.Tx) ([]string, error) {
-	rows, err := tx.Query(`SELECT DISTINCT owner FROM outbox_messages WHERE state = ?`, Sending)
+	rows, err := tx.Query(`SELECT DISTINCT owner FROM outbox_messages WHERE state = ?`, StateSending)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func sendingOwners(tx *sql.Tx) ([]string, error) {
 // The owner column is kept, so that the owner, should it turn out to be
 // alive after all, can still record the real outcome.
 func (o *Outbox) markLost(tx *sql.Tx, ownerID string, now time.Time) ([]Event, error) {
-	rows, err := tx.Query(`SELECT id, updated, subject FROM outbox_messages WHERE state = ? AND owner = ?`, Sending, ownerID)
+	rows, err := tx.Query(`SELECT id, updated, subject FROM outbox_messages WHERE state = ? AND owner = ?`, StateSending, ownerID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,18 +191,18 @@ func (o *Outbox) markLost(tx *sql.Tx, ownerID string, now time.Time) ([]Event, e
 	var evs []Event
 	for _, m := range list {
 		_, err := tx.Exec(`UPDATE outbox_messages SET state = ?, error = ?, updated = ?, offline = 0 WHERE id = ?`,
-			Unknown, lostNote, ms(now), m.id)
+			StateUnknown, lostNote, ms(now), m.id)
 		if err == nil {
 			_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, class) VALUES(?, ?, ?, ?, ?)`,
 				m.id, m.started, ms(now), lostNote, "unknown-outcome")
 		}
 		if err == nil {
-			err = addHistory(tx, m.id, now, Unknown, lostNote)
+			err = addHistory(tx, m.id, now, StateUnknown, lostNote)
 		}
 		if err != nil {
 			return nil, err
 		}
-		evs = append(evs, Event{ID: m.id, State: Unknown, Subject: m.subject, Error: lostNote})
+		evs = append(evs, Event{ID: m.id, State: StateUnknown, Subject: m.subject, Error: lostNote})
 	}
 	return evs, nil
 }

@@ -103,7 +103,7 @@ func TestCrashSafety(t *testing.T) {
 			ids = append(ids, id)
 			msgIDs[id] = msgID
 		}
-		queued, err := o.Count(context.Background(), Query{States: []State{Queued}})
+		queued, err := o.Count(context.Background(), Query{States: []State{StateQueued}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,15 +157,15 @@ func checkCrashInvariants(t *testing.T, dir string, srv *sink, ids []int64, msgI
 	for _, e := range entries {
 		copies := srv.count(msgIDs[e.ID])
 		switch e.State {
-		case Sent:
+		case StateSent:
 			if copies != 1 {
 				t.Fatalf("iteration %d: sent message %d has %d copies on the server", iter, e.ID, copies)
 			}
-		case Queued, Retrying:
+		case StateQueued, StateRetrying:
 			if copies != 0 {
 				t.Fatalf("iteration %d: %s message %d already has %d copies on the server", iter, e.State, e.ID, copies)
 			}
-		case Unknown:
+		case StateUnknown:
 			if copies > 1 {
 				t.Fatalf("iteration %d: unknown message %d has %d copies", iter, e.ID, copies)
 			}
@@ -219,7 +219,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 		if n := srv.count(msgID); n != 1 {
 			t.Errorf("message %s delivered %d times", msgID, n)
 		}
-		if d := mustGet(t, o, id); d.State != Sent || d.AttemptCount != 1 {
+		if d := mustGet(t, o, id); d.State != StateSent || d.AttemptCount != 1 {
 			t.Errorf("message %d: %s after %d attempts", id, d.State, d.AttemptCount)
 		}
 	}
@@ -248,14 +248,14 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 	if err := o2.recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if d := mustGet(t, o2, first); d.State != Sending {
+	if d := mustGet(t, o2, first); d.State != StateSending {
 		t.Fatalf("a live process's message became %s", d.State)
 	}
 	close(tr.release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if d := mustGet(t, o2, first); d.State != Sent || srv.count("live-1@example.org") != 1 {
+	if d := mustGet(t, o2, first); d.State != StateSent || srv.count("live-1@example.org") != 1 {
 		t.Fatalf("message is %s with %d copies", d.State, srv.count("live-1@example.org"))
 	}
 
@@ -270,7 +270,7 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 	close(tr.release)
 	o3 := openDir(t, dir, &accountsMap{})
 	d := mustGet(t, o3, second)
-	if d.State != Unknown || len(d.Attempts) != 1 || d.Attempts[0].Class != string(smtpclient.UnknownOutcome) {
+	if d.State != StateUnknown || len(d.Attempts) != 1 || d.Attempts[0].Class != string(smtpclient.UnknownOutcome) {
 		t.Fatalf("killed sender's message: %s, attempts %+v", d.State, d.Attempts)
 	}
 	// Never retried by itself.

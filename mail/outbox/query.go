@@ -96,7 +96,7 @@ func scanEntry(row interface{ Scan(...any) error }, extra ...any) (Entry, error)
 	e.From = f.display()
 	e.To, e.Cc, e.Bcc = displayAll(decodeAddrs(to)), displayAll(decodeAddrs(cc)), displayAll(decodeAddrs(bcc))
 	e.Created, e.SentAt = fromMS(created), fromMS(sentAt)
-	if e.State == Queued || e.State == Retrying {
+	if e.State == StateQueued || e.State == StateRetrying {
 		e.NextAttempt = fromMS(due)
 	}
 	return e, nil

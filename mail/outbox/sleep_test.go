@@ -117,7 +117,7 @@ func TestRunSleepsWhileASendStalls(t *testing.T) {
 	srv.setTrap(tr)
 	want := map[int64]State{}
 	for i := range 3 {
-		want[enqueueRaw(t, o, "acct", fmt.Sprintf("stall-%d@example.org", i), "Stall", time.Time{})] = Sent
+		want[enqueueRaw(t, o, "acct", fmt.Sprintf("stall-%d@example.org", i), "Stall", time.Time{})] = StateSent
 	}
 	startRun(t, o)
 	<-tr.hit // the first message is stuck in DATA; the other two are due
@@ -171,7 +171,7 @@ func TestUnreadableMessageFails(t *testing.T) {
 	now := enqueueRaw(t, o, "acct", "damaged-now@example.org", "Damaged", time.Time{})
 	damage(now)
 	out, err := o.SendNow(ctx, now)
-	if err != nil || out.State != Failed || out.Err == nil || out.Err.Error() != unreadableNote {
+	if err != nil || out.State != StateFailed || out.Err == nil || out.Err.Error() != unreadableNote {
 		t.Fatalf("SendNow of a damaged message: %+v, %v", out, err)
 	}
 
@@ -180,15 +180,15 @@ func TestUnreadableMessageFails(t *testing.T) {
 	damage(bad)
 	good := enqueueRaw(t, o, "acct", "after-damaged@example.org", "After", time.Time{})
 	startRun(t, o)
-	got := awaitStates(t, events, map[int64]State{bad: Failed, good: Sent})
+	got := awaitStates(t, events, map[int64]State{bad: StateFailed, good: StateSent})
 	if got[bad].Error != unreadableNote {
 		t.Fatalf("failed event says %q", got[bad].Error)
 	}
 	for _, id := range []int64{now, bad} {
 		d := mustGet(t, o, id)
 		last := d.History[len(d.History)-1]
-		if d.State != Failed || d.Error != unreadableNote || len(d.Attempts) != 1 || d.Attempts[0].Outcome != unreadableNote ||
-			d.Attempts[0].Class != "permanent" || last.State != Failed || last.Note != unreadableNote {
+		if d.State != StateFailed || d.Error != unreadableNote || len(d.Attempts) != 1 || d.Attempts[0].Outcome != unreadableNote ||
+			d.Attempts[0].Class != "permanent" || last.State != StateFailed || last.Note != unreadableNote {
 			t.Fatalf("message %d: %s %q, attempts %+v, history %+v", id, d.State, d.Error, d.Attempts, d.History)
 		}
 	}
@@ -201,7 +201,7 @@ func TestUnreadableMessageFails(t *testing.T) {
 	o.Nudge()
 	waits.awaitPasses(t, passes+1)
 	waits.assertAllSleeps(t)
-	if d := mustGet(t, o, bad); d.State != Failed || len(d.Attempts) != 1 {
+	if d := mustGet(t, o, bad); d.State != StateFailed || len(d.Attempts) != 1 {
 		t.Fatalf("after another pass: %s, %d attempts", d.State, len(d.Attempts))
 	}
 }

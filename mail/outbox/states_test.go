@@ -36,11 +36,11 @@ func TestStateAfterEachStageFailure(t *testing.T) {
 	var cases []tc
 	for _, stage := range scriptStages {
 		r := stageReplies[stage]
-		cases = append(cases, tc{stage, r[0], Retrying}, tc{stage, r[1], Failed})
+		cases = append(cases, tc{stage, r[0], StateRetrying}, tc{stage, r[1], StateFailed})
 		if stage == "dot" {
-			cases = append(cases, tc{stage, "drop", Unknown})
+			cases = append(cases, tc{stage, "drop", StateUnknown})
 		} else {
-			cases = append(cases, tc{stage, "drop", Retrying})
+			cases = append(cases, tc{stage, "drop", StateRetrying})
 		}
 	}
 	for _, c := range cases {
@@ -81,10 +81,10 @@ func TestStateAfterEachStageFailure(t *testing.T) {
 				t.Error("the transcript holds the password")
 			}
 			accepted, dropped := srv.copies(msgID)
-			if accepted != 0 || (c.want == Unknown) != (dropped == 1) {
+			if accepted != 0 || (c.want == StateUnknown) != (dropped == 1) {
 				t.Fatalf("server acknowledged %d copies and lost %d after the dot", accepted, dropped)
 			}
-			if c.want == Retrying && !d.NextAttempt.Equal(clk.Now().Add(time.Minute).Truncate(time.Millisecond)) {
+			if c.want == StateRetrying && !d.NextAttempt.Equal(clk.Now().Add(time.Minute).Truncate(time.Millisecond)) {
 				t.Errorf("next attempt at %v, want one minute after %v", d.NextAttempt, clk.Now())
 			}
 
@@ -101,8 +101,8 @@ func TestStateAfterEachStageFailure(t *testing.T) {
 			d = mustGet(t, o, id)
 			accepted, _ = srv.copies(msgID)
 			switch c.want {
-			case Retrying:
-				if d.State != Sent || d.AttemptCount != 2 || accepted != 1 {
+			case StateRetrying:
+				if d.State != StateSent || d.AttemptCount != 2 || accepted != 1 {
 					t.Fatalf("after recovery: %s, %d attempts, %d copies; want sent, 2, 1", d.State, d.AttemptCount, accepted)
 				}
 				if !strings.HasPrefix(d.ServerReply, "250 ") || d.SentAt.IsZero() {
@@ -144,7 +144,7 @@ func TestConnectionRefusedRetriesAndNoticesTheServerIsBack(t *testing.T) {
 	}
 	for _, id := range []int64{first, second} {
 		d := mustGet(t, o, id)
-		if d.State != Retrying || d.AttemptCount != 1 || !strings.Contains(d.Error, "connect") {
+		if d.State != StateRetrying || d.AttemptCount != 1 || !strings.Contains(d.Error, "connect") {
 			t.Fatalf("message %d: %s, %d attempts, %q", id, d.State, d.AttemptCount, d.Error)
 		}
 	}
@@ -163,7 +163,7 @@ func TestConnectionRefusedRetriesAndNoticesTheServerIsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{first, second} {
-		if d := mustGet(t, o, id); d.State != Sent {
+		if d := mustGet(t, o, id); d.State != StateSent {
 			t.Fatalf("message %d is %s after the network came back", id, d.State)
 		}
 	}

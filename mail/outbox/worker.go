@@ -32,13 +32,13 @@ type Summary struct {
 
 func (s *Summary) add(state State) {
 	switch state {
-	case Sent:
+	case StateSent:
 		s.Sent++
-	case Failed:
+	case StateFailed:
 		s.Failed++
-	case Retrying:
+	case StateRetrying:
 		s.Retrying++
-	case Unknown:
+	case StateUnknown:
 		s.Unknown++
 	default:
 		s.Other++

@@ -48,7 +48,7 @@ func TestEnqueueAndSendNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := o.SendNow(ctx, id)
-	if err != nil || out.State != Sent || out.Err != nil || !strings.HasPrefix(out.Reply, "250 ") {
+	if err != nil || out.State != StateSent || out.Err != nil || !strings.HasPrefix(out.Reply, "250 ") {
 		t.Fatalf("SendNow: %+v %v", out, err)
 	}
 	d := mustGet(t, o, id)
@@ -133,11 +133,11 @@ func TestCancelDuringUpload(t *testing.T) {
 	}
 	out := <-done
 	close(tr.release)
-	if out.State != DraftState {
+	if out.State != StateDraft {
 		t.Fatalf("after cancel: %+v", out)
 	}
 	d := mustGet(t, o, id)
-	if d.State != DraftState || len(d.Attempts) != 1 || srv.count(msg.MessageID) != 0 {
+	if d.State != StateDraft || len(d.Attempts) != 1 || srv.count(msg.MessageID) != 0 {
 		t.Fatalf("%s, %d attempts, %d copies", d.State, len(d.Attempts), srv.count(msg.MessageID))
 	}
 	draft, err := o.Draft(ctx, id)
@@ -172,7 +172,7 @@ func TestRunDeliversAndStops(t *testing.T) {
 	for ev := range events {
 		if ev.ID == first && !ev.Progress {
 			states = append(states, string(ev.State))
-			if ev.State == Sent {
+			if ev.State == StateSent {
 				break
 			}
 		}
@@ -200,7 +200,7 @@ func TestRunDeliversAndStops(t *testing.T) {
 	cancelRun()
 	<-ran
 	close(tr.release)
-	if d := mustGet(t, o, second); d.State != Queued || srv.count(msg.MessageID) != 0 {
+	if d := mustGet(t, o, second); d.State != StateQueued || srv.count(msg.MessageID) != 0 {
 		t.Fatalf("after stopping the worker mid-send: %s, %d copies", d.State, srv.count(msg.MessageID))
 	}
 	srv.setTrap(nil)

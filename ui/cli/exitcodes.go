@@ -106,11 +106,11 @@ func smtpExitCode(e *smtpclient.Error) int {
 // for good, never "try again later".
 func outcomeExitCode(out outbox.Outcome) int {
 	switch out.State {
-	case outbox.Sent:
+	case outbox.StateSent:
 		return ExitOK
-	case outbox.Unknown:
+	case outbox.StateUnknown:
 		return ExitUnknown
-	case outbox.Failed:
+	case outbox.StateFailed:
 		switch code := exitCode(out.Err); code {
 		case ExitNoPerm, ExitConfig, ExitDataErr:
 			return code

@@ -48,7 +48,7 @@ func TestExitCodeOfEachError(t *testing.T) {
 		{"no such account", &accounts.NotFoundError{Name: "nope"}, ExitDataErr},
 		{"bad address in a message", &mail.InputError{Field: "To"}, ExitDataErr},
 		{"bad address to look up", &autoconfig.AddressError{Address: "x"}, ExitDataErr},
-		{"message in the wrong state", &outbox.StateError{ID: 1, State: outbox.Sent, Action: "discarded"}, ExitDataErr},
+		{"message in the wrong state", &outbox.StateError{ID: 1, State: outbox.StateSent, Action: "discarded"}, ExitDataErr},
 		{"no such message", outbox.ErrNotFound, ExitUnknown},
 		{"no settings found", &autoconfig.NotFoundError{Domain: "example.org"}, ExitUnknown},
 		{"interrupted", context.Canceled, ExitTempFail},
@@ -61,16 +61,16 @@ func TestExitCodeOfEachError(t *testing.T) {
 }
 
 func TestExitCodeOfEachOutcome(t *testing.T) {
-	failed := func(err error) outbox.Outcome { return outbox.Outcome{State: outbox.Failed, Err: err} }
+	failed := func(err error) outbox.Outcome { return outbox.Outcome{State: outbox.StateFailed, Err: err} }
 	for _, tc := range []struct {
 		name string
 		out  outbox.Outcome
 		want int
 	}{
-		{"sent", outbox.Outcome{State: outbox.Sent}, ExitOK},
-		{"unknown", outbox.Outcome{State: outbox.Unknown, Err: smtpErr(smtpclient.StageAfterData, smtpclient.UnknownOutcome)}, ExitUnknown},
-		{"to be retried", outbox.Outcome{State: outbox.Retrying, Err: smtpErr(smtpclient.StageConnect, smtpclient.Temporary)}, ExitTempFail},
-		{"still queued", outbox.Outcome{State: outbox.Queued}, ExitTempFail},
+		{"sent", outbox.Outcome{State: outbox.StateSent}, ExitOK},
+		{"unknown", outbox.Outcome{State: outbox.StateUnknown, Err: smtpErr(smtpclient.StageAfterData, smtpclient.UnknownOutcome)}, ExitUnknown},
+		{"to be retried", outbox.Outcome{State: outbox.StateRetrying, Err: smtpErr(smtpclient.StageConnect, smtpclient.Temporary)}, ExitTempFail},
+		{"still queued", outbox.Outcome{State: outbox.StateQueued}, ExitTempFail},
 		{"password refused", failed(smtpErr(smtpclient.StageAuth, smtpclient.Permanent)), ExitNoPerm},
 		{"server speaks no TLS", failed(smtpErr(smtpclient.StageTLS, smtpclient.Permanent)), ExitConfig},
 		{"no saved password", failed(accounts.ErrNoSecret), ExitConfig},

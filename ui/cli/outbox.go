@@ -22,9 +22,6 @@ const outboxUsage = `Usage:
   postie outbox discard ID      remove a message that was not sent
 `
 
-// pendingStates are the states the outbox list shows.
-var pendingStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Retrying, outbox.Failed, outbox.Unknown}
-
 func runOutbox(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, outboxUsage)
@@ -58,7 +55,7 @@ func outboxList(ctx context.Context, env *Env, args []string) int {
 		return usageError(env, outboxUsage, "postie outbox list: unexpected argument %q", positional[0])
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
-		list, err := c.ListAll(ctx, outbox.Query{States: pendingStates}, 0)
+		list, err := c.ListAll(ctx, outbox.Query{States: outbox.PendingStates()}, 0)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)

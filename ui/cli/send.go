@@ -119,7 +119,7 @@ func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
 }
 
 func printOutcome(env *Env, out outbox.Outcome) {
-	if out.State == outbox.Sent {
+	if out.State == outbox.StateSent {
 		fmt.Fprintf(env.Stdout, "Sent (message %d). The server replied: %s\n", out.ID, out.Reply)
 		return
 	}
@@ -133,13 +133,13 @@ func printOutcome(env *Env, out outbox.Outcome) {
 		fmt.Fprintf(env.Stderr, "The server replied: %s\n", out.Reply)
 	}
 	switch out.State {
-	case outbox.Retrying:
+	case outbox.StateRetrying:
 		fmt.Fprintf(env.Stderr, "Message %d stays in the outbox and will be tried again at %s.\n", out.ID, out.NextAttempt.Local().Format("15:04 on Mon 2 Jan"))
-	case outbox.Queued:
+	case outbox.StateQueued:
 		fmt.Fprintf(env.Stderr, "Message %d was not sent and stays in the outbox.\n", out.ID)
-	case outbox.Failed:
+	case outbox.StateFailed:
 		fmt.Fprintf(env.Stderr, "Message %d was not sent. Details: postie log show %d\n", out.ID, out.ID)
-	case outbox.Unknown:
+	case outbox.StateUnknown:
 		fmt.Fprintf(env.Stderr, "Message %d may or may not have been sent. Check with a recipient; to send it again: postie outbox retry %d\n", out.ID, out.ID)
 	}
 }
