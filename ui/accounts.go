@@ -81,7 +81,7 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label) {
 		return func() {
 			if err != nil {
 				status.Importance = widget.DangerImportance
-				status.SetText(err.Error())
+				status.SetText(errorMessage(err))
 				return
 			}
 			status.Importance = widget.SuccessImportance

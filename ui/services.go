@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/lang"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
@@ -220,10 +219,7 @@ func (s *services) undo(ctx context.Context, id int64) (composition, error) {
 // cancelSend stops an upload; the message becomes a draft again.
 func (s *services) cancelSend(ctx context.Context, id int64) (composition, error) {
 	if err := s.outbox.Cancel(ctx, id); err != nil {
-		if errors.Is(err, outbox.ErrTooLate) {
-			return composition{}, errors.New(lang.L("Too late to cancel: the whole message has already reached the server."))
-		}
-		return composition{}, err
+		return composition{}, err // outbox.ErrTooLate among others; see errorMessage
 	}
 	draft, err := s.outbox.Draft(ctx, id)
 	if err != nil {
@@ -312,7 +308,7 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		Body:           e.Body,
 		Attachments:    e.Attachments,
 		ServerReply:    e.ServerReply,
-		Error:          e.Error,
+		Error:          failureMessage(e.Failure),
 		NextAttempt:    e.NextAttempt,
 	}
 	d.Recipients = strings.Join(e.To, ", ")
@@ -320,7 +316,7 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		return nil, err
 	}
 	for _, a := range e.Attempts {
-		d.Attempts = append(d.Attempts, attemptDetail{When: a.Started, Outcome: a.Outcome, ServerReply: a.ServerReply, Transcript: a.Transcript})
+		d.Attempts = append(d.Attempts, attemptDetail{When: a.Started, Outcome: failureMessage(a.Failure), ServerReply: a.ServerReply, Transcript: a.Transcript})
 	}
 	return d, nil
 }

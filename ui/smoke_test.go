@@ -173,7 +173,7 @@ func waitFor(events <-chan outboxEvent, state outbox.State) error {
 				return nil
 			}
 			if !ev.Progress && (ev.State == "failed" || ev.State == "unknown") {
-				return fmt.Errorf("the message ended %s: %s", ev.State, ev.Error)
+				return fmt.Errorf("the message ended %s: %s", ev.State, failureMessage(ev.Failure))
 			}
 		case <-timeout:
 			return fmt.Errorf("the message did not reach %s within a minute", state)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -199,7 +200,7 @@ func (w *mainWindow) startDemo() {
 func (w *mainWindow) showFatal(err error) {
 	w.body.Objects = []fyne.CanvasObject{container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("Postie cannot start"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(err.Error()),
+		widget.NewLabel(errorMessage(err)),
 	))}
 	w.body.Refresh()
 }
@@ -355,7 +356,7 @@ func (w *mainWindow) dismissTopDialog() bool {
 }
 
 func (w *mainWindow) showError(err error) {
-	w.show(dialog.NewError(err, w.win))
+	w.show(dialog.NewError(errors.New(errorMessage(err)), w.win))
 }
 
 func (w *mainWindow) showInfo(title, message string) {

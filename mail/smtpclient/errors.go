@@ -267,7 +267,7 @@ func replyError(stage Stage, r *smtp.SMTPError, ec errorContext, scrub *strings.
 	if r.EnhancedCode != smtp.NoEnhancedCode && r.EnhancedCode != (smtp.EnhancedCode{}) {
 		e.EnhancedCode = fmt.Sprintf("%d.%d.%d", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2])
 	}
-	e.Reason = replyReason(stage, e.Code, e.EnhancedCode)
+	e.Reason = ReplyReason(stage, e.Code, e.EnhancedCode)
 	switch e.Reason {
 	case ReasonTooLarge:
 		e.Size, e.MaxSize = ec.size, ec.maxSize
@@ -284,9 +284,10 @@ func classOf(code int) Class {
 	return Permanent
 }
 
-// replyReason reads a reply's code and enhanced code (RFC 3463) in the
-// light of the stage it answered.
-func replyReason(stage Stage, code int, enhanced string) Reason {
+// ReplyReason reads a reply's code and enhanced code (RFC 3463, "5.1.1" or
+// "") in the light of the stage it answered. The outbox uses it to recover
+// the reason of attempts recorded before reasons were stored.
+func ReplyReason(stage Stage, code int, enhanced string) Reason {
 	detail := enhanced[min(2, len(enhanced)):] // "7.8" of "5.7.8"
 	switch {
 	case code == 421:

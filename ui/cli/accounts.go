@@ -319,7 +319,7 @@ func testConnection(ctx context.Context, env *Env, s *accounts.Store, a *account
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
 	probe, err := s.Test(ctx, a, secret)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "The connection test failed: %v\n", err)
+		fmt.Fprintf(env.Stderr, "The connection test failed: %s\n", explain(err))
 		var se *smtpclient.Error
 		if errors.As(err, &se) && se.Certificate != nil {
 			printCertificate(env.Stderr, se.Certificate)

@@ -65,7 +65,7 @@ func outboxList(ctx context.Context, env *Env, args []string) int {
 	return withOutbox(env, func(s *accounts.Store, box *outbox.Outbox, _ *accountConfigs) int {
 		list, err := allEntries(ctx, box, outbox.Query{States: pendingStates}, 0)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitIOErr
 		}
 		return printEntries(ctx, env, s, list, *asJSON)
@@ -109,7 +109,7 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 		case err != nil && ctx.Err() != nil:
 			fmt.Fprintln(env.Stderr, "Stopped; the messages not sent yet stay in the outbox.")
 		case err != nil:
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 		}
 		// An unknown outcome decides the exit code even when the flush was
 		// interrupted or failed later: a script that reads "try again
@@ -178,7 +178,7 @@ func withMessageID(ctx context.Context, env *Env, name, usage string, args []str
 
 // reportLookup prints an error about a message and picks its exit code.
 func reportLookup(env *Env, err error) int {
-	fmt.Fprintln(env.Stderr, err)
+	fmt.Fprintln(env.Stderr, explain(err))
 	var se *outbox.StateError
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
@@ -230,7 +230,7 @@ func printEntries(ctx context.Context, env *Env, s *accounts.Store, list []outbo
 		for i, e := range list {
 			out[i] = entryJSON{ID: e.ID, MessageID: e.MessageID, Account: nameOf(e.Account), From: e.From,
 				To: nonNil(e.To), Cc: nonNil(e.Cc), Bcc: nonNil(e.Bcc), Subject: e.Subject, Status: string(e.State),
-				Attempts: e.AttemptCount, Error: e.Error, ServerReply: e.ServerReply, Created: e.Created}
+				Attempts: e.AttemptCount, Error: explainFailure(e.Failure), ServerReply: e.ServerReply, Created: e.Created}
 			if !e.SentAt.IsZero() {
 				sent := e.SentAt
 				out[i].SentAt = &sent

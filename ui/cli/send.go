@@ -89,7 +89,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		}
 		msg, err := o.message(env, acct)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			return ExitDataErr
 		}
 		deliver := !o.queue && o.later == ""
@@ -103,7 +103,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 		}
 		id, err := box.Enqueue(ctx, acct.ID, msg, hold)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 			var input *mail.InputError
 			if errors.As(err, &input) {
 				return ExitDataErr
@@ -126,7 +126,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 func reportDelivery(ctx context.Context, env *Env, box *outbox.Outbox, id int64) int {
 	out, err := box.SendNow(ctx, id)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitSoftware
 	}
 	printOutcome(env, out)
@@ -138,11 +138,8 @@ func printOutcome(env *Env, out outbox.Outcome) {
 		fmt.Fprintf(env.Stdout, "Sent (message %d). The server replied: %s\n", out.ID, out.Reply)
 		return
 	}
-	var e *smtpclient.Error
-	if errors.As(out.Err, &e) {
-		fmt.Fprintln(env.Stderr, e.Message)
-	} else if out.Err != nil {
-		fmt.Fprintln(env.Stderr, out.Err)
+	if out.Err != nil {
+		fmt.Fprintln(env.Stderr, explain(out.Err))
 	}
 	if out.Reply != "" {
 		fmt.Fprintf(env.Stderr, "The server replied: %s\n", out.Reply)
@@ -261,7 +258,7 @@ func chooseAccount(ctx context.Context, env *Env, s *accounts.Store, name string
 		if name == "" {
 			fmt.Fprintf(env.Stderr, "%v\nAdd an account first: postie accounts add --email ADDRESS\n", err)
 		} else {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, explain(err))
 		}
 		return a, ExitConfig
 	}
@@ -304,7 +301,7 @@ func withOutbox(env *Env, fn func(*accounts.Store, *outbox.Outbox, *accountConfi
 	cfgs := &accountConfigs{store: s}
 	box, err := outbox.Open(db, cfgs)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitIOErr
 	}
 	defer box.Close()
