@@ -36,7 +36,7 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // store as well.
 //
 // An empty secret for a saved account that signs in means its saved one.
-// Failures are *smtpclient.Error values with a plain-language Message;
+// Failures are *smtpclient.Error values whose facts the front ends explain;
 // when the server's certificate is not trusted, its Certificate describes
 // it so the user can accept it as the account's PinSHA256. Accept a
 // certificate only here, at setup or edit time, never while sending.

@@ -19,8 +19,11 @@
 // has failed. Failed and unknown messages are never retried automatically:
 // the user chooses Resend (the same bytes, so the same Message-ID) or
 // Discard, and for unknown also MarkSent. Every state change is recorded
-// with its time as the message's history, and every attempt with its
-// plain-language outcome, the server's reply and the redacted transcript.
+// with its time as the message's history, and every attempt with the facts
+// of its result (a Failure: stage, class, reason, codes, address…), the
+// server's reply and the redacted transcript. The outbox writes no
+// sentences for the user: the front ends write them when they show a
+// Failure, in the user's language.
 //
 // # At most once
 //
