@@ -249,9 +249,9 @@ func TestLoginWithPlainTextPrompts(t *testing.T) {
 // TestFakeStageClasses covers the stages go-smtp's server cannot refuse.
 func TestFakeStageClasses(t *testing.T) {
 	cases := []struct {
-		stage    Stage
-		script   fakeScript
-		class    Class
+		stage  Stage
+		script fakeScript
+		class  Class
 		reason Reason
 	}{
 		{StageGreeting, fakeScript{greeting: "421 4.3.2 too busy"}, Temporary, ReasonServerUnavailable},

@@ -146,7 +146,7 @@ func TestFailedWriteIsUnknownOnlyWhenItCarriesPartOfTheFinalDot(t *testing.T) {
 		{4094, 1, UnknownOutcome, ReasonLostAfterData}, // the first write ends with ".\r"
 		{4094, 2, UnknownOutcome, ReasonLostAfterData}, // the second is "\n" alone
 		{4095, 2, UnknownOutcome, ReasonLostAfterData}, // the second is "\r\n" alone
-		{4096, 1, Temporary, ReasonConnectionLost}, // body bytes only
+		{4096, 1, Temporary, ReasonConnectionLost},     // body bytes only
 		{4096, 2, UnknownOutcome, ReasonLostAfterData}, // ".\r\n" alone
 		{8190, 1, Temporary, ReasonConnectionLost},
 		{8190, 2, UnknownOutcome, ReasonLostAfterData},

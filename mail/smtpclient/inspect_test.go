@@ -59,9 +59,9 @@ func TestInspectReportsUntrustedCertificate(t *testing.T) {
 
 func TestInspectStillRequiresStartTLS(t *testing.T) {
 	cases := []struct {
-		name     string
-		script   fakeScript
-		class    Class
+		name   string
+		script fakeScript
+		class  Class
 		reason Reason
 	}{
 		{"not offered", fakeScript{extensions: []string{"AUTH PLAIN LOGIN"}}, Permanent, ReasonNoStartTLS},

@@ -29,8 +29,8 @@ func TestCertificateRefusals(t *testing.T) {
 	untrusted := newTestCA(t, "Untrusted Test CA")
 	expired := time.Date(2020, time.January, 1, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
-		name     string
-		cert     tls.Certificate
+		name    string
+		cert    tls.Certificate
 		problem CertProblem
 	}{
 		{"wrong host", ca.issue(t, leafSpec{names: []string{"mail.other.test", "smtp.other.test"}}),

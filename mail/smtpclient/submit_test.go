@@ -101,12 +101,12 @@ func TestAuthFailureSentences(t *testing.T) {
 	ca := newTestCA(t, "Test CA")
 	const hint = "For Example Mail, create an app password at example.test/app-passwords."
 	cases := []struct {
-		name     string
-		authErr  error
-		oauth    bool
-		mech     string
-		class    Class
-		reason Reason
+		name    string
+		authErr error
+		oauth   bool
+		mech    string
+		class   Class
+		reason  Reason
 	}{
 		{"wrong password", nil, false, "PLAIN", Permanent, ReasonPasswordRefused},
 		{"wrong password with LOGIN", nil, false, "LOGIN", Permanent, ReasonPasswordRefused},
