@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 
-	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -12,17 +11,16 @@ import (
 // attached so that a refused password explains what the provider wants.
 func (a Account) SMTPConfig(secret string) smtpclient.Config {
 	return smtpclient.Config{
-		Host:         a.Host,
-		Port:         a.Port,
-		Security:     a.Security,
-		Username:     a.Username,
-		Secret:       secret,
-		OAuth:        a.IsOAuth(),
-		Mechanisms:   append([]string(nil), a.Mechanisms...),
-		CAFile:       a.CAFile,
-		PinSHA256:    a.pinHere(), // never a pin accepted for another server
-		PinFor:       a.PinFor,
-		ProviderHint: autoconfig.HintFor(a.Host).String(), // for logs; front ends show autoconfig.HintFor(host)
+		Host:       a.Host,
+		Port:       a.Port,
+		Security:   a.Security,
+		Username:   a.Username,
+		Secret:     secret,
+		OAuth:      a.IsOAuth(),
+		Mechanisms: append([]string(nil), a.Mechanisms...),
+		CAFile:     a.CAFile,
+		PinSHA256:  a.pinHere(), // never a pin accepted for another server
+		PinFor:     a.PinFor,
 	}
 }
 
@@ -35,7 +33,7 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // store as well.
 //
 // An empty secret for a saved account that signs in means its saved one.
-// Failures are *smtpclient.Error values;
+// Failures are *smtpclient.Error values whose facts the front ends explain;
 // when the server's certificate is not trusted, its Certificate describes
 // it so the user can accept it as the account's PinSHA256. Accept a
 // certificate only here, at setup or edit time, never while sending.

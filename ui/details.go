@@ -26,7 +26,7 @@ type messageDetail struct {
 	Body        string
 	Attachments []string
 	ServerReply string // the server's final reply, for a sent message
-	Error       string // the plain-language reason of the last failure
+	Error       string // the last failure, in the user's language (failureMessage)
 	NextAttempt time.Time
 	Attempts    []attemptDetail
 }
@@ -34,7 +34,7 @@ type messageDetail struct {
 // attemptDetail is one delivery attempt.
 type attemptDetail struct {
 	When        time.Time
-	Outcome     string // plain language
+	Outcome     string // in the user's language (failureMessage)
 	ServerReply string
 	Transcript  string
 }

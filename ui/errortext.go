@@ -10,6 +10,8 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
+	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
 )
 
@@ -30,6 +32,10 @@ func errorMessage(err error) string {
 		path       *store.PathError
 		newer      *store.NewerSchemaError
 		input      *mail.InputError
+		stateErr   *outbox.StateError
+		spoolErr   *outbox.NotSpooledError
+		damaged    *outbox.DamagedError
+		smtpError  *smtpclient.Error
 	)
 	switch {
 	case err == nil:
@@ -62,6 +68,25 @@ func errorMessage(err error) string {
 		return lang.L("Postie's data was written by a newer version of Postie. Please update Postie.")
 	case errors.As(err, &input):
 		return inputMessage(input)
+	case errors.Is(err, outbox.ErrNotFound):
+		return lang.L("This message is no longer in Postie; it may have been discarded.")
+	case errors.Is(err, outbox.ErrTooLate):
+		return lang.L("Too late to cancel: the whole message has already reached the server.")
+	case errors.Is(err, outbox.ErrSentElsewhere):
+		return lang.L("Another Postie window is sending this message right now; it can only be stopped there.")
+	case errors.Is(err, outbox.ErrStuck):
+		return lang.L("Postie could not take the waiting messages out of its outbox; the database may be damaged or full.")
+	case errors.As(err, &stateErr):
+		return fmt.Sprintf(lang.L("This message cannot be %s: it is %s."), actionName(stateErr.Action), stateName(stateErr.State))
+	case errors.As(err, &spoolErr):
+		return fmt.Sprintf(lang.L("This message is %s and has no finished message to show yet."), stateName(spoolErr.State))
+	case errors.As(err, &damaged):
+		return noteMessage(damaged.Note)
+	case errors.As(err, &smtpError):
+		if smtpError.Reason == smtpclient.ReasonUnexpected && smtpError.Stage == smtpclient.StageConfig && smtpError.Err != nil {
+			return errorMessage(smtpError.Err) // not from the SMTP session: say what it was
+		}
+		return smtpMessage(smtpError)
 	}
 	return err.Error()
 }

@@ -8,30 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/store"
-	"github.com/postie-app/postie/resources"
 )
-
-// inLanguage shows the window's text in the language code until the test
-// ends, as a user whose desktop runs in that language sees it.
-func inLanguage(t *testing.T, code string) {
-	t.Helper()
-	reload := func() {
-		if err := lang.AddTranslationsFS(resources.Translations, resources.TranslationsDir); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(reload) // runs after Setenv has restored the environment
-	t.Setenv("LC_ALL", code)
-	t.Setenv("LANGUAGE", code)
-	reload()
-}
 
 // sampleErrors holds one error for every reason the accounts, autoconfig,
 // store and mail packages report, with a fact its sentence must show.
@@ -136,7 +119,7 @@ func TestErrorMessagesAreSentencesInEveryLanguage(t *testing.T) {
 	english := map[int]string{}
 	for _, code := range []string{"en", "de", "fr", "es"} {
 		t.Run(code, func(t *testing.T) {
-			inLanguage(t, code)
+			useLanguage(t, code)
 			for i, s := range samples {
 				got := errorMessage(s.err)
 				switch {
@@ -170,7 +153,7 @@ func TestHintMessagesInEveryLanguage(t *testing.T) {
 	english := map[string]string{}
 	for _, code := range []string{"en", "de", "fr", "es"} {
 		t.Run(code, func(t *testing.T) {
-			inLanguage(t, code)
+			useLanguage(t, code)
 			check := func(what, got string, facts ...string) {
 				if got == "" || strings.Contains(got, "%!") || strings.Contains(got, "%s") {
 					t.Errorf("%s: %q", what, got)
@@ -207,7 +190,7 @@ func TestHintMessagesInEveryLanguage(t *testing.T) {
 // A German user who types an address without an @ in the account wizard
 // reads why in German, next to the address.
 func TestAccountWizardExplainsABadAddressInGerman(t *testing.T) {
-	inLanguage(t, "de")
+	useLanguage(t, "de")
 	w := openDemoWindow(t)
 	z := newAccountWizard(w, nil, func() { t.Fatal("an account without an address was saved") })
 	test.Type(z.email, "anna.example.org")

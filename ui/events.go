@@ -49,7 +49,7 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 	w.reloadLists()
 	switch {
 	case ev.State == outbox.StateFailed:
-		w.notify(lang.L("A message could not be sent"), fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), ev.Error))
+		w.notify(lang.L("A message could not be sent"), fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), failureMessage(ev.Failure)))
 	case ev.State == outbox.StateUnknown:
 		w.notify(lang.L("A message may not have been sent"), subjectOrPlaceholder(ev.Subject))
 	case ev.State == outbox.StateSent && ev.WasScheduled:

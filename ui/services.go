@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"time"
@@ -139,11 +138,7 @@ func (s *services) undo(ctx context.Context, id int64) (composition, error) {
 
 // cancelSend stops an upload; the message becomes a draft again.
 func (s *services) cancelSend(ctx context.Context, id int64) (composition, error) {
-	draft, err := s.core.Cancel(ctx, id)
-	if errors.Is(err, outbox.ErrTooLate) {
-		return composition{}, errors.New(lang.L("Too late to cancel: the whole message has already reached the server."))
-	}
-	return draft, err
+	return s.core.Cancel(ctx, id) // outbox.ErrTooLate among others; see errorMessage
 }
 
 func (s *services) drafts(ctx context.Context) ([]composition, error) { return s.core.Drafts(ctx) }
@@ -217,7 +212,7 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		Body:           e.Body,
 		Attachments:    e.Attachments,
 		ServerReply:    e.ServerReply,
-		Error:          e.Error,
+		Error:          failureMessage(e.Failure),
 		NextAttempt:    e.NextAttempt,
 	}
 	d.Recipients = strings.Join(e.To, ", ")
@@ -225,7 +220,7 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		return nil, err
 	}
 	for _, a := range e.Attempts {
-		d.Attempts = append(d.Attempts, attemptDetail{When: a.Started, Outcome: a.Outcome, ServerReply: a.ServerReply, Transcript: a.Transcript})
+		d.Attempts = append(d.Attempts, attemptDetail{When: a.Started, Outcome: failureMessage(a.Failure), ServerReply: a.ServerReply, Transcript: a.Transcript})
 	}
 	return d, nil
 }

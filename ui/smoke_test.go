@@ -193,7 +193,7 @@ func waitFor(events <-chan outboxEvent, state outbox.State) error {
 				return nil
 			}
 			if !ev.Progress && (ev.State == outbox.StateFailed || ev.State == outbox.StateUnknown) {
-				return fmt.Errorf("the message ended %s: %s", ev.State, ev.Error)
+				return fmt.Errorf("the message ended %s: %s", ev.State, failureMessage(ev.Failure))
 			}
 		case <-timeout:
 			return fmt.Errorf("the message did not reach %s within a minute", state)

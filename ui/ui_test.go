@@ -146,7 +146,7 @@ func waitForState(t *testing.T, w *mainWindow, events <-chan outboxEvent, want o
 					return true
 				}
 				if ev.State == outbox.StateFailed || ev.State == outbox.StateSent || ev.State == outbox.StateUnknown {
-					t.Fatalf("message ended %s (%s), want %s", ev.State, ev.Error, want)
+					t.Fatalf("message ended %s (%s), want %s", ev.State, failureMessage(ev.Failure), want)
 				}
 			default:
 				return false
@@ -259,8 +259,8 @@ func TestFailedSendShowsPlainErrorAndServerReply(t *testing.T) {
 	test.Tap(w.compose.sendButton)
 	w.settle()
 	ev := waitForState(t, w, events, outbox.StateFailed)
-	if !strings.Contains(ev.Error, "bounce@example.org") || !strings.Contains(ev.Error, "does not exist") {
-		t.Fatalf("failure reason = %q", ev.Error)
+	if msg := failureMessage(ev.Failure); !strings.Contains(msg, "bounce@example.org") || !strings.Contains(msg, "does not exist") {
+		t.Fatalf("failure reason = %q", failureMessage(ev.Failure))
 	}
 	w.selectView(w.outbox.content)
 	w.settle()

@@ -415,7 +415,7 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 	}
 	switch sendErr.Stage {
 	case smtpclient.StageAuth:
-		showProblem(z.pwErr, sendErr.Message)
+		showProblem(z.pwErr, errorMessage(sendErr))
 	case smtpclient.StageTLS:
 		if sendErr.Certificate != nil {
 			z.offerPin(sendErr, tested, email)
@@ -423,7 +423,7 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 		}
 		fallthrough
 	default:
-		showProblem(z.hostErr, sendErr.Message)
+		showProblem(z.hostErr, errorMessage(sendErr))
 		z.advanced.Open(0)
 	}
 }
@@ -440,13 +440,13 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, tested accounts.Acco
 		widget.NewFormItem(lang.L("Valid"), selectable(fmt.Sprintf("%s – %s", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")))),
 		widget.NewFormItem(lang.L("SHA-256 fingerprint"), monospace(c.SHA256)),
 	)
-	explanation := widget.NewLabel(sendErr.Message + "\n\n" +
+	explanation := widget.NewLabel(errorMessage(sendErr) + "\n\n" +
 		lang.L("Trust this certificate only if your email provider or administrator confirms the fingerprint. Postie will then accept exactly this certificate for this account."))
 	explanation.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("The server's certificate is not trusted"), lang.L("Trust this certificate"), lang.L("Cancel"),
 		container.NewVBox(explanation, details), func(ok bool) {
 			if !ok {
-				showProblem(z.hostErr, sendErr.Message)
+				showProblem(z.hostErr, errorMessage(sendErr))
 				z.advanced.Open(0)
 				return
 			}

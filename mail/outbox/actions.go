@@ -14,11 +14,11 @@ import (
 
 // ErrTooLate is returned by Cancel when the whole message has already gone
 // to the server.
-var ErrTooLate = errors.New("The whole message has already gone to the server, so sending can no longer be stopped.")
+var ErrTooLate = errors.New("outbox: cancel too late: the whole message was sent")
 
 // ErrSentElsewhere is returned when another Postie process is sending the
 // message.
-var ErrSentElsewhere = errors.New("Another Postie window is sending this message right now; it can only be stopped there.")
+var ErrSentElsewhere = errors.New("outbox: another process is sending the message")
 
 // transition changes message id from one of the states in from to state to,
 // with extra column assignments, and records note in its history. It

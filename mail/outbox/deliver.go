@@ -51,10 +51,13 @@ type Outcome struct {
 	// reply when the message was sent, else the refusal ("550 5.1.1 …"),
 	// empty when no reply came.
 	Reply string
-	// Err is why it was not sent: an *smtpclient.Error, whose Message is a
-	// plain-language sentence and whose Class and Stage say what kind of
-	// failure it was. Nil when sent.
+	// Err is why it was not sent: an *smtpclient.Error, whose Class and
+	// Stage say what kind of failure it was and whose Reason and other
+	// facts let a front end explain it. Nil when sent.
 	Err error
+	// Failure is what was recorded about the attempt, for the same
+	// sentence as the message's details show.
+	Failure *Failure
 	// NextAttempt is when a retrying message is tried again.
 	NextAttempt time.Time
 }
@@ -114,13 +117,9 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 	return c, nil
 }
 
-// unreadableNote explains a message whose stored form cannot be used.
-const unreadableNote = "Postie's outbox holds this message's recipients in a damaged form, so it cannot be sent. Nothing was sent; please write it again."
-
-// unreadableError is permanent: trying again would read the same damaged
-// data.
+// unreadableError is a message whose stored recipients do not decode.
 func unreadableError(err error) error {
-	return &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Permanent, Err: err, Message: unreadableNote}
+	return damaged(NoteRecipientsDamaged, err)
 }
 
 // sender sends one message over some connection: a reused Session or a
@@ -152,8 +151,7 @@ func (o *Outbox) transmit(ctx context.Context, c *claimed, settings Settings, se
 		}
 	}
 	if err != nil {
-		return &smtpclient.Result{}, f, &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Permanent, Err: err,
-			Message: "Postie's saved copy of this message is missing or damaged, so it cannot be sent. Nothing was sent; please write it again."}
+		return &smtpclient.Result{}, f, damaged(NoteSpoolDamaged, err)
 	}
 	var reported atomic.Int64
 	opts := smtpclient.Options{
@@ -177,8 +175,8 @@ func (o *Outbox) transmit(ctx context.Context, c *claimed, settings Settings, se
 // verdict is what an attempt's result means for the message.
 type verdict struct {
 	state   State
-	note    string // plain language, for the history and the message's error
-	reply   string // the server's reply
+	failure *Failure // for the attempt, the history and the message's last failure
+	reply   string   // the server's reply
 	due     time.Time
 	offline bool
 	class   string
@@ -189,28 +187,27 @@ type verdict struct {
 func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclient.Result, err error, limit time.Duration) verdict {
 	now := o.now()
 	if err == nil {
-		v := verdict{state: StateSent, reply: res.Reply, note: "Sent. The server replied: " + res.Reply}
+		v := verdict{state: StateSent, reply: res.Reply, failure: &Failure{Note: NoteSent, Reply: res.Reply}}
 		if len(res.Refused) > 0 {
-			v.note = fmt.Sprintf("Sent to %d of %d recipients; the server refused the others: %s",
-				len(res.Accepted), len(res.Accepted)+len(res.Refused), refusedSentence(res.Refused))
+			v.failure = &Failure{Note: NotePartlySent, Reply: res.Reply, Accepted: len(res.Accepted), Refused: res.Refused}
 		}
 		return v
 	}
 	e := asSMTPError(err)
-	v := verdict{note: e.Message, reply: replyOf(e), class: string(e.Class), stage: string(e.Stage)}
+	v := verdict{failure: failureOf(e, NoteNone), reply: replyOf(e), class: string(e.Class), stage: string(e.Stage)}
 	switch {
 	case e.Class == smtpclient.UnknownOutcome:
 		v.state = StateUnknown
 	case f != nil && f.cancelled.Load():
-		v.state, v.note = StateDraft, "You stopped sending this message before it was complete; nothing was sent. It is back among your drafts."
+		v.state, v.failure.Note = StateDraft, NoteStopped
 	case ctx.Err() != nil:
-		v.state, v.due, v.note = StateQueued, now, "Postie was closing, so sending stopped before the message was complete; nothing was sent. It will be sent next time."
+		v.state, v.due, v.failure.Note = StateQueued, now, NoteClosing
 	case e.Class == smtpclient.Permanent:
 		v.state = StateFailed
 	default:
 		next, ok := nextAttempt(now, c.firstTry, c.tempFailures+1, limit)
 		if !ok {
-			v.state, v.note = StateFailed, gaveUpSentence(limit, e.Message)
+			v.state, v.failure.Note, v.failure.RetryLimit = StateFailed, NoteGaveUp, limit
 			break
 		}
 		v.state, v.due = StateRetrying, next
@@ -226,7 +223,7 @@ func asSMTPError(err error) *smtpclient.Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Temporary, Message: err.Error(), Err: err}
+	return &smtpclient.Error{Stage: smtpclient.StageConfig, Class: smtpclient.Temporary, Reason: smtpclient.ReasonUnexpected, Err: err}
 }
 
 // replyOf formats the server's reply carried by an error: "550 5.1.1 text".
@@ -242,14 +239,6 @@ func replyOf(e *smtpclient.Error) string {
 		parts = append(parts, e.ServerText)
 	}
 	return strings.Join(parts, " ")
-}
-
-func refusedSentence(refused []smtpclient.RecipientError) string {
-	s := make([]string, len(refused))
-	for i, r := range refused {
-		s[i] = r.Message
-	}
-	return strings.Join(s, " ")
 }
 
 func formatTranscript(lines []smtpclient.TranscriptLine) string {
@@ -270,7 +259,7 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 	}
 	v := o.judge(ctx, c, f, res, err, settings.RetryLimit)
 	now := o.now()
-	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due, Reply: v.reply}
+	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due, Reply: v.reply, Failure: v.failure}
 	if err != nil {
 		out.Err = asSMTPError(err)
 	}
@@ -278,12 +267,13 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 	if v.state == StateRetrying {
 		tempFailures = c.tempFailures + 1
 	}
-	errText := v.note
+	// The message keeps its last failure; a partial send counts as one.
+	lastFailure := v.failure
 	var sentAt int64
 	if v.state == StateSent {
-		errText, sentAt = "", ms(now)
-		if len(res.Refused) > 0 {
-			errText = v.note
+		sentAt = ms(now)
+		if len(res.Refused) == 0 {
+			lastFailure = nil
 		}
 	}
 	transcript := formatTranscript(res.Transcript)
@@ -291,11 +281,11 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		transcript = formatTranscript(asSMTPError(err).Transcript)
 	}
 	dbErr := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		r, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?, due = ?, error = ?, server_reply = ?,
+		r, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?, due = ?, error = '', failure = ?, server_reply = ?,
 			sent_at = CASE WHEN ? > 0 THEN ? ELSE sent_at END, temp_failures = ?, offline = ?, owner = '',
 			server = CASE WHEN ? <> '' THEN ? ELSE server END
 			WHERE id = ? AND owner = ? AND state IN ('sending', 'unknown')`,
-			v.state, ms(now), ms(v.due), errText, v.reply, sentAt, sentAt, tempFailures, v.offline,
+			v.state, ms(now), ms(v.due), lastFailure.encode(), v.reply, sentAt, sentAt, tempFailures, v.offline,
 			c.server, c.server, c.id, o.self.id)
 		if err != nil {
 			return err
@@ -308,12 +298,12 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 				return err
 			}
 		}
-		_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, class, stage, server_reply, transcript)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, c.id, ms(c.started), ms(now), v.note, v.class, v.stage, v.reply, transcript)
+		_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, failure, class, stage, server_reply, transcript)
+			VALUES(?, ?, ?, '', ?, ?, ?, ?, ?)`, c.id, ms(c.started), ms(now), v.failure.encode(), v.class, v.stage, v.reply, transcript)
 		if err != nil {
 			return err
 		}
-		if err := addHistory(tx, c.id, now, v.state, v.note); err != nil {
+		if err := recordHistory(tx, c.id, now, v.state, "", v.failure); err != nil {
 			return err
 		}
 		if v.state == StateSent {
@@ -332,8 +322,8 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		o.removeSpool(c.spool)
 	}
 	ev := Event{ID: c.id, State: v.state, Subject: c.subject, WasScheduled: v.state == StateSent && c.scheduled}
-	if v.state != StateSent || errText != "" {
-		ev.Error = v.note
+	if lastFailure != nil {
+		ev.Failure = lastFailure
 	}
 	o.events.publish(ev)
 	return out

@@ -18,10 +18,12 @@
 // (2 days by default) has passed since the first attempt; then the message
 // has failed. Failed and unknown messages are never retried automatically:
 // the user chooses Resend (the same bytes, so the same Message-ID) or
-// Discard, and for unknown also MarkSent (State.Allows is the one table of
-// which Action each state allows). Every state change is recorded
-// with its time as the message's history, and every attempt with its
-// plain-language outcome, the server's reply and the redacted transcript.
+// Discard, and for unknown also MarkSent. Every state change is recorded
+// with its time as the message's history, and every attempt with the facts
+// of its result (a Failure: stage, class, reason, codes, address…), the
+// server's reply and the redacted transcript. The outbox writes no
+// sentences for the user: the front ends write them when they show a
+// Failure, in the user's language.
 //
 // # At most once
 //

@@ -8,8 +8,9 @@ type Event struct {
 	ID      int64
 	State   State
 	Subject string
-	// Error is the plain-language reason, for failed, retrying and unknown.
-	Error string
+	// Failure says why, for failed, retrying and unknown, and whom a
+	// partial send missed.
+	Failure *Failure
 	// Progress marks an upload report: Written of Total bytes are sent.
 	Progress       bool
 	Written, Total int64

@@ -73,8 +73,9 @@ func TestBackoffThenFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := mustGet(t, o, id)
-	if d.State != StateFailed || d.AttemptCount != 3 || !strings.Contains(d.Error, "10 minutes") || !strings.Contains(d.ServerReply, "451") {
-		t.Fatalf("after the limit: %s, %d attempts, %q, %q", d.State, d.AttemptCount, d.Error, d.ServerReply)
+	if d.State != StateFailed || d.AttemptCount != 3 || d.Failure.Note != NoteGaveUp || d.Failure.RetryLimit != 10*time.Minute ||
+		!strings.Contains(d.ServerReply, "451") {
+		t.Fatalf("after the limit: %s, %d attempts, %+v, %q", d.State, d.AttemptCount, d.Failure, d.ServerReply)
 	}
 	var states []State
 	for _, c := range d.History {
@@ -356,8 +357,8 @@ func TestDiscardAndStateErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := mustGet(t, o, id)
-	if d.State != StateFailed || !strings.Contains(d.Error, "nobody@example.net") {
-		t.Fatalf("%s %q", d.State, d.Error)
+	if d.State != StateFailed || d.Failure.Cause == nil || d.Failure.Cause.Address != "nobody@example.net" {
+		t.Fatalf("%s %+v", d.State, d.Failure)
 	}
 	var se *StateError
 	if err := o.Retry(ctx, id); !errors.As(err, &se) || !strings.Contains(err.Error(), "failed") {

@@ -145,8 +145,8 @@ func TestMailpitChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := mustGet(t, o, id)
-		if d.State != c.want || d.AttemptCount != 1 || d.Error == "" {
-			t.Errorf("%s %d: %s after %d attempts, %q; want %s", c.trigger, c.code, d.State, d.AttemptCount, d.Error, c.want)
+		if d.State != c.want || d.AttemptCount != 1 || d.Failure == nil {
+			t.Errorf("%s %d: %s after %d attempts, %+v; want %s", c.trigger, c.code, d.State, d.AttemptCount, d.Failure, c.want)
 		}
 	}
 	if n := mp.copies(t); len(n) != 0 {

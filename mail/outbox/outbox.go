@@ -95,6 +95,9 @@ func Open(db *store.DB, accts Accounts, opts ...Option) (*Outbox, error) {
 	if err := db.Migrate(component, migrations); err != nil {
 		return nil, err
 	}
+	if err := o.inTx(context.Background(), recoverFailures); err != nil {
+		return nil, err
+	}
 	if err := prepareSpool(o.spool); err != nil {
 		return nil, err
 	}
@@ -156,12 +159,18 @@ func (o *Outbox) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // addHistory records that message id entered state at the given time.
 func addHistory(tx *sql.Tx, id int64, at time.Time, state State, note string) error {
-	_, err := tx.Exec(`INSERT INTO outbox_history(message, at, state, note) VALUES(?, ?, ?, ?)`, id, ms(at), state, note)
+	return recordHistory(tx, id, at, state, note, nil)
+}
+
+// recordHistory is addHistory with the facts of the attempt that caused
+// the change.
+func recordHistory(tx *sql.Tx, id int64, at time.Time, state State, note string, f *Failure) error {
+	_, err := tx.Exec(`INSERT INTO outbox_history(message, at, state, note, failure) VALUES(?, ?, ?, ?, ?)`, id, ms(at), state, note, f.encode())
 	return err
 }
 
 // ErrNotFound is returned for an id that names no message.
-var ErrNotFound = errors.New("This message is no longer in Postie; it may have been discarded.")
+var ErrNotFound = errors.New("outbox: no such message")
 
 // StateError says that an action does not fit the message's state.
 type StateError struct {
@@ -171,26 +180,5 @@ type StateError struct {
 }
 
 func (e *StateError) Error() string {
-	return fmt.Sprintf("Message %d cannot be %s: it is %s.", e.ID, e.Action, describeState(e.State))
-}
-
-// describeState names a state in a sentence.
-func describeState(s State) string {
-	switch s {
-	case StateDraft:
-		return "a draft"
-	case StateQueued:
-		return "waiting in the outbox"
-	case StateSending:
-		return "being sent right now"
-	case StateSent:
-		return "already sent"
-	case StateFailed:
-		return "failed"
-	case StateRetrying:
-		return "waiting to be tried again"
-	case StateUnknown:
-		return "in an unknown state (it may have been sent)"
-	}
-	return string(s)
+	return fmt.Sprintf("outbox: message %d cannot be %s in state %s", e.ID, e.Action, e.State)
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"os"
 	"time"
+
+	"github.com/postie-app/postie/mail/smtpclient"
 )
 
 // Several Postie processes may share a data directory: the window, a
@@ -76,9 +78,6 @@ func (o *Outbox) alive(w ownerRow, now time.Time) bool {
 	}
 	return now.Sub(w.heartbeat) < o.lease
 }
-
-// lostNote explains an unknown outcome caused by a process that stopped.
-const lostNote = "Postie stopped while this message was being sent, so it may or may not have reached the server. Check with a recipient, then send it again or mark it as sent."
 
 // recover turns the "sending" messages of owners that are gone into
 // "unknown", and forgets those owners.
@@ -190,19 +189,20 @@ func (o *Outbox) markLost(tx *sql.Tx, ownerID string, now time.Time) ([]Event, e
 	}
 	var evs []Event
 	for _, m := range list {
-		_, err := tx.Exec(`UPDATE outbox_messages SET state = ?, error = ?, updated = ?, offline = 0 WHERE id = ?`,
-			StateUnknown, lostNote, ms(now), m.id)
+		lost := &Failure{Note: NoteProcessLost}
+		_, err := tx.Exec(`UPDATE outbox_messages SET state = ?, error = '', failure = ?, updated = ?, offline = 0 WHERE id = ?`,
+			StateUnknown, lost.encode(), ms(now), m.id)
 		if err == nil {
-			_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, class) VALUES(?, ?, ?, ?, ?)`,
-				m.id, m.started, ms(now), lostNote, "unknown-outcome")
+			_, err = tx.Exec(`INSERT INTO outbox_attempts(message, started, finished, outcome, failure, class) VALUES(?, ?, ?, '', ?, ?)`,
+				m.id, m.started, ms(now), lost.encode(), smtpclient.UnknownOutcome)
 		}
 		if err == nil {
-			err = addHistory(tx, m.id, now, StateUnknown, lostNote)
+			err = recordHistory(tx, m.id, now, StateUnknown, "", lost)
 		}
 		if err != nil {
 			return nil, err
 		}
-		evs = append(evs, Event{ID: m.id, State: StateUnknown, Subject: m.subject, Error: lostNote})
+		evs = append(evs, Event{ID: m.id, State: StateUnknown, Subject: m.subject, Failure: lost})
 	}
 	return evs, nil
 }

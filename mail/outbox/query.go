@@ -29,8 +29,9 @@ type Entry struct {
 	NextAttempt time.Time
 	// AttemptCount is the number of delivery attempts so far.
 	AttemptCount int
-	// Error is the plain-language reason of the last failure.
-	Error string
+	// Failure is the last failure, nil if none; a front end writes its
+	// sentence.
+	Failure *Failure
 	// ServerReply is the server's final reply for a sent message, or its
 	// reply to the last failed attempt.
 	ServerReply string
@@ -50,18 +51,19 @@ type Detail struct {
 // Attempt is one delivery attempt.
 type Attempt struct {
 	Started, Finished time.Time
-	Outcome           string // plain language
-	Class             string // "temporary", "permanent", "unknown-outcome"; "" when sent
-	Stage             string // where it failed: connect, auth, rcpt, …
+	Failure           *Failure // what happened, as facts (NoteSent when sent)
+	Class             string   // "temporary", "permanent", "unknown-outcome"; "" when sent
+	Stage             string   // where it failed: connect, auth, rcpt, …
 	ServerReply       string
 	Transcript        string // redacted SMTP dialogue, one line per line
 }
 
 // Change is one entry of a message's history.
 type Change struct {
-	At    time.Time
-	State State
-	Note  string
+	At      time.Time
+	State   State
+	Note    string   // the outbox's own remark, e.g. when a held message is due
+	Failure *Failure // the attempt that caused the change, if one did
 }
 
 // Query selects messages for a list, newest first.
@@ -79,18 +81,20 @@ type Query struct {
 }
 
 const entryColumns = `m.id, m.message_id, m.account_id, m.state, m.from_addr, m.to_addrs, m.cc_addrs, m.bcc_addrs,
-	m.subject, m.created, m.sent_at, m.due, m.attempts, m.error, m.server_reply, m.size`
+	m.subject, m.created, m.sent_at, m.due, m.attempts, m.error, m.failure, m.server_reply, m.size`
 
 // scanEntry reads entryColumns, then any extra columns into extra.
 func scanEntry(row interface{ Scan(...any) error }, extra ...any) (Entry, error) {
 	var e Entry
 	var from, to, cc, bcc string
 	var created, sentAt, due int64
+	var legacyError, failure string
 	err := row.Scan(append([]any{&e.ID, &e.MessageID, &e.Account, &e.State, &from, &to, &cc, &bcc,
-		&e.Subject, &created, &sentAt, &due, &e.AttemptCount, &e.Error, &e.ServerReply, &e.Size}, extra...)...)
+		&e.Subject, &created, &sentAt, &due, &e.AttemptCount, &legacyError, &failure, &e.ServerReply, &e.Size}, extra...)...)
 	if err != nil {
 		return e, err
 	}
+	e.Failure = decodeFailure(failure, legacyError)
 	var f addr
 	json.Unmarshal([]byte(from), &f)
 	e.From = f.display()
@@ -201,7 +205,7 @@ func (o *Outbox) Get(ctx context.Context, id int64) (*Detail, error) {
 }
 
 func (o *Outbox) attempts(ctx context.Context, id int64) ([]Attempt, error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT started, finished, outcome, class, stage, server_reply, transcript
+	rows, err := o.db.QueryContext(ctx, `SELECT started, finished, outcome, failure, class, stage, server_reply, transcript
 		FROM outbox_attempts WHERE message = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
@@ -211,9 +215,11 @@ func (o *Outbox) attempts(ctx context.Context, id int64) ([]Attempt, error) {
 	for rows.Next() {
 		var a Attempt
 		var started, finished int64
-		if err := rows.Scan(&started, &finished, &a.Outcome, &a.Class, &a.Stage, &a.ServerReply, &a.Transcript); err != nil {
+		var outcome, failure string
+		if err := rows.Scan(&started, &finished, &outcome, &failure, &a.Class, &a.Stage, &a.ServerReply, &a.Transcript); err != nil {
 			return nil, err
 		}
+		a.Failure = decodeFailure(failure, outcome)
 		a.Started, a.Finished = fromMS(started), fromMS(finished)
 		list = append(list, a)
 	}
@@ -221,7 +227,7 @@ func (o *Outbox) attempts(ctx context.Context, id int64) ([]Attempt, error) {
 }
 
 func (o *Outbox) history(ctx context.Context, id int64) ([]Change, error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT at, state, note FROM outbox_history WHERE message = ? ORDER BY id`, id)
+	rows, err := o.db.QueryContext(ctx, `SELECT at, state, note, failure FROM outbox_history WHERE message = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -230,13 +236,26 @@ func (o *Outbox) history(ctx context.Context, id int64) ([]Change, error) {
 	for rows.Next() {
 		var c Change
 		var at int64
-		if err := rows.Scan(&at, &c.State, &c.Note); err != nil {
+		var failure string
+		if err := rows.Scan(&at, &c.State, &c.Note, &failure); err != nil {
 			return nil, err
 		}
+		c.Failure = decodeFailure(failure, "")
 		c.At = fromMS(at)
 		list = append(list, c)
 	}
 	return list, rows.Err()
+}
+
+// NotSpooledError says that a message has no finished bytes yet: a draft,
+// or one whose spool was discarded.
+type NotSpooledError struct {
+	ID    int64
+	State State
+}
+
+func (e *NotSpooledError) Error() string {
+	return fmt.Sprintf("outbox: message %d in state %s has no saved message", e.ID, e.State)
 }
 
 // openSpooled opens a message's saved bytes.
@@ -251,11 +270,11 @@ func (o *Outbox) openSpooled(ctx context.Context, id int64) (*os.File, error) {
 		return nil, err
 	}
 	if spool == "" {
-		return nil, fmt.Errorf("Message %d is %s and has no finished message to show yet.", id, describeState(state))
+		return nil, &NotSpooledError{ID: id, State: state}
 	}
 	f, err := os.Open(o.spoolPath(spool))
 	if err != nil {
-		return nil, fmt.Errorf("Postie's saved copy of message %d cannot be read: %w", id, err)
+		return nil, fmt.Errorf("outbox: message %d: saved copy unreadable: %w", id, err)
 	}
 	return f, nil
 }

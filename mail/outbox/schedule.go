@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -30,28 +29,4 @@ func nextAttempt(now, first time.Time, n int, limit time.Duration) (time.Time, b
 		return time.Time{}, false
 	}
 	return next, true
-}
-
-// gaveUpSentence explains a message that failed because it was retried
-// for too long.
-func gaveUpSentence(limit time.Duration, last string) string {
-	return fmt.Sprintf("Postie tried to send this message for %s without success and has stopped trying. The last problem was: %s",
-		plainDuration(limit), last)
-}
-
-// plainDuration writes a duration as people say it: "2 days", "90 minutes".
-func plainDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	case d >= 2*time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	case d == time.Hour:
-		return "1 hour"
-	case d >= 2*time.Minute:
-		return fmt.Sprintf("%d minutes", d/time.Minute)
-	case d == time.Minute:
-		return "1 minute"
-	}
-	return fmt.Sprintf("%d seconds", d/time.Second)
 }

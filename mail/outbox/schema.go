@@ -42,7 +42,7 @@ var migrations = []string{
 		temp_failures INTEGER NOT NULL DEFAULT 0,    -- consecutive temporary failures
 		attempts      INTEGER NOT NULL DEFAULT 0,
 		sent_at       INTEGER NOT NULL DEFAULT 0,
-		error         TEXT    NOT NULL DEFAULT '',   -- plain-language reason of the last failure
+		error         TEXT    NOT NULL DEFAULT '',   -- plain-language reason of the last failure; '' since the failure column
 		server_reply  TEXT    NOT NULL DEFAULT '',
 		offline       INTEGER NOT NULL DEFAULT 0,    -- the last failure was "cannot reach the server"
 		server        TEXT    NOT NULL DEFAULT '',   -- host:port of the last attempt
@@ -66,7 +66,7 @@ var migrations = []string{
 		message      INTEGER NOT NULL REFERENCES outbox_messages(id) ON DELETE CASCADE,
 		started      INTEGER NOT NULL,
 		finished     INTEGER NOT NULL,
-		outcome      TEXT    NOT NULL,              -- plain language
+		outcome      TEXT    NOT NULL,              -- plain language; '' since the failure column
 		class        TEXT    NOT NULL DEFAULT '',   -- smtpclient.Class, "" when sent
 		stage        TEXT    NOT NULL DEFAULT '',
 		server_reply TEXT    NOT NULL DEFAULT '',
@@ -100,4 +100,11 @@ var migrations = []string{
 		content = '', contentless_delete = 1,
 		tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 	)`,
+	// The facts of each attempt's result, as JSON (a Failure), so that the
+	// sentence is written when shown, in the user's language. The older
+	// plain-language columns (outcome, error, note) are kept for rows
+	// written before; recoverFailures derives facts from them at Open.
+	`ALTER TABLE outbox_attempts ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE outbox_messages ADD COLUMN failure TEXT NOT NULL DEFAULT ''`, // the last failure
+	`ALTER TABLE outbox_history ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
 }

@@ -171,7 +171,7 @@ func TestUnreadableMessageFails(t *testing.T) {
 	now := enqueueRaw(t, o, "acct", "damaged-now@example.org", "Damaged", time.Time{})
 	damage(now)
 	out, err := o.SendNow(ctx, now)
-	if err != nil || out.State != StateFailed || out.Err == nil || out.Err.Error() != unreadableNote {
+	if err != nil || out.State != StateFailed || out.Err == nil || out.Failure.Note != NoteRecipientsDamaged {
 		t.Fatalf("SendNow of a damaged message: %+v, %v", out, err)
 	}
 
@@ -181,15 +181,15 @@ func TestUnreadableMessageFails(t *testing.T) {
 	good := enqueueRaw(t, o, "acct", "after-damaged@example.org", "After", time.Time{})
 	startRun(t, o)
 	got := awaitStates(t, events, map[int64]State{bad: StateFailed, good: StateSent})
-	if got[bad].Error != unreadableNote {
-		t.Fatalf("failed event says %q", got[bad].Error)
+	if f := got[bad].Failure; f == nil || f.Note != NoteRecipientsDamaged {
+		t.Fatalf("failed event says %+v", f)
 	}
 	for _, id := range []int64{now, bad} {
 		d := mustGet(t, o, id)
 		last := d.History[len(d.History)-1]
-		if d.State != StateFailed || d.Error != unreadableNote || len(d.Attempts) != 1 || d.Attempts[0].Outcome != unreadableNote ||
-			d.Attempts[0].Class != "permanent" || last.State != StateFailed || last.Note != unreadableNote {
-			t.Fatalf("message %d: %s %q, attempts %+v, history %+v", id, d.State, d.Error, d.Attempts, d.History)
+		if d.State != StateFailed || d.Failure.Note != NoteRecipientsDamaged || len(d.Attempts) != 1 || d.Attempts[0].Failure.Note != NoteRecipientsDamaged ||
+			d.Attempts[0].Class != "permanent" || last.State != StateFailed || last.Failure == nil || last.Failure.Note != NoteRecipientsDamaged {
+			t.Fatalf("message %d: %s %+v, attempts %+v, history %+v", id, d.State, d.Failure, d.Attempts, d.History)
 		}
 	}
 	if srv.count("damaged@example.org") != 0 || srv.count("damaged-now@example.org") != 0 || srv.count("after-damaged@example.org") != 1 {

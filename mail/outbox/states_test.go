@@ -63,16 +63,16 @@ func TestStateAfterEachStageFailure(t *testing.T) {
 			}
 			d := mustGet(t, o, id)
 			if d.State != c.want || d.AttemptCount != 1 || len(d.Attempts) != 1 {
-				t.Fatalf("state %s after %d attempts (%d recorded), want %s after 1; error %q; summary %+v",
-					d.State, d.AttemptCount, len(d.Attempts), c.want, d.Error, sum)
+				t.Fatalf("state %s after %d attempts (%d recorded), want %s after 1; failure %+v; summary %+v",
+					d.State, d.AttemptCount, len(d.Attempts), c.want, d.Failure, sum)
 			}
-			if d.Error == "" || d.Attempts[0].Outcome == "" {
-				t.Errorf("no plain-language reason recorded: %+v", d.Attempts[0])
+			if !d.Failure.Known() || d.Failure.Legacy != "" || !d.Attempts[0].Failure.Known() {
+				t.Errorf("no reason recorded: %+v", d.Attempts[0])
 			}
 			// Refused or cut off at DATA, before the final dot was started:
-			// the user must read that nothing went out.
-			if c.stage == "data" && !strings.Contains(d.Error, "nothing was sent") {
-				t.Errorf("the reason %q does not say that nothing was sent", d.Error)
+			// the outcome must be known (nothing went out).
+			if cause := d.Failure.Cause; c.stage == "data" && (cause == nil || cause.Class == smtpclient.UnknownOutcome || cause.Stage != smtpclient.StageData) {
+				t.Errorf("the failure %+v does not say that nothing was sent", cause)
 			}
 			if c.reply != "drop" && !strings.Contains(d.ServerReply, strings.Fields(c.reply)[0]) {
 				t.Errorf("server reply %q does not carry %q", d.ServerReply, c.reply)
@@ -144,8 +144,8 @@ func TestConnectionRefusedRetriesAndNoticesTheServerIsBack(t *testing.T) {
 	}
 	for _, id := range []int64{first, second} {
 		d := mustGet(t, o, id)
-		if d.State != StateRetrying || d.AttemptCount != 1 || !strings.Contains(d.Error, "connect") {
-			t.Fatalf("message %d: %s, %d attempts, %q", id, d.State, d.AttemptCount, d.Error)
+		if d.State != StateRetrying || d.AttemptCount != 1 || d.Failure.Cause == nil || d.Failure.Cause.Stage != smtpclient.StageConnect {
+			t.Fatalf("message %d: %s, %d attempts, %+v", id, d.State, d.AttemptCount, d.Failure)
 		}
 	}
 

@@ -25,6 +25,10 @@ const (
 // could not be reached answer again; it doubles up to its maximum.
 var reachabilityBackoff = struct{ first, max time.Duration }{15 * time.Second, 5 * time.Minute}
 
+// ErrStuck is returned by Flush when due messages could not be claimed:
+// the database may be damaged or full.
+var ErrStuck = errors.New("outbox: flush made no progress on due messages")
+
 // Summary counts the outcomes of a Flush.
 type Summary struct {
 	Sent, Failed, Retrying, Unknown, Other int
@@ -133,7 +137,7 @@ func (o *Outbox) Flush(ctx context.Context) (Summary, error) {
 			return sum, nil // the rest is being sent by Run in this process
 		}
 		if !progress {
-			return sum, errors.New("Postie could not take the waiting messages out of its outbox; the database may be damaged or full.")
+			return sum, ErrStuck
 		}
 	}
 	return sum, ctx.Err()

@@ -147,3 +147,7 @@ type oauthBearerClient struct {
 func (c oauthBearerClient) Next([]byte) ([]byte, error) {
 	return []byte{0x01}, nil
 }
+
+// SupportedMechanisms lists the SASL mechanisms this package speaks, in
+// Postie's order of preference.
+func SupportedMechanisms() []string { return append([]string(nil), mechanismOrder...) }

@@ -110,8 +110,8 @@ func (b *bodyWriter) check(p []byte) error {
 	return nil
 }
 
-// bodyError explains why the body was not sent completely. A network
-// failure is returned as is, for the usual classification.
+// bodyError says why the body was not sent completely. A network failure
+// is returned as is, for the usual classification.
 func bodyError(err error, b *bodyWriter, n, size int64) error {
 	switch {
 	case b.netErr != nil:
@@ -121,12 +121,10 @@ func bodyError(err error, b *bodyWriter, n, size int64) error {
 		if cause == nil {
 			cause = err
 		}
-		return &Error{Stage: StageData, Class: Permanent, Err: cause, detail: cause.Error(),
-			Message: "Postie prepared this message incorrectly, so it was not sent. Please report this problem."}
+		return &Error{Stage: StageData, Class: Permanent, Reason: ReasonMessageMalformed, Err: cause, detail: cause.Error()}
 	case err != nil:
-		return &Error{Stage: StageData, Class: Permanent, Err: err, detail: err.Error(),
-			Message: "Part of the message (for example an attachment) could not be read while sending, so it was not sent. Check that all attached files are still there."}
+		return &Error{Stage: StageData, Class: Permanent, Reason: ReasonBodyUnreadable, Err: err, detail: err.Error()}
 	}
-	return &Error{Stage: StageData, Class: Permanent, detail: fmt.Sprintf("wrote %d bytes, announced %d", n, size),
-		Message: "Postie prepared this message incorrectly (its size changed while sending), so it was not sent. Please report this problem."}
+	return &Error{Stage: StageData, Class: Permanent, Reason: ReasonSizeChanged, Size: size,
+		detail: fmt.Sprintf("wrote %d bytes, announced %d", n, size)}
 }

@@ -3,7 +3,6 @@ package smtpclient
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"strings"
 	"time"
@@ -60,9 +59,6 @@ type Config struct {
 
 	// LocalName is the name sent with EHLO; default "localhost".
 	LocalName string
-	// ProviderHint is appended to authentication failures, e.g. how to make
-	// an app password for this provider.
-	ProviderHint string
 
 	// Timeouts overrides the default timeouts; zero fields keep defaults.
 	Timeouts Timeouts
@@ -147,30 +143,38 @@ type ProbeResult struct {
 }
 
 // validate checks everything about cfg that can be checked without the
-// network, so a mistyped setting fails with a sentence naming it.
+// network, so a mistyped setting fails with an error naming it.
 func (cfg Config) validate() error {
 	switch {
 	case strings.TrimSpace(cfg.Host) == "" || strings.ContainsAny(cfg.Host, " \t\r\n/") || cfg.dialHost() == "":
-		return configError(fmt.Sprintf("The server name %q is not valid. Enter a name like smtp.example.com.", cfg.Host))
+		e := configError(ReasonInvalidHost)
+		e.Host = cfg.Host
+		return e
 	case cfg.Port < 1 || cfg.Port > 65535:
-		return configError(fmt.Sprintf("The port %d is not valid. Submission servers usually use port 465 (TLS) or 587 (STARTTLS).", cfg.Port))
+		e := configError(ReasonInvalidPort)
+		e.Port = cfg.Port
+		return e
 	}
 	switch cfg.Security {
 	case SecurityTLS, SecurityStartTLS, SecurityNone:
 	default:
-		return configError(fmt.Sprintf("The security setting %q is not known. Choose TLS, STARTTLS or none.", cfg.Security))
+		e := configError(ReasonUnknownSecurity)
+		e.Setting = string(cfg.Security)
+		return e
 	}
 	if strings.ContainsAny(cfg.Username, "\r\n") || strings.ContainsAny(cfg.LocalName, "\r\n ") {
-		return configError("The user name or computer name contains a line break, which is not allowed.")
+		return configError(ReasonLineBreak)
 	}
 	for _, m := range cfg.Mechanisms {
 		if _, ok := mechanisms[strings.ToUpper(m)]; !ok {
-			return configError(fmt.Sprintf("The sign-in method %q is not supported. Supported: %s.", m, strings.Join(mechanismOrder, ", ")))
+			e := configError(ReasonUnknownMechanism)
+			e.Setting = m
+			return e
 		}
 	}
 	if cfg.PinSHA256 != "" {
 		if _, err := parsePin(cfg.PinSHA256); err != nil {
-			return configError("The accepted certificate fingerprint is not a valid SHA-256 fingerprint.")
+			return configError(ReasonInvalidPin)
 		}
 	}
 	return nil

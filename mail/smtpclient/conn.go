@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -41,7 +40,7 @@ type conn struct {
 
 func newConn(cfg Config) *conn {
 	c := &conn{cfg: cfg, timeouts: cfg.Timeouts.withDefaults(), log: newTranscript(cfg.Secret)}
-	c.errContext = errorContext{host: cfg.Host, port: cfg.Port, hint: cfg.ProviderHint, oauth: cfg.OAuth, timeouts: c.timeouts}
+	c.errContext = errorContext{host: cfg.Host, port: cfg.Port, oauth: cfg.OAuth, timeouts: c.timeouts}
 	c.dial = cfg.Dialer
 	if c.dial == nil {
 		c.dial = (&net.Dialer{}).DialContext
@@ -166,9 +165,7 @@ func (c *conn) startTLS() (greeting string, err error) {
 
 	c.stage = StageTLS
 	if !hasExtension(msg, "STARTTLS") {
-		return "", &Error{Stage: StageTLS, Class: Permanent, Message: fmt.Sprintf(
-			"The server %s does not offer an encrypted connection (STARTTLS), so Postie stopped before sending your password or message. "+
-				"Check the port and security settings: port 587 usually needs STARTTLS, port 465 TLS.", c.cfg.Host)}
+		return "", c.errContext.newError(StageTLS, Permanent, ReasonNoStartTLS)
 	}
 	if _, err := command("STARTTLS", 220); err != nil {
 		return "", err
@@ -177,8 +174,7 @@ func (c *conn) startTLS() (greeting string, err error) {
 	// text, where an attacker could have injected it (CVE-2011-0411).
 	if n := text.R.Buffered() + w.buffered(); n > 0 {
 		c.log.notef("%d unexpected bytes after the STARTTLS reply", n)
-		return "", &Error{Stage: StageTLS, Class: Permanent, Message: fmt.Sprintf(
-			"The server %s sent unexpected data while starting encryption, which can mean that someone is tampering with the connection. Postie stopped before sending your password or message.", c.cfg.Host)}
+		return "", c.errContext.newError(StageTLS, Permanent, ReasonStartTLSInjection)
 	}
 	c.raw.SetDeadline(time.Time{})
 	return greeting, nil
@@ -253,19 +249,19 @@ func (c *conn) authenticate() error {
 	// travel unencrypted, except to a local bridge on this computer.
 	if !c.encrypted() {
 		if !c.loopback() {
-			return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
-				"Postie will not send your password to %s over an unencrypted connection. Choose TLS or STARTTLS in the account settings.", c.cfg.Host)}
+			return c.errContext.newError(StageAuth, Permanent, ReasonUnencryptedPassword)
 		}
 		c.log.notef("signing in without TLS: the server is on this computer (loopback)")
 	}
 	offered := c.offeredMechanisms()
 	if offered == nil {
-		return &Error{Stage: StageAuth, Class: Permanent, Message: fmt.Sprintf(
-			"The server %s does not offer signing in, but this account has a user name. Check the server name and port, or remove the user name.", c.cfg.Host)}
+		return c.errContext.newError(StageAuth, Permanent, ReasonNoSignIn)
 	}
 	name, err := chooseMechanism(c.cfg, offered)
 	if err != nil {
-		return &Error{Stage: StageAuth, Class: Permanent, Err: err, detail: err.Error(), Message: "The server does not offer a sign-in method this account can use. Check the sign-in method in the account settings."}
+		e := c.errContext.newError(StageAuth, Permanent, ReasonNoUsableMechanism)
+		e.Err, e.detail = err, err.Error()
+		return e
 	}
 	c.wire.setMode(modeAuth)
 	defer c.wire.setMode(modeCommand)

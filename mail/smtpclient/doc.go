@@ -1,6 +1,7 @@
 // Package smtpclient submits a finished message to the user's own mail
-// server (message submission, RFC 6409) and explains every failure in words
-// a person who has never heard of SMTP can act on.
+// server (message submission, RFC 6409) and reports every failure as facts
+// precise enough for a front end to explain it, in the user's language, to
+// a person who has never heard of SMTP.
 //
 // The SMTP conversation itself is spoken by github.com/emersion/go-smtp.
 // go-smtp leaves several guarantees to its caller, and this package provides
@@ -36,8 +37,9 @@
 //   - Every failure is an *Error with the stage, the server's reply code,
 //     enhanced status code (RFC 3463) and text, a class (temporary,
 //     permanent, or unknown outcome when the connection was lost once any
-//     byte of the final dot may have been sent, RFC 1047) and a
-//     plain-language sentence.
+//     byte of the final dot may have been sent, RFC 1047), a Reason where
+//     the explanation would differ, and the host, address, sizes, timeout or
+//     certificate concerned. It carries no sentence: Error() is for logs.
 //   - Every session keeps a timestamped transcript in which AUTH payloads
 //     are replaced by [redacted] and the body by its size.
 //

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,6 +54,7 @@ const (
 // CertInfo describes a server certificate, for display and for pinning.
 type CertInfo struct {
 	Subject, Issuer     string
+	IssuerName          string   // the issuer's common name, else Issuer
 	DNSNames            []string // including IP addresses
 	NotBefore, NotAfter time.Time
 	SHA256              string // hex fingerprint of the whole certificate
@@ -63,65 +63,179 @@ type CertInfo struct {
 func certInfo(cert *x509.Certificate) *CertInfo {
 	sum := sha256.Sum256(cert.Raw)
 	return &CertInfo{
-		Subject:   cert.Subject.String(),
-		Issuer:    cert.Issuer.String(),
-		DNSNames:  certNames(cert),
-		NotBefore: cert.NotBefore,
-		NotAfter:  cert.NotAfter,
-		SHA256:    hex.EncodeToString(sum[:]),
+		Subject:    cert.Subject.String(),
+		Issuer:     cert.Issuer.String(),
+		IssuerName: issuerName(cert),
+		DNSNames:   certNames(cert),
+		NotBefore:  cert.NotBefore,
+		NotAfter:   cert.NotAfter,
+		SHA256:     hex.EncodeToString(sum[:]),
 	}
 }
 
-// Error is every failure of this package.
+// Reason says what went wrong, as precisely as a sentence for the user
+// needs to know. The front ends turn it, with the other facts of the
+// Error, into sentences in the user's language; this package writes none.
+type Reason string
+
+// Reasons found in a server's reply. Class says whether it may work later.
+const (
+	ReasonServerUnavailable  Reason = "server-unavailable"     // 421: the server closed the connection
+	ReasonTooLarge           Reason = "too-large"              // Size, and MaxSize when announced
+	ReasonAuthRequired       Reason = "auth-required"          // the server wants a sign-in first
+	ReasonNotReady           Reason = "not-ready"              // the greeting or EHLO was refused
+	ReasonStartTLSRefused    Reason = "starttls-refused"       // the reply to STARTTLS was an error
+	ReasonOAuthRequired      Reason = "oauth-required"         // passwords are no longer accepted
+	ReasonAppPassword        Reason = "app-password-required"  // the server wants an app password
+	ReasonPasswordRefused    Reason = "password-refused"       // wrong user name, password or token (OAuth)
+	ReasonEncryptionRequired Reason = "encryption-required"    // signing in needs an encrypted connection
+	ReasonMechanismRefused   Reason = "auth-mechanism-refused" // the server refused the SASL mechanism used
+	ReasonSignInRefused      Reason = "sign-in-refused"        // any other refusal of AUTH
+	ReasonSenderRefused      Reason = "sender-refused"         // MAIL FROM refused; Address is the sender
+	ReasonNoSuchAddress      Reason = "no-such-address"        // x.1.1; Address is the recipient
+	ReasonMailboxFull        Reason = "mailbox-full"           // x.2.2; Address is the recipient
+	ReasonRecipientRefused   Reason = "recipient-refused"      // any other RCPT refusal
+	ReasonRecipientsRefused  Reason = "recipients-refused"     // nothing sent; Recipients says who and why
+	ReasonMessageRefused     Reason = "message-refused"        // DATA or the final dot refused
+)
+
+// Reasons found by this package, without a server's refusal.
+const (
+	ReasonNoStartTLS          Reason = "no-starttls"                // STARTTLS not offered
+	ReasonStartTLSInjection   Reason = "starttls-injection"         // bytes after the STARTTLS reply
+	ReasonUnencryptedPassword Reason = "unencrypted-password"       // sign-in would travel in plain text
+	ReasonNoSignIn            Reason = "no-sign-in-offered"         // no AUTH, but a user name is set
+	ReasonNoUsableMechanism   Reason = "auth-mechanism-unsupported" // no offered mechanism fits the account
+	ReasonNoSMTPUTF8          Reason = "no-smtputf8"
+	ReasonNo8BITMIME          Reason = "no-8bitmime"
+	ReasonSessionBroken       Reason = "session-broken" // Send after an earlier failure closed the connection
+	ReasonEnvelopeIncomplete  Reason = "envelope-incomplete"
+	ReasonInvalidAddress      Reason = "invalid-address"        // Address
+	ReasonAddressNeedsUTF8    Reason = "address-needs-smtputf8" // Address
+	ReasonInvalidHost         Reason = "invalid-host"           // Host
+	ReasonInvalidPort         Reason = "invalid-port"           // Port
+	ReasonUnknownSecurity     Reason = "unknown-security"       // Setting is the security value
+	ReasonLineBreak           Reason = "line-break"             // in the user name or the computer name
+	ReasonUnknownMechanism    Reason = "unknown-mechanism"      // Setting is the mechanism
+	ReasonInvalidPin          Reason = "invalid-pin"
+	ReasonCAFileUnreadable    Reason = "ca-file-unreadable" // Setting is the file
+	ReasonCAFileEmpty         Reason = "ca-file-empty"      // Setting is the file
+	ReasonMessageMalformed    Reason = "message-malformed"  // the body broke the rules of SMTP: a bug
+	ReasonBodyUnreadable      Reason = "body-unreadable"    // reading the body (an attachment) failed
+	ReasonSizeChanged         Reason = "size-changed"       // the body's size was not the one announced
+	ReasonCancelled           Reason = "cancelled"
+	ReasonDeadline            Reason = "deadline"           // the caller's deadline passed
+	ReasonStoppedAfterData    Reason = "stopped-after-data" // cancelled once the final dot may have gone: UnknownOutcome
+	ReasonLostAfterData       Reason = "lost-after-data"    // lost once the final dot may have gone: UnknownOutcome
+	ReasonCertificate         Reason = "certificate"        // CertProblem and Certificate say more
+	ReasonDNSFailed           Reason = "dns-failed"
+	ReasonDNSNotFound         Reason = "dns-not-found"
+	ReasonConnectionRefused   Reason = "connection-refused"
+	ReasonConnectTimeout      Reason = "connect-timeout" // Timeout
+	ReasonNetworkUnreachable  Reason = "network-unreachable"
+	ReasonConnectFailed       Reason = "connect-failed"
+	ReasonTimedOut            Reason = "timed-out" // the server stopped answering for Timeout
+	ReasonConnectionLost      Reason = "connection-lost"
+	ReasonNotTLS              Reason = "not-tls"    // no TLS on this port: perhaps STARTTLS
+	ReasonTLSFailed           Reason = "tls-failed" // the handshake failed: perhaps TLS older than 1.2
+	ReasonProtocolError       Reason = "protocol-error"
+	ReasonUnexpected          Reason = "unexpected"
+)
+
+// CertProblem says why a certificate was refused.
+type CertProblem string
+
+const (
+	CertWrongHost        CertProblem = "wrong-host"        // Certificate.DNSNames do not include Host
+	CertExpired          CertProblem = "expired"           // Certificate.NotAfter has passed
+	CertNotYetValid      CertProblem = "not-yet-valid"     // Certificate.NotBefore is still to come
+	CertSelfSigned       CertProblem = "self-signed"       // signed by its own key
+	CertUnknownAuthority CertProblem = "unknown-authority" // Certificate.IssuerName is not trusted
+	CertUnverified       CertProblem = "unverified"        // any other reason
+)
+
+// Error is every failure of this package. It holds facts only; Error() is
+// for logs.
 type Error struct {
-	Stage        Stage
-	Code         int    // the server's reply code, 0 if no reply
-	EnhancedCode string // RFC 3463, e.g. "5.7.8"
-	ServerText   string // the reply text, without codes
-	Class        Class
-	// Message says in plain language what happened and what to do.
-	Message     string
-	Certificate *CertInfo // for TLS failures: the certificate presented
-	// Recipients lists the refused recipients when Stage is StageRcpt.
-	Recipients []RecipientError
-	Transcript []TranscriptLine
-	Err        error
+	Stage        Stage  `json:"stage,omitempty"`
+	Class        Class  `json:"class,omitempty"`
+	Reason       Reason `json:"reason,omitempty"`
+	Code         int    `json:"code,omitempty"`          // the server's reply code, 0 if no reply
+	EnhancedCode string `json:"enhanced_code,omitempty"` // RFC 3463, e.g. "5.7.8"
+	ServerText   string `json:"server_text,omitempty"`   // the reply text, without codes
+	Host         string `json:"host,omitempty"`
+	Port         int    `json:"port,omitempty"`
+	// Address is the address concerned: the sender for StageMail, the
+	// recipient for StageRcpt, the invalid one for StageConfig.
+	Address string `json:"address,omitempty"`
+	// Size is the message's size and MaxSize the server's SIZE limit, 0 if
+	// none was announced.
+	Size    int64 `json:"size,omitempty"`
+	MaxSize int64 `json:"max_size,omitempty"`
+	// Timeout is the wait that ran out, for ReasonTimedOut and
+	// ReasonConnectTimeout.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Setting is the invalid setting's value, for configuration errors.
+	Setting string `json:"setting,omitempty"`
+	// OAuth says the account signs in with a token rather than a password.
+	OAuth       bool        `json:"oauth,omitempty"`
+	Certificate *CertInfo   `json:"certificate,omitempty"` // for TLS failures: the certificate presented
+	CertProblem CertProblem `json:"cert_problem,omitempty"`
+	// Recipients lists the refused recipients when Stage is StageRcpt, of
+	// Attempted recipients tried.
+	Recipients []RecipientError `json:"recipients,omitempty"`
+	Attempted  int              `json:"attempted,omitempty"`
+	Transcript []TranscriptLine `json:"-"`
+	Err        error            `json:"-"`
 
 	detail string // technical detail, already free of secrets
 }
 
+// Error describes the failure for a log: technical, without secrets.
 func (e *Error) Error() string {
-	if e.detail == "" {
-		return e.Message
+	s := fmt.Sprintf("smtp %s: %s %s", e.Stage, e.Class, e.Reason)
+	if e.Host != "" {
+		s += fmt.Sprintf(" (%s:%d)", e.Host, e.Port)
 	}
-	return e.Message + " (" + e.detail + ")"
+	if e.Address != "" {
+		s += " address " + e.Address
+	}
+	if e.Code != 0 {
+		s += strings.TrimRight(fmt.Sprintf(": server reply %d %s %s", e.Code, e.EnhancedCode, strings.ReplaceAll(e.ServerText, "\n", " ")), " ")
+	}
+	if e.CertProblem != "" {
+		s += ": certificate " + string(e.CertProblem)
+	}
+	if e.detail != "" {
+		s += ": " + e.detail
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // RecipientError is the refusal of one recipient.
 type RecipientError struct {
-	Address      string
-	Code         int
-	EnhancedCode string
-	ServerText   string
-	Class        Class
-	Message      string
+	Address      string `json:"address"`
+	Code         int    `json:"code,omitempty"`
+	EnhancedCode string `json:"enhanced_code,omitempty"`
+	ServerText   string `json:"server_text,omitempty"`
+	Class        Class  `json:"class,omitempty"`
+	Reason       Reason `json:"reason,omitempty"` // ReasonNoSuchAddress, ReasonMailboxFull, ReasonRecipientRefused, …
 }
 
 func (r RecipientError) Error() string {
-	return fmt.Sprintf("%s (%d %s %s)", r.Message, r.Code, r.EnhancedCode, r.ServerText)
+	return fmt.Sprintf("recipient %s refused: %s %s: %d %s %s", r.Address, r.Class, r.Reason, r.Code, r.EnhancedCode, r.ServerText)
 }
 
-func configError(message string) *Error {
-	return &Error{Stage: StageConfig, Class: Permanent, Message: message}
+func configError(reason Reason) *Error {
+	return &Error{Stage: StageConfig, Class: Permanent, Reason: reason}
 }
 
-// errorContext is what the sentences need to know about the session.
+// errorContext is what errors need to know about the session.
 type errorContext struct {
 	host     string
 	port     int
-	hint     string
 	oauth    bool
 	from     string // sender, for StageMail
 	rcpt     string // recipient, for StageRcpt
@@ -130,15 +244,33 @@ type errorContext struct {
 	timeouts Timeouts
 }
 
-// replyError turns a server reply into an Error with a sentence that fits
+// newError is an Error at stage with the session's facts filled in.
+func (ec errorContext) newError(stage Stage, class Class, reason Reason) *Error {
+	e := &Error{Stage: stage, Class: class, Reason: reason, Host: ec.host, Port: ec.port}
+	switch stage {
+	case StageMail:
+		e.Address = ec.from
+	case StageRcpt:
+		e.Address = ec.rcpt
+	}
+	return e
+}
+
+// replyError turns a server reply into an Error with the reason that fits
 // the stage. Only an authentication reply may speak of passwords.
 func replyError(stage Stage, r *smtp.SMTPError, ec errorContext, scrub *strings.Replacer) *Error {
-	e := &Error{Stage: stage, Code: r.Code, ServerText: scrub.Replace(r.Message), Class: classOf(r.Code), Err: r}
+	e := ec.newError(stage, classOf(r.Code), "")
+	e.Code, e.ServerText, e.Err = r.Code, scrub.Replace(r.Message), r
 	if r.EnhancedCode != smtp.NoEnhancedCode && r.EnhancedCode != (smtp.EnhancedCode{}) {
 		e.EnhancedCode = fmt.Sprintf("%d.%d.%d", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2])
 	}
-	e.Message = replySentence(stage, e.Code, e.EnhancedCode, ec)
-	e.detail = strings.TrimSpace(fmt.Sprintf("server reply: %d %s %s", e.Code, e.EnhancedCode, strings.ReplaceAll(e.ServerText, "\n", " ")))
+	e.Reason = ReplyReason(stage, e.Code, e.EnhancedCode)
+	switch e.Reason {
+	case ReasonTooLarge:
+		e.Size, e.MaxSize = ec.size, ec.maxSize
+	case ReasonAppPassword, ReasonPasswordRefused:
+		e.OAuth = ec.oauth
+	}
 	return e
 }
 
@@ -149,94 +281,54 @@ func classOf(code int) Class {
 	return Permanent
 }
 
-func replySentence(stage Stage, code int, enhanced string, ec errorContext) string {
+// ReplyReason reads a reply's code and enhanced code (RFC 3463, "5.1.1" or
+// "") in the light of the stage it answered. The outbox uses it to recover
+// the reason of attempts recorded before reasons were stored.
+func ReplyReason(stage Stage, code int, enhanced string) Reason {
 	detail := enhanced[min(2, len(enhanced)):] // "7.8" of "5.7.8"
-	temporary := code >= 400 && code < 500
 	switch {
 	case code == 421:
-		return fmt.Sprintf("The server %s is not available right now and closed the connection. Try again later.", ec.host)
+		return ReasonServerUnavailable
 	case detail == "3.4" || (code == 552 && (stage == StageData || stage == StageAfterData)):
-		return sizeSentence(ec.size, ec.maxSize)
+		return ReasonTooLarge
 	case code == 530 || (stage != StageAuth && detail == "7.0" && code == 550):
-		return "The server requires you to sign in before sending. Enter your user name and password in the account settings."
+		return ReasonAuthRequired
 	}
 	switch stage {
 	case StageGreeting, StageEHLO:
-		if temporary {
-			return fmt.Sprintf("The server %s is busy or not ready. Try again later.", ec.host)
-		}
-		return fmt.Sprintf("The server %s refused the connection.", ec.host)
+		return ReasonNotReady
 	case StageTLS:
-		return fmt.Sprintf("The server %s refused to start an encrypted connection (STARTTLS), so Postie stopped before sending your password or message.", ec.host)
+		return ReasonStartTLSRefused
 	case StageAuth:
-		return authSentence(code, detail, ec)
+		return authReason(code, detail)
 	case StageMail:
-		if temporary {
-			return fmt.Sprintf("The server cannot accept a message from %s right now. Try again later.", ec.from)
-		}
-		return fmt.Sprintf("The server refused to send mail from %s. The sender address usually has to be your own account's address.", ec.from)
+		return ReasonSenderRefused
 	case StageRcpt:
-		switch {
-		case detail == "1.1":
-			return fmt.Sprintf("The server says the address %s does not exist.", ec.rcpt)
-		case detail == "2.2":
-			return fmt.Sprintf("The mailbox of %s is full.", ec.rcpt)
-		case temporary:
-			return fmt.Sprintf("The server cannot accept mail for %s right now. Try again later.", ec.rcpt)
+		switch detail {
+		case "1.1":
+			return ReasonNoSuchAddress
+		case "2.2":
+			return ReasonMailboxFull
 		}
-		return fmt.Sprintf("The server refused the address %s.", ec.rcpt)
-	case StageData:
-		// The reply to DATA itself: no byte of the message went out.
-		if temporary {
-			return "The server could not accept the message right now; nothing was sent. Try again later."
-		}
-		return "The server refused the message; nothing was sent."
+		return ReasonRecipientRefused
 	}
-	if temporary {
-		return "The server could not accept the message right now. Try again later."
-	}
-	return "The server refused the message."
+	return ReasonMessageRefused
 }
 
-func authSentence(code int, detail string, ec errorContext) string {
-	withHint := func(s string) string {
-		if ec.hint != "" {
-			return s + " " + ec.hint
-		}
-		return s
-	}
+func authReason(code int, detail string) Reason {
 	switch {
 	case detail == "7.30" || detail == "7.139":
-		return "This provider no longer accepts passwords from mail programs; sign in with OAuth instead."
+		return ReasonOAuthRequired
 	case detail == "7.9" || code == 534:
-		return withHint("The server does not accept this kind of sign-in from mail programs; it may require an app password.")
+		return ReasonAppPassword
 	case code == 535 || detail == "7.8":
-		if ec.oauth {
-			return "The server rejected your sign-in. Sign in to your account again."
-		}
-		return withHint("The server rejected your user name or password.")
+		return ReasonPasswordRefused
 	case code == 538 || detail == "7.11":
-		return "The server requires an encrypted connection for signing in."
+		return ReasonEncryptionRequired
 	case code == 504 || detail == "7.4" || detail == "5.4":
-		return "The server does not accept the sign-in method Postie used. Choose another one in the account settings."
-	case code >= 400 && code < 500:
-		return "The server could not check your sign-in right now. Try again later."
+		return ReasonMechanismRefused
 	}
-	return "The server refused the sign-in."
-}
-
-// sizeSentence uses binary megabytes (1 MB = 1,048,576 bytes), the unit in
-// which providers state their limits ("25 MB" is 26,214,400 bytes).
-func sizeSentence(size, maxSize int64) string {
-	if maxSize > 0 {
-		return fmt.Sprintf("The message is %s; this server accepts at most %s.", megabytes(size), megabytes(maxSize))
-	}
-	return fmt.Sprintf("The message is %s, which is more than this server accepts.", megabytes(size))
-}
-
-func megabytes(n int64) string {
-	s := strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64)
-	return strings.TrimSuffix(s, ".0") + " MB"
+	return ReasonSignInRefused
 }
 
 // certError is a certificate Postie does not accept.
@@ -249,28 +341,26 @@ type certError struct {
 func (e *certError) Error() string { return e.err.Error() }
 func (e *certError) Unwrap() error { return e.err }
 
-// sentence explains why the certificate was refused, naming what the user
-// or the server's administrator can check.
-func (e *certError) sentence() string {
+// problem says why the certificate was refused.
+func (e *certError) problem() CertProblem {
 	c := e.cert
 	switch err := e.err.(type) {
 	case x509.HostnameError:
-		return fmt.Sprintf("The server's security certificate is for %s, which does not match %s. Check the server name in the account settings.",
-			strings.Join(certNames(c), ", "), e.host)
+		return CertWrongHost
 	case x509.CertificateInvalidError:
 		switch {
 		case err.Reason == x509.Expired && time.Now().After(c.NotAfter):
-			return fmt.Sprintf("The security certificate of %s expired on %s. The server's administrator must renew it.", e.host, c.NotAfter.Format("2 January 2006"))
+			return CertExpired
 		case err.Reason == x509.Expired:
-			return fmt.Sprintf("The security certificate of %s is valid only from %s. Check your computer's date and time.", e.host, c.NotBefore.Format("2 January 2006"))
+			return CertNotYetValid
 		}
 	case x509.UnknownAuthorityError:
 		if isSelfSigned(c) {
-			return fmt.Sprintf("The security certificate of %s is self-signed, so Postie cannot tell whether it really belongs to the server. If you trust this server, accept its certificate in the account settings.", e.host)
+			return CertSelfSigned
 		}
-		return fmt.Sprintf("The security certificate of %s was issued by %q, which this computer does not trust. For a company server, add the company's certificate authority file in the account settings.", e.host, issuerName(c))
+		return CertUnknownAuthority
 	}
-	return fmt.Sprintf("The security certificate of %s could not be verified.", e.host)
+	return CertUnverified
 }
 
 // isSelfSigned reports a certificate signed with its own key. (Go's
@@ -313,24 +403,6 @@ func isConnectionLoss(err error) bool {
 	return false
 }
 
-// plainDuration writes a timeout the way a person would say it.
-func plainDuration(d time.Duration) string {
-	switch {
-	case d >= time.Minute && d%time.Minute == 0:
-		return plural(int(d/time.Minute), "minute")
-	case d >= time.Second && d%time.Second == 0:
-		return plural(int(d/time.Second), "second")
-	}
-	return d.String()
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
-
 // fail turns any error of a session step into an *Error for the current
 // stage.
 func (c *conn) fail(ctx context.Context, err error) *Error {
@@ -342,50 +414,51 @@ func (c *conn) fail(ctx context.Context, err error) *Error {
 	if errors.As(err, &reply) && ctx.Err() == nil {
 		return replyError(c.stage, reply, c.errContext, c.log.scrub)
 	}
-	e = &Error{Stage: c.stage, Class: Temporary, Err: err, detail: c.log.scrub.Replace(err.Error())}
+	e = c.errContext.newError(c.stage, Temporary, ReasonUnexpected)
+	e.Err, e.detail = err, c.log.scrub.Replace(err.Error())
 	afterDot := c.wire != nil && c.wire.dotMayBeSent
 	var cert *certError
 	var dns *net.DNSError
 	var record tls.RecordHeaderError
 	switch {
 	case ctx.Err() != nil:
-		e.Err = ctx.Err()
-		e.Message = fmt.Sprintf("The connection to %s was cancelled; nothing was sent.", c.cfg.Host)
+		e.Err, e.Reason = ctx.Err(), ReasonCancelled
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			e.Message = fmt.Sprintf("Postie stopped waiting for %s; nothing was sent.", c.cfg.Host)
+			e.Reason = ReasonDeadline
 		}
 		if afterDot {
-			e.Class, e.Message = UnknownOutcome, "The connection was stopped after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again."
+			e.Class, e.Reason = UnknownOutcome, ReasonStoppedAfterData
 		}
 	case errors.As(err, &cert):
-		e.Stage, e.Class, e.Message, e.Certificate = StageTLS, Permanent, cert.sentence(), certInfo(cert.cert)
+		e.Stage, e.Class, e.Reason = StageTLS, Permanent, ReasonCertificate
+		e.Certificate, e.CertProblem = certInfo(cert.cert), cert.problem()
 	case errors.As(err, &dns):
-		e.Stage = StageDNS
-		e.Message = fmt.Sprintf("The server name %s could not be looked up. Check your internet connection.", c.cfg.Host)
+		e.Stage, e.Reason = StageDNS, ReasonDNSFailed
 		if dns.IsNotFound {
-			e.Message = fmt.Sprintf("The server name %s could not be found. Check the server name, or your internet connection.", c.cfg.Host)
+			e.Reason = ReasonDNSNotFound
 		}
 	case c.stage == StageConnect:
-		e.Message = connectSentence(err, c.errContext)
+		e.Reason = connectReason(err)
+		if e.Reason == ReasonConnectTimeout {
+			e.Timeout = c.timeouts.Connect
+		}
 	case afterDot:
-		e.Class, e.Message = UnknownOutcome, fmt.Sprintf("The connection to %s was lost after the whole message was sent, before the server confirmed it. The server may have accepted it; check before sending it again.", c.cfg.Host)
+		e.Class, e.Reason = UnknownOutcome, ReasonLostAfterData
 	case isTimeout(err):
-		e.Message = fmt.Sprintf("The server %s stopped answering (nothing for %s). Try again later.", c.cfg.Host, plainDuration(c.currentTimeout()))
+		e.Reason, e.Timeout = ReasonTimedOut, c.currentTimeout()
 	case isConnectionLoss(err):
-		e.Message = fmt.Sprintf("The connection to %s was lost; nothing was sent. Try again later.", c.cfg.Host)
+		e.Reason = ReasonConnectionLost
 	case errors.As(err, &record):
-		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s did not answer with encryption on port %d. It may expect STARTTLS (usually port 587) rather than TLS (usually port 465).", c.cfg.Host, c.cfg.Port)
+		e.Class, e.Reason = Permanent, ReasonNotTLS
 	case c.stage == StageTLS:
-		e.Class, e.Message = Permanent, fmt.Sprintf("Postie could not set up a secure connection with %s. The server may not support TLS 1.2 or newer.", c.cfg.Host)
+		e.Class, e.Reason = Permanent, ReasonTLSFailed
 	case errors.As(err, new(textproto.ProtocolError)):
-		e.Class, e.Message = Permanent, fmt.Sprintf("The server %s sent a reply Postie does not understand.", c.cfg.Host)
-	default:
-		e.Message = fmt.Sprintf("Sending failed at the %s step because of an unexpected problem. Try again later.", c.stage)
+		e.Class, e.Reason = Permanent, ReasonProtocolError
 	}
 	return e
 }
 
-// currentTimeout says which timeout applies now, for the sentence.
+// currentTimeout says which timeout applies now.
 func (c *conn) currentTimeout() time.Duration {
 	switch {
 	case c.stage == StageConnect || c.stage == StageTLS:
@@ -398,16 +471,14 @@ func (c *conn) currentTimeout() time.Duration {
 	return c.timeouts.Command
 }
 
-func connectSentence(err error, ec errorContext) string {
-	where := fmt.Sprintf("Postie could not connect to %s on port %d", ec.host, ec.port)
-	const advice = " Check the server name and port, or your internet connection / firewall."
+func connectReason(err error) Reason {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return where + ": the connection was refused." + advice
+		return ReasonConnectionRefused
 	case isTimeout(err):
-		return where + ": there was no answer within " + plainDuration(ec.timeouts.Connect) + "." + advice
+		return ReasonConnectTimeout
 	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
-		return where + ": the network cannot be reached." + advice
+		return ReasonNetworkUnreachable
 	}
-	return where + "." + advice
+	return ReasonConnectFailed
 }

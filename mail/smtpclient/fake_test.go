@@ -191,7 +191,7 @@ func TestStartTLSNotOfferedStopsBeforeAuth(t *testing.T) {
 	cfg.Security = SecurityStartTLS
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "strip"), Options{})
-	expectError(t, err, StageTLS, Permanent, "does not offer an encrypted connection (STARTTLS), so Postie stopped before sending your password or message")
+	expectError(t, err, StageTLS, Permanent, ReasonNoStartTLS)
 	lines, _ := f.finished(t)
 	if len(lines) != 1 || lines[0] != "EHLO localhost" {
 		t.Errorf("the server received %q", lines)
@@ -204,7 +204,7 @@ func TestStartTLSRefusedStopsBeforeAuth(t *testing.T) {
 	cfg = withAuth(cfg)
 	cfg.Security = SecurityStartTLS
 	_, err := Probe(t.Context(), cfg)
-	expectError(t, err, StageTLS, Temporary, "refused to start an encrypted connection")
+	expectError(t, err, StageTLS, Temporary, ReasonStartTLSRefused)
 	lines, _ := f.finished(t)
 	assertNoAuthNoMail(t, lines)
 }
@@ -218,7 +218,7 @@ func TestStartTLSResponseInjectionRefused(t *testing.T) {
 	cfg.Security = SecurityStartTLS
 	env := simpleEnvelope()
 	res, err := send(t, cfg, env, testMessage(env.From, env.To, "inject"), Options{})
-	expectError(t, err, StageTLS, Permanent, "sent unexpected data while starting encryption")
+	expectError(t, err, StageTLS, Permanent, ReasonStartTLSInjection)
 	lines, _ := f.finished(t)
 	assertNoAuthNoMail(t, lines)
 	if !strings.Contains(transcriptText(res.Transcript), "unexpected bytes after the STARTTLS reply") {
@@ -249,22 +249,22 @@ func TestLoginWithPlainTextPrompts(t *testing.T) {
 // TestFakeStageClasses covers the stages go-smtp's server cannot refuse.
 func TestFakeStageClasses(t *testing.T) {
 	cases := []struct {
-		stage    Stage
-		script   fakeScript
-		class    Class
-		sentence string
+		stage  Stage
+		script fakeScript
+		class  Class
+		reason Reason
 	}{
-		{StageGreeting, fakeScript{greeting: "421 4.3.2 too busy"}, Temporary, "is not available right now"},
-		{StageGreeting, fakeScript{greeting: "554 5.7.1 go away"}, Permanent, "refused the connection"},
-		{StageData, fakeScript{replies: map[string]string{"DATA": "451 4.3.0 queue full"}}, Temporary, "could not accept the message right now; nothing was sent."},
-		{StageData, fakeScript{replies: map[string]string{"DATA": "554 5.6.0 no"}}, Permanent, "The server refused the message; nothing was sent."},
+		{StageGreeting, fakeScript{greeting: "421 4.3.2 too busy"}, Temporary, ReasonServerUnavailable},
+		{StageGreeting, fakeScript{greeting: "554 5.7.1 go away"}, Permanent, ReasonNotReady},
+		{StageData, fakeScript{replies: map[string]string{"DATA": "451 4.3.0 queue full"}}, Temporary, ReasonMessageRefused},
+		{StageData, fakeScript{replies: map[string]string{"DATA": "554 5.6.0 no"}}, Permanent, ReasonMessageRefused},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.stage)+"-"+string(tc.class), func(t *testing.T) {
 			f, cfg := startFake(t, tc.script)
 			env := simpleEnvelope()
 			_, err := send(t, cfg, env, testMessage(env.From, env.To, "fake"), Options{})
-			expectError(t, err, tc.stage, tc.class, tc.sentence)
+			expectError(t, err, tc.stage, tc.class, tc.reason)
 			f.finished(t)
 		})
 	}
@@ -277,14 +277,14 @@ func TestEightBitNeedsEightBitMIME(t *testing.T) {
 	env := simpleEnvelope()
 	env.EightBit = true
 	_, err := send(t, cfg, env, msg, Options{})
-	expectError(t, err, StageMail, Permanent, "accepts only 7-bit messages (it lacks 8BITMIME)")
+	expectError(t, err, StageMail, Permanent, ReasonNo8BITMIME)
 	lines, _ := f.finished(t)
 	assertNoAuthNoMail(t, lines)
 
 	// Unflagged 8-bit data is caught while writing and never completed.
 	f, cfg = startFake(t, fakeScript{})
 	_, err = send(t, cfg, simpleEnvelope(), msg, Options{})
-	expectError(t, err, StageData, Permanent, "prepared this message incorrectly")
+	expectError(t, err, StageData, Permanent, ReasonMessageMalformed)
 	if _, completed := f.finished(t); completed != 0 {
 		t.Errorf("the server received a complete message")
 	}
@@ -295,7 +295,7 @@ func TestSilentServer(t *testing.T) {
 		f, cfg := startFake(t, fakeScript{silent: true})
 		cfg.Timeouts = Timeouts{Command: 200 * time.Millisecond}
 		_, err := Probe(t.Context(), cfg)
-		expectError(t, err, StageGreeting, Temporary, "stopped answering (nothing for 200ms)")
+		expectError(t, err, StageGreeting, Temporary, ReasonTimedOut)
 		f.finished(t)
 	})
 
@@ -307,8 +307,8 @@ func TestSilentServer(t *testing.T) {
 		go func() { <-f.accepted; cancel() }()
 		_, err := Probe(ctx, cfg)
 		e := asError(t, err)
-		if (e.Stage != StageConnect && e.Stage != StageGreeting) || e.Class != Temporary || !strings.Contains(e.Message, "was cancelled") {
-			t.Errorf("got %s %s %q", e.Stage, e.Class, e.Message)
+		if (e.Stage != StageConnect && e.Stage != StageGreeting) || e.Class != Temporary || e.Reason != ReasonCancelled {
+			t.Errorf("got %s %s %s", e.Stage, e.Class, e.Reason)
 		}
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%v does not wrap context.Canceled", err)
@@ -322,7 +322,7 @@ func TestSilentServer(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		go func() { <-f.heard; cancel() }() // the ClientHello arrived
 		_, err := Probe(ctx, cfg)
-		expectError(t, err, StageTLS, Temporary, "was cancelled")
+		expectError(t, err, StageTLS, Temporary, ReasonCancelled)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%v does not wrap context.Canceled", err)
 		}
@@ -343,7 +343,7 @@ func TestTLSToPlainServer(t *testing.T) {
 	f, cfg := startFake(t, fakeScript{})
 	cfg.Security = SecurityTLS
 	_, err := Probe(t.Context(), cfg)
-	expectError(t, err, StageTLS, Permanent, "did not answer with encryption on port")
+	expectError(t, err, StageTLS, Permanent, ReasonNotTLS)
 	f.finished(t)
 }
 
@@ -355,8 +355,8 @@ func TestConnectRefused(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	_, err = Probe(t.Context(), Config{Host: "127.0.0.1", Port: port, Security: SecurityTLS})
-	e := expectError(t, err, StageConnect, Temporary, "Postie could not connect to 127.0.0.1 on port "+itoa(port)+": the connection was refused.")
-	if !strings.HasSuffix(e.Message, "Check the server name and port, or your internet connection / firewall.") {
-		t.Errorf("no advice: %q", e.Message)
+	e := expectError(t, err, StageConnect, Temporary, ReasonConnectionRefused)
+	if e.Host != "127.0.0.1" || e.Port != port {
+		t.Errorf("host %s port %d", e.Host, e.Port)
 	}
 }

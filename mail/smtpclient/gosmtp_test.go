@@ -317,7 +317,8 @@ func asError(t testing.TB, err error) *Error {
 	return e
 }
 
-func expectError(t testing.TB, err error, stage Stage, class Class, sentence string) *Error {
+// expectError checks an error's stage, class and, unless it is "", reason.
+func expectError(t testing.TB, err error, stage Stage, class Class, reason Reason) *Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want stage %s class %s", stage, class)
@@ -326,8 +327,8 @@ func expectError(t testing.TB, err error, stage Stage, class Class, sentence str
 	if e.Stage != stage || e.Class != class {
 		t.Fatalf("got stage %s class %s (%v), want stage %s class %s", e.Stage, e.Class, e, stage, class)
 	}
-	if !strings.Contains(e.Message, sentence) {
-		t.Fatalf("message %q does not contain %q", e.Message, sentence)
+	if reason != "" && e.Reason != reason {
+		t.Fatalf("reason %q, want %q (%v)", e.Reason, reason, e)
 	}
 	return e
 }

@@ -59,23 +59,23 @@ func TestInspectReportsUntrustedCertificate(t *testing.T) {
 
 func TestInspectStillRequiresStartTLS(t *testing.T) {
 	cases := []struct {
-		name     string
-		script   fakeScript
-		class    Class
-		sentence string
+		name   string
+		script fakeScript
+		class  Class
+		reason Reason
 	}{
-		{"not offered", fakeScript{extensions: []string{"AUTH PLAIN LOGIN"}}, Permanent, "does not offer an encrypted connection (STARTTLS)"},
+		{"not offered", fakeScript{extensions: []string{"AUTH PLAIN LOGIN"}}, Permanent, ReasonNoStartTLS},
 		{"refused", fakeScript{extensions: []string{"STARTTLS", "AUTH PLAIN"}, replies: map[string]string{"STARTTLS": "454 4.7.0 TLS not available"}},
-			Temporary, "refused to start an encrypted connection"},
+			Temporary, ReasonStartTLSRefused},
 		{"injected reply", fakeScript{extensions: []string{"STARTTLS", "AUTH PLAIN"}, afterStartTLS: "250-injected\r\n250 AUTH PLAIN\r\n"},
-			Permanent, "sent unexpected data while starting encryption"},
+			Permanent, ReasonStartTLSInjection},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f, cfg := startFake(t, tc.script)
 			cfg.Security = SecurityStartTLS
 			_, err := Inspect(t.Context(), withAuth(cfg))
-			expectError(t, err, StageTLS, tc.class, tc.sentence)
+			expectError(t, err, StageTLS, tc.class, tc.reason)
 			lines, _ := f.finished(t)
 			assertNoAuthNoMail(t, lines)
 		})

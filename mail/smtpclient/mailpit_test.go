@@ -198,7 +198,7 @@ func TestMailpit(t *testing.T) {
 			wrong := cfg
 			wrong.Secret = "not-the-password"
 			_, err = Probe(t.Context(), wrong)
-			expectError(t, err, StageAuth, Permanent, "The server rejected your user name or password.")
+			expectError(t, err, StageAuth, Permanent, ReasonPasswordRefused)
 		})
 	}
 }

@@ -29,18 +29,18 @@ func TestCertificateRefusals(t *testing.T) {
 	untrusted := newTestCA(t, "Untrusted Test CA")
 	expired := time.Date(2020, time.January, 1, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
-		name     string
-		cert     tls.Certificate
-		sentence string
+		name    string
+		cert    tls.Certificate
+		problem CertProblem
 	}{
 		{"wrong host", ca.issue(t, leafSpec{names: []string{"mail.other.test", "smtp.other.test"}}),
-			"The server's security certificate is for mail.other.test, smtp.other.test, which does not match 127.0.0.1."},
+			CertWrongHost},
 		{"expired", ca.issue(t, leafSpec{names: loopbackLeaf.names, notBefore: expired.AddDate(-1, 0, 0), notAfter: expired}),
-			"The security certificate of 127.0.0.1 expired on 1 January 2020."},
+			CertExpired},
 		{"self-signed", (*testCA)(nil).issue(t, loopbackLeaf),
-			"The security certificate of 127.0.0.1 is self-signed"},
+			CertSelfSigned},
 		{"untrusted issuer", untrusted.issue(t, loopbackLeaf),
-			`was issued by "Untrusted Test CA", which this computer does not trust`},
+			CertUnknownAuthority},
 	}
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
 		for _, tc := range cases {
@@ -48,7 +48,10 @@ func TestCertificateRefusals(t *testing.T) {
 				b := newBackend()
 				cfg := withAuth(startServer(t, security, b, ca, withCert(tc.cert)))
 				_, err := Probe(t.Context(), cfg)
-				e := expectError(t, err, StageTLS, Permanent, tc.sentence)
+				e := expectError(t, err, StageTLS, Permanent, ReasonCertificate)
+				if e.CertProblem != tc.problem {
+					t.Errorf("certificate problem %q, want %q", e.CertProblem, tc.problem)
+				}
 				if e.Certificate == nil || e.Certificate.SHA256 != fingerprint(tc.cert) {
 					t.Errorf("certificate info %+v", e.Certificate)
 				}
@@ -70,7 +73,7 @@ func TestCustomCAAndPin(t *testing.T) {
 		}
 		cfg.CAFile = ""
 		_, err := Probe(t.Context(), cfg)
-		expectError(t, err, StageTLS, Permanent, `issued by "Company CA"`)
+		expectError(t, err, StageTLS, Permanent, ReasonCertificate)
 	})
 
 	selfSigned := (*testCA)(nil).issue(t, loopbackLeaf)
@@ -106,7 +109,7 @@ func TestCustomCAAndPin(t *testing.T) {
 		for _, pinFor := range []string{"127.0.0.1:1", "localhost:" + port, "127.0.0.1", "garbage"} {
 			cfg.PinFor = pinFor
 			_, err := Probe(t.Context(), cfg)
-			if e := expectError(t, err, StageTLS, Permanent, "is self-signed"); e.Certificate == nil {
+			if e := expectError(t, err, StageTLS, Permanent, ReasonCertificate); e.Certificate == nil {
 				t.Errorf("pin accepted for %s: the refused certificate is not described", pinFor)
 			}
 		}
@@ -116,7 +119,7 @@ func TestCustomCAAndPin(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca, withCert(selfSigned)))
 		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(wrongHost)
 		_, err := Probe(t.Context(), cfg)
-		expectError(t, err, StageTLS, Permanent, "is self-signed")
+		expectError(t, err, StageTLS, Permanent, ReasonCertificate)
 	})
 }
 
@@ -124,7 +127,7 @@ func TestTLS12Minimum(t *testing.T) {
 	ca := newTestCA(t, "Test CA")
 	cfg := startServer(t, SecurityTLS, newBackend(), ca, func(s *smtp.Server) { s.TLSConfig.MaxVersion = tls.VersionTLS11 })
 	_, err := Probe(t.Context(), cfg)
-	expectError(t, err, StageTLS, Permanent, "could not set up a secure connection")
+	expectError(t, err, StageTLS, Permanent, ReasonTLSFailed)
 
 	cfg = startServer(t, SecurityTLS, newBackend(), ca, func(s *smtp.Server) { s.TLSConfig.MaxVersion = tls.VersionTLS12 })
 	res, err := Probe(t.Context(), cfg)
@@ -174,7 +177,7 @@ func TestNoPasswordOverPlainConnection(t *testing.T) {
 		return client, nil
 	}
 	_, err := dialConn(t.Context(), c)
-	e := expectError(t, err, StageAuth, Permanent, "Postie will not send your password to smtp.example.test over an unencrypted connection.")
+	e := expectError(t, err, StageAuth, Permanent, ReasonUnencryptedPassword)
 	if _, auth := b.counts(); auth != 0 {
 		t.Errorf("AUTH reached the server")
 	}
@@ -224,7 +227,7 @@ func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
 			texts := []string{transcriptText(res.Transcript)}
 			if err != nil {
 				e := asError(t, err)
-				texts = append(texts, err.Error(), e.Message, e.ServerText, transcriptText(e.Transcript))
+				texts = append(texts, err.Error(), e.ServerText, transcriptText(e.Transcript))
 			} else if !strings.Contains(texts[0], "[message body: "+itoa(len(msg))+" bytes]") {
 				t.Errorf("no body size in transcript:\n%s", texts[0])
 			}
@@ -252,18 +255,18 @@ func TestScrubberCoversEveryBase64Offset(t *testing.T) {
 	}
 }
 
-func TestErrorSentencesWithoutNetwork(t *testing.T) {
+func TestErrorFactsWithoutNetwork(t *testing.T) {
 	c := newConn(Config{Host: "smtp.example.test", Port: 587})
 	c.stage = StageConnect
 	dnsErr := &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "smtp.example.test", IsNotFound: true}}
 	e := c.fail(context.Background(), dnsErr)
-	if e.Stage != StageDNS || e.Class != Temporary || e.Message != "The server name smtp.example.test could not be found. Check the server name, or your internet connection." {
-		t.Errorf("DNS: %s %s %q", e.Stage, e.Class, e.Message)
+	if e.Stage != StageDNS || e.Class != Temporary || e.Reason != ReasonDNSNotFound || e.Host != "smtp.example.test" {
+		t.Errorf("DNS: %s %s %s %s", e.Stage, e.Class, e.Reason, e.Host)
 	}
 	timeout := &net.OpError{Op: "dial", Err: context.DeadlineExceeded}
 	e = c.fail(context.Background(), timeout)
-	if e.Class != Temporary || e.Message != "Postie could not connect to smtp.example.test on port 587: there was no answer within 30 seconds. Check the server name and port, or your internet connection / firewall." {
-		t.Errorf("timeout: %s %q", e.Class, e.Message)
+	if e.Class != Temporary || e.Reason != ReasonConnectTimeout || e.Timeout != 30*time.Second || e.Port != 587 {
+		t.Errorf("timeout: %s %s %s %d", e.Class, e.Reason, e.Timeout, e.Port)
 	}
 	if !errors.Is(e, context.DeadlineExceeded) {
 		t.Errorf("cause lost")
@@ -279,5 +282,5 @@ func TestInternationalServerName(t *testing.T) {
 		t.Errorf("dial host %q", got)
 	}
 	cfg.Host = "smtp.bad\u200d-name.example"
-	expectError(t, cfg.validate(), StageConfig, Permanent, "is not valid")
+	expectError(t, cfg.validate(), StageConfig, Permanent, ReasonInvalidHost)
 }

@@ -3,7 +3,6 @@ package smtpclient
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -58,7 +57,7 @@ func (s *Session) Send(ctx context.Context, env Envelope, size int64, body io.Wr
 	c := s.c
 	res := &Result{}
 	if c.broken {
-		return res, &Error{Stage: StageConnect, Class: Temporary, Message: "The connection to the server was closed after an earlier failure. Connect again."}
+		return res, c.errContext.newError(StageConnect, Temporary, ReasonSessionBroken)
 	}
 	if err := env.validate(); err != nil {
 		return res, err
@@ -193,7 +192,7 @@ func (c *conn) recipients(to []string, partial bool, res *Result) error {
 			ec.rcpt = rcpt
 			e := replyError(StageRcpt, reply, ec, c.log.scrub)
 			res.Refused = append(res.Refused, RecipientError{Address: rcpt, Code: e.Code, EnhancedCode: e.EnhancedCode,
-				ServerText: e.ServerText, Class: e.Class, Message: e.Message})
+				ServerText: e.ServerText, Class: e.Class, Reason: e.Reason})
 		case err != nil:
 			return err
 		default:
@@ -207,7 +206,7 @@ func (c *conn) recipients(to []string, partial bool, res *Result) error {
 		return err
 	}
 	c.used = false
-	return recipientsError(res, len(to))
+	return c.recipientsError(res, len(to))
 }
 
 // data sends DATA, streams the body and waits for the final reply.
@@ -252,16 +251,16 @@ func (c *conn) checkExtensions(env Envelope, size int64) error {
 	if max, ok := c.client.MaxMessageSize(); ok && max > 0 {
 		c.errContext.maxSize = int64(max)
 		if size > int64(max) {
-			return &Error{Stage: StageMail, Class: Permanent, Message: sizeSentence(size, int64(max))}
+			e := c.errContext.newError(StageMail, Permanent, ReasonTooLarge)
+			e.Address, e.Size, e.MaxSize = "", size, int64(max)
+			return e
 		}
 	}
 	if env.SMTPUTF8 && !c.has("SMTPUTF8") {
-		return &Error{Stage: StageMail, Class: Permanent, Message: fmt.Sprintf(
-			"This message uses international characters in an address, and the server %s does not accept them (it lacks SMTPUTF8). Use addresses with only Latin letters, or another server.", c.cfg.Host)}
+		return c.errContext.newError(StageMail, Permanent, ReasonNoSMTPUTF8)
 	}
 	if env.EightBit && !c.has("8BITMIME") {
-		return &Error{Stage: StageMail, Class: Permanent, Message: fmt.Sprintf(
-			"This message contains 8-bit data, and the server %s accepts only 7-bit messages (it lacks 8BITMIME).", c.cfg.Host)}
+		return c.errContext.newError(StageMail, Permanent, ReasonNo8BITMIME)
 	}
 	return nil
 }
@@ -271,22 +270,21 @@ func (c *conn) has(extension string) bool {
 	return ok
 }
 
-func recipientsError(res *Result, total int) *Error {
-	e := &Error{Stage: StageRcpt, Class: Temporary, Recipients: res.Refused}
-	sentences := make([]string, 0, len(res.Refused))
+// recipientsError says that nothing was sent because of the refused
+// recipients. With one recipient in all, the error is that recipient's
+// refusal; the code and text are always those of the first refusal.
+func (c *conn) recipientsError(res *Result, total int) *Error {
+	first := res.Refused[0]
+	e := c.errContext.newError(StageRcpt, Temporary, ReasonRecipientsRefused)
+	e.Recipients, e.Attempted = res.Refused, total
 	for _, r := range res.Refused {
 		if r.Class == Permanent {
 			e.Class = Permanent
 		}
-		sentences = append(sentences, r.Message)
 	}
 	if len(res.Refused) == 1 && total == 1 {
-		e.Message = res.Refused[0].Message + " Nothing was sent."
-	} else {
-		e.Message = fmt.Sprintf("The server refused %d of %d recipients, so nothing was sent. %s",
-			len(res.Refused), total, strings.Join(sentences, " "))
+		e.Reason, e.Address = first.Reason, first.Address
 	}
-	first := res.Refused[0]
 	e.Code, e.EnhancedCode, e.ServerText = first.Code, first.EnhancedCode, first.ServerText
 	return e
 }
@@ -295,15 +293,18 @@ func recipientsError(res *Result, total int) *Error {
 // raw UTF-8 to a server that was not asked for SMTPUTF8.
 func (env Envelope) validate() error {
 	if env.From == "" || len(env.To) == 0 {
-		return &Error{Stage: StageConfig, Class: Permanent, Message: "The message needs a sender and at least one recipient."}
+		return configError(ReasonEnvelopeIncomplete)
 	}
 	for _, addr := range append([]string{env.From}, env.To...) {
 		if strings.ContainsAny(addr, "\r\n<> \t") || !strings.Contains(addr, "@") {
-			return &Error{Stage: StageConfig, Class: Permanent, Message: fmt.Sprintf("The address %q is not a valid email address.", addr)}
+			e := configError(ReasonInvalidAddress)
+			e.Address = addr
+			return e
 		}
 		if !env.SMTPUTF8 && !isASCII(addr) {
-			return &Error{Stage: StageConfig, Class: Permanent, Message: fmt.Sprintf(
-				"The address %q contains international characters but the message was not prepared for them (SMTPUTF8).", addr)}
+			e := configError(ReasonAddressNeedsUTF8)
+			e.Address = addr
+			return e
 		}
 	}
 	return nil

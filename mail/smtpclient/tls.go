@@ -22,7 +22,9 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, configError(fmt.Sprintf("The certificate authority file %s could not be read: %v.", cfg.CAFile, err))
+			e := configError(ReasonCAFileUnreadable)
+			e.Setting, e.Err, e.detail = cfg.CAFile, err, err.Error()
+			return nil, e
 		}
 		if roots != nil {
 			roots = roots.Clone()
@@ -30,7 +32,9 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 			roots = x509.NewCertPool()
 		}
 		if !roots.AppendCertsFromPEM(pem) {
-			return nil, configError(fmt.Sprintf("The file %s contains no certificate authority (PEM certificate).", cfg.CAFile))
+			e := configError(ReasonCAFileEmpty)
+			e.Setting = cfg.CAFile
+			return nil, e
 		}
 	}
 	var pin []byte

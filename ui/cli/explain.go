@@ -8,6 +8,8 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
+	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
 )
 
@@ -28,6 +30,10 @@ func explain(err error) string {
 		path       *store.PathError
 		newer      *store.NewerSchemaError
 		input      *mail.InputError
+		stateErr   *outbox.StateError
+		spoolErr   *outbox.NotSpooledError
+		damaged    *outbox.DamagedError
+		smtpError  *smtpclient.Error
 	)
 	switch {
 	case err == nil:
@@ -62,6 +68,25 @@ func explain(err error) string {
 			newer.Component, newer.Found, newer.Newest)
 	case errors.As(err, &input):
 		return explainInput(input)
+	case errors.Is(err, outbox.ErrNotFound):
+		return "This message is no longer in Postie; it may have been discarded."
+	case errors.Is(err, outbox.ErrTooLate):
+		return "The whole message has already gone to the server, so sending can no longer be stopped."
+	case errors.Is(err, outbox.ErrSentElsewhere):
+		return "Another Postie window is sending this message right now; it can only be stopped there."
+	case errors.Is(err, outbox.ErrStuck):
+		return "Postie could not take the waiting messages out of its outbox; the database may be damaged or full."
+	case errors.As(err, &stateErr):
+		return fmt.Sprintf("Message %d cannot be %s: it is %s.", stateErr.ID, stateErr.Action, describeState(stateErr.State))
+	case errors.As(err, &spoolErr):
+		return fmt.Sprintf("Message %d is %s and has no finished message to show yet.", spoolErr.ID, describeState(spoolErr.State))
+	case errors.As(err, &damaged):
+		return explainNote(damaged.Note)
+	case errors.As(err, &smtpError):
+		if smtpError.Reason == smtpclient.ReasonUnexpected && smtpError.Stage == smtpclient.StageConfig && smtpError.Err != nil {
+			return explain(smtpError.Err) // not from the SMTP session: say what it was
+		}
+		return explainSMTP(smtpError)
 	}
 	return err.Error()
 }

@@ -98,14 +98,18 @@ func printDetail(env *Env, d *outbox.Detail) {
 	line("Sent", stamp(d.SentAt))
 	line("Next attempt", stamp(d.NextAttempt))
 	line("Attempts", fmt.Sprint(d.AttemptCount))
-	line("Last error", d.Error)
+	line("Last error", explainFailure(d.Failure))
 	line("Server reply", d.ServerReply)
 	fmt.Fprintln(w, "\nHistory:")
 	for _, c := range d.History {
-		fmt.Fprintf(w, "  %s  %-8s %s\n", stamp(c.At), c.State, c.Note)
+		note := c.Note
+		if c.Failure != nil {
+			note = explainFailure(c.Failure)
+		}
+		fmt.Fprintf(w, "  %s  %-8s %s\n", stamp(c.At), c.State, note)
 	}
 	for i, a := range d.Attempts {
-		fmt.Fprintf(w, "\nAttempt %d, %s: %s\n", i+1, stamp(a.Started), a.Outcome)
+		fmt.Fprintf(w, "\nAttempt %d, %s: %s\n", i+1, stamp(a.Started), explainFailure(a.Failure))
 		if a.ServerReply != "" {
 			fmt.Fprintf(w, "Server reply: %s\n", a.ServerReply)
 		}

@@ -177,7 +177,7 @@ func printEntries(ctx context.Context, env *Env, c *core.Core, list []outbox.Ent
 		for i, e := range list {
 			out[i] = entryJSON{ID: e.ID, MessageID: e.MessageID, Account: nameOf(e.Account), From: e.From,
 				To: nonNil(e.To), Cc: nonNil(e.Cc), Bcc: nonNil(e.Bcc), Subject: e.Subject, Status: string(e.State),
-				Attempts: e.AttemptCount, Error: e.Error, ServerReply: e.ServerReply, Created: e.Created}
+				Attempts: e.AttemptCount, Error: explainFailure(e.Failure), ServerReply: e.ServerReply, Created: e.Created}
 			if !e.SentAt.IsZero() {
 				sent := e.SentAt
 				out[i].SentAt = &sent

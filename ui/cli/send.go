@@ -13,7 +13,6 @@ import (
 	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
-	"github.com/postie-app/postie/mail/smtpclient"
 )
 
 const sendUsage = `Usage:
@@ -123,11 +122,8 @@ func printOutcome(env *Env, out outbox.Outcome) {
 		fmt.Fprintf(env.Stdout, "Sent (message %d). The server replied: %s\n", out.ID, out.Reply)
 		return
 	}
-	var e *smtpclient.Error
-	if errors.As(out.Err, &e) {
-		fmt.Fprintln(env.Stderr, e.Message)
-	} else if out.Err != nil {
-		fmt.Fprintln(env.Stderr, out.Err)
+	if out.Err != nil {
+		fmt.Fprintln(env.Stderr, explain(out.Err))
 	}
 	if out.Reply != "" {
 		fmt.Fprintf(env.Stderr, "The server replied: %s\n", out.Reply)
