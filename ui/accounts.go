@@ -59,7 +59,7 @@ func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	status.Hide()
-	buttons := container.NewHBox(
+	buttons := newWrapBox(
 		widget.NewButtonWithIcon(lang.L("Edit…"), theme.DocumentCreateIcon(), func() { v.openWizard(&a) }),
 		widget.NewButtonWithIcon(lang.L("Test"), theme.ConfirmIcon(), func() { v.test(a, status) }),
 	)
@@ -69,7 +69,18 @@ func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
 		}))
 	}
 	buttons.Add(widget.NewButtonWithIcon(lang.L("Remove…"), theme.DeleteIcon(), func() { v.confirmRemove(a) }))
-	return widget.NewCard(title, summary, container.NewVBox(status, buttons))
+	return widget.NewCard("", "", container.NewVBox(wrappedHeading(title, theme.SizeNameHeadingText, true),
+		wrappedHeading(summary, theme.SizeNameSubHeadingText, false), status, buttons))
+}
+
+// wrappedHeading is a card's title or subtitle that wraps: the card's own
+// never do, and a long name and address would keep the window wider than
+// a small screen.
+func wrappedHeading(text string, size fyne.ThemeSizeName, bold bool) *widget.Label {
+	label := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
+	label.SizeName = size
+	label.Wrapping = fyne.TextWrapWord
+	return label
 }
 
 func (v *accountsView) test(a accounts.Account, status *widget.Label) {

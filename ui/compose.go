@@ -75,7 +75,7 @@ func newComposeView(w *mainWindow) *composeView {
 	v.subject.OnChanged = func(string) { v.changed() }
 	v.body = newBodyEntry(w)
 	v.body.Wrapping = fyne.TextWrapWord
-	v.body.SetMinRowsVisible(12)
+	v.body.SetMinRowsVisible(5) // it grows with the window; more would keep a small window from fitting
 	v.body.OnChanged = func(string) { v.changed() }
 	v.preview = widget.NewRichText()
 	v.preview.Wrapping = fyne.TextWrapWord
@@ -111,7 +111,7 @@ func newComposeView(w *mainWindow) *composeView {
 		container.NewBorder(nil, nil, attachButton, nil, v.attachTotal),
 		v.attachList,
 		widget.NewSeparator(),
-		container.NewHBox(v.sendButton, laterButton, saveButton, newButton, draftsButton),
+		newWrapBox(v.sendButton, laterButton, saveButton, newButton, draftsButton),
 	)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.bodyTabs)
 	v.loadAccountsAndDraft()

@@ -36,10 +36,10 @@ import (
 // that the state word and the time are shown in full. It saves a
 // screenshot of each case (kept in POSTIE_SCREENSHOTS when set).
 //
-// The window is asked for each size but keeps the minimum its views need:
-// other views (Settings, Compose, Accounts) can need more than 800×600. So
-// the test also checks that Outbox and Sent themselves would fit a window
-// of the size asked for.
+// It also checks that Outbox and Sent themselves would fit a window of the
+// size asked for, and then that the window really becomes 800×600, its
+// smallest size, with every main view shown there without a text cut off
+// or drawn beyond its widget (a screenshot of each).
 
 // listLanguageEnv tells the child process which language it should be
 // showing, so it can check that the locale took effect.
@@ -93,7 +93,7 @@ func TestRealWindowMessageListsLayout(t *testing.T) {
 					t.Log(strings.TrimSpace(line))
 				}
 			}
-			for _, name := range listShotNames(language) {
+			for _, name := range append(listShotNames(language), smallestShotNames(language)...) {
 				checkScreenshot(t, filepath.Join(shots, name+".png"))
 			}
 		})
@@ -224,10 +224,141 @@ func driveListLayout(w *mainWindow, shots string) error {
 			}
 		}
 	}
+	viewProblems, err := driveSmallestWindow(w, language, shots)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, viewProblems...)
 	if len(problems) > 0 {
-		return fmt.Errorf("rows drawn badly:\n%s", strings.Join(problems, "\n"))
+		return fmt.Errorf("drawn badly:\n%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// smallestWindowSize is the smallest window every view must fit: a small
+// laptop's screen, or half of a larger one.
+var smallestWindowSize = fyne.NewSize(800, 600)
+
+// smallestWindowViews are the main views, which must all be usable in a
+// window of smallestWindowSize.
+func smallestWindowViews(w *mainWindow) []struct {
+	name    string
+	content fyne.CanvasObject
+} {
+	return []struct {
+		name    string
+		content fyne.CanvasObject
+	}{
+		{"compose", w.compose.content}, {"outbox", w.outbox.content}, {"sent", w.sent.content},
+		{"accounts", w.accounts.content}, {"settings", w.settings.content},
+	}
+}
+
+// smallestShotNames are the screenshots the child saves of each main view
+// in the smallest window.
+func smallestShotNames(language string) []string {
+	var names []string
+	for _, view := range []string{"compose", "outbox", "sent", "accounts", "settings"} {
+		names = append(names, strings.Join([]string{"smallest", language, view}, "-"))
+	}
+	return names
+}
+
+// driveSmallestWindow asks for a window of smallestWindowSize, which it
+// must get: no view may need more. It then shows each main view, saves a
+// screenshot and describes every text drawn beyond the widget that shows
+// it, which is text cut off (mid-word, without an ellipsis) or drawn over
+// its neighbours.
+func driveSmallestWindow(w *mainWindow, language, shots string) ([]string, error) {
+	var problems []string
+	got, err := resizeWindow(w, smallestWindowSize)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "%s: asked for a %.0f×%.0f window, got %.0f×%.0f\n", language,
+		smallestWindowSize.Width, smallestWindowSize.Height, got.Width, got.Height)
+	if abs(got.Width-smallestWindowSize.Width) > 1 || abs(got.Height-smallestWindowSize.Height) > 1 {
+		fyne.DoAndWait(func() {
+			problems = append(problems, fmt.Sprintf("%s: asked for a %.0f×%.0f window, it stays %.0f×%.0f; the views need %s",
+				language, smallestWindowSize.Width, smallestWindowSize.Height, got.Width, got.Height, viewMinSizes(w)))
+		})
+	}
+	for _, view := range smallestWindowViews(w) {
+		fyne.DoAndWait(func() { w.selectView(view.content) })
+		w.tasks.wait()
+		name := strings.Join([]string{"smallest", language, view.name}, "-")
+		if err := screenshot(w, shots, name); err != nil {
+			return nil, err
+		}
+		fyne.DoAndWait(func() {
+			for _, problem := range textsBeyondTheirWidgets(w) {
+				problems = append(problems, name+": "+problem)
+			}
+		})
+	}
+	return problems, nil
+}
+
+// viewMinSizes lists the minimum size of the navigation and of each view,
+// to show which one keeps the window large.
+func viewMinSizes(w *mainWindow) string {
+	var sizes []string
+	for _, item := range w.tabs.Items {
+		min := item.Content.MinSize()
+		sizes = append(sizes, fmt.Sprintf("%s %.0f×%.0f", item.Text, min.Width, min.Height))
+	}
+	all := w.win.Content().MinSize()
+	return fmt.Sprintf("%.0f×%.0f in all (%s)", all.Width, all.Height, strings.Join(sizes, ", "))
+}
+
+// textsBeyondTheirWidgets describes every text on the window's canvas whose
+// glyphs reach beyond the widget that draws it, or beyond the window's
+// sides. Texts inside entries are left out: what the user types scrolls
+// within them.
+func textsBeyondTheirWidgets(w *mainWindow) []string {
+	var problems []string
+	window := boxAt(fyne.Position{}, w.win.Canvas().Size())
+	var walk func(obj fyne.CanvasObject, parent fyne.Position, owner box)
+	walk = func(obj fyne.CanvasObject, parent fyne.Position, owner box) {
+		if !obj.Visible() {
+			return
+		}
+		pos := parent.Add(obj.Position())
+		var children []fyne.CanvasObject
+		switch o := obj.(type) {
+		case *widget.Entry, *widget.SelectEntry, *addressEntry, *textEntry, *bodyEntry:
+			return
+		case *canvas.Text:
+			if o.Text == "" {
+				return
+			}
+			width := fyne.MeasureText(o.Text, o.TextSize, o.TextStyle).Width
+			switch o.Alignment {
+			case fyne.TextAlignTrailing:
+				pos.X += o.Size().Width - width
+			case fyne.TextAlignCenter:
+				pos.X += (o.Size().Width - width) / 2
+			}
+			glyphs := boxAt(pos, fyne.NewSize(width, o.Size().Height))
+			// Beyond the window's bottom is fine: that is a vertical
+			// scroll's content further down.
+			if !glyphs.inside(owner) || glyphs.x0 < window.x0-tolerance || glyphs.x1 > window.x1+tolerance {
+				problems = append(problems, fmt.Sprintf("%q %v is drawn beyond its widget %v or the window's width %.0f", o.Text, glyphs, owner, window.x1))
+			}
+			return
+		case *fyne.Container:
+			children = o.Objects
+		case fyne.Widget:
+			owner = boxAt(pos, o.Size())
+			children = test.WidgetRenderer(o).Objects()
+		}
+		for _, child := range children {
+			walk(child, pos, owner)
+		}
+	}
+	root := w.win.Canvas().Content()
+	walk(root, fyne.Position{}, window)
+	return problems
 }
 
 // checkLanguage makes sure the window speaks the language the test asked

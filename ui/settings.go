@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postie-app/postie/mail/outbox"
@@ -45,17 +46,28 @@ func newSettingsView(w *mainWindow) *settingsView {
 	v.partial.Required = true
 	v.markdown = widget.NewCheck(lang.L("Write new messages in Markdown"), func(bool) { v.save() })
 
+	// Each label above its setting and hints that wrap: side by side, and
+	// with the form's own hints, which never wrap, the longer languages
+	// needed a window wider than a small screen.
 	form := widget.NewForm(
-		widget.NewFormItem(lang.L("Undo send"), v.undo),
-		widget.NewFormItem(lang.L("Keep retrying for"), v.retry),
+		widget.NewFormItem(lang.L("Undo send"), withHint(v.undo, lang.L("How long a message waits after Send, so you can take it back."))),
+		widget.NewFormItem(lang.L("Keep retrying for"), withHint(v.retry, lang.L("After this, a message the server keeps deferring is marked as failed."))),
 		widget.NewFormItem(lang.L("When some recipients are refused"), v.partial),
 		widget.NewFormItem(lang.L("Markdown"), v.markdown),
 	)
-	form.Items[0].HintText = lang.L("How long a message waits after Send, so you can take it back.")
-	form.Items[1].HintText = lang.L("After this, a message the server keeps deferring is marked as failed.")
+	form.Orientation = widget.Vertical
 	v.content = container.NewVScroll(container.NewVBox(form, mailtoHandlerOffer(w)))
 	v.load()
 	return v
+}
+
+// withHint puts a hint under a form's field, in the small text of the
+// form's own hints but wrapping to the width there is.
+func withHint(field fyne.CanvasObject, hint string) fyne.CanvasObject {
+	label := widget.NewLabel(hint)
+	label.SizeName = theme.SizeNameCaptionText
+	label.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(field, label)
 }
 
 func durationLabels(choices []time.Duration, label func(time.Duration) string) []string {
