@@ -14,6 +14,8 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/mail/demo"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // runPostie runs the real postie binary on the data folder dir, feeding
@@ -43,6 +45,7 @@ func runPostie(t *testing.T, dir, stdin string, args ...string) (code int, stdou
 // announces, as the window does, so the composer can warn about a message
 // too large for it.
 func TestCommandLineAccountsLearnTheServersSizeLimit(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	server, err := demo.Start(filepath.Join(t.TempDir(), "inbox"))
 	if err != nil {
 		t.Fatal(err)

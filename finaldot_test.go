@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/postie-app/postie/internal/testpeer"
-	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/ui/cli"
 )
 
@@ -25,13 +24,14 @@ import (
 // and twice over.
 var terminatorOffsets = []int{4090, 4091, 4092, 4093, 4094, 4095, 4096, 8186, 8187, 8188, 8189, 8190, 8191, 8192}
 
-var securities = []smtpclient.Security{smtpclient.SecurityNone, smtpclient.SecurityStartTLS, smtpclient.SecurityTLS}
+var securities = []testpeer.Security{testpeer.None, testpeer.StartTLS, testpeer.TLS}
 
 // TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset: the server
 // reads each message up to its final dot and hangs up without replying.
 // Whatever the message's length, the real binary must say the outcome is
 // unknown (exit 1, state "unknown") and never send it again by itself.
 func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	for _, security := range securities {
 		t.Run(string(security), func(t *testing.T) {
 			t.Parallel()
@@ -68,7 +68,8 @@ func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T)
 // holds its reply to a whole message leaves the outcome unknown, and both
 // commands must say so with exit code 1, not "try again later".
 func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
-	srv := testpeer.Start(t, smtpclient.SecurityTLS, "sender@example.org", "interrupt-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	testpeer.RequireSession(t) // saves a password in the keyring
+	srv := testpeer.Start(t, testpeer.TLS, "sender@example.org", "interrupt-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	srv.Behave(testpeer.HoldAfterDot)
 	u := newCLIUser(t, srv)
 
@@ -96,6 +97,7 @@ func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
 // dot, so nothing was sent; the message waits for a retry and goes out
 // exactly once when the server behaves.
 func TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	// Far larger than the sockets' buffers (a few MB on Linux), so the
 	// hang-up is seen while the body is still being written.
 	attachment := filepath.Join(t.TempDir(), "large.bin")

@@ -13,11 +13,14 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postie-app/postie/mail/store"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // TestKeyringRoundTrip uses the real Secret Service of the test session
 // (gnome-keyring, started by .ci/with-session).
 func TestKeyringRoundTrip(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	var s Secrets
 	id := newID()
 	secret := "round-trip " + newID()
@@ -45,6 +48,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 }
 
 func TestSessionSecretStaysInMemory(t *testing.T) {
+	testpeer.RequireSession(t) // asks the real keyring whether the secret reached it
 	var s Secrets
 	id := newID()
 	s.KeepForSession(id, "only in memory")

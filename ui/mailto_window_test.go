@@ -25,6 +25,8 @@ import (
 	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // The mailto: tests run the real program in the real window under Xvfb, as
@@ -236,9 +238,7 @@ func accountWithDraft(t *testing.T, dir string) {
 }
 
 func TestRealWindowOpensMailtoLinks(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
-	}
+	testpeer.RequireSession(t)
 	shots := os.Getenv(screenshotsEnv)
 	if shots == "" {
 		shots = t.TempDir()

@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/postie-app/postie/mail/outbox"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // The smoke test opens the real window under the X display that make test
@@ -36,9 +38,7 @@ const (
 var smokeViews = []string{"compose", "outbox", "sent", "accounts", "settings", "about", "demo-inbox"}
 
 func TestRealWindowSmoke(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
-	}
+	testpeer.RequireSession(t)
 	shots := os.Getenv(screenshotsEnv)
 	if shots == "" {
 		shots = t.TempDir()

@@ -22,6 +22,8 @@ import (
 
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/demo"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // ispdbFor serves a Thunderbird ISPDB answer for example.test that points
@@ -97,6 +99,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestAccountWizardFillsFieldsFromAutoconfigAndSavesAWorkingAccount(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	w := openDemoWindow(t)
 	server := w.svc.demo
 	ispdb := ispdbFor(t, server.Host, server.Port, "demo")

@@ -1,32 +1,31 @@
-// Package testpeer is a submission server for tests that drive Postie from
-// outside its own package, such as the real binary: a go-smtp server on
-// 127.0.0.1, in plain, STARTTLS or implicit TLS with a certificate from a
-// CA of its own, that can be told to hang up around the end of a message.
-// Only tests import it.
+// Package testpeer holds the peers Postie's tests talk to, and the helpers
+// that set them up: submission servers on 127.0.0.1 (go-smtp) that can be
+// told to misbehave, certificate authorities and their certificates,
+// mailpit, an in-memory keyring, and the guards that tell the fast tier
+// (go test -short) from the full suite. Only tests import it.
 package testpeer
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+)
 
-	"github.com/postie-app/postie/mail/smtpclient"
+// Security is how a server protects its connections, spelled as
+// smtpclient.Security and the CLI's --security spell it. testpeer does not
+// import smtpclient, so that smtpclient's own tests can use it.
+type Security string
+
+const (
+	None     Security = "none"
+	StartTLS Security = "starttls"
+	TLS      Security = "tls"
 )
 
 // Behaviour is what the server does with the next messages.
@@ -56,9 +55,10 @@ const MidBody = 64 << 10
 type Server struct {
 	Host     string
 	Port     int
-	Security smtpclient.Security
-	CAFile   string // PEM of the CA that issued its certificate; "" without TLS
-	User     string // AUTH PLAIN accepts only User and Password
+	Security Security
+	Cert     tls.Certificate // its certificate; none without TLS
+	CAFile   string          // PEM of the CA that issued Cert; "" without TLS
+	User     string          // AUTH PLAIN accepts only User and Password
 	Password string
 
 	held    chan struct{} // closed when the test ends, releasing HoldAfterDot
@@ -69,8 +69,21 @@ type Server struct {
 	arrived   [][]byte // messages read up to their final dot, acknowledged or not
 }
 
-// Start runs a server until the test ends.
-func Start(t testing.TB, security smtpclient.Security, user, password string) *Server {
+// Start runs a server until the test ends, with a certificate for
+// Loopback from a CA of its own.
+func Start(t testing.TB, security Security, user, password string) *Server {
+	t.Helper()
+	return StartWith(t, security, user, password, Certificate{})
+}
+
+// Certificate says who issues a server's certificate, and for what.
+type Certificate struct {
+	CA   *CA  // nil: a CA of the server's own
+	Leaf Leaf // zero: Loopback
+}
+
+// StartWith is Start with the certificate cert describes.
+func StartWith(t testing.TB, security Security, user, password string, cert Certificate) *Server {
 	t.Helper()
 	s := &Server{Host: "127.0.0.1", Security: security, User: user, Password: password,
 		held: make(chan struct{}), arrival: make(chan struct{}, 1000)}
@@ -80,17 +93,24 @@ func Start(t testing.TB, security smtpclient.Security, user, password string) *S
 	srv.Domain = "testpeer.test"
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	// Postie sends a password without TLS only to a loopback server.
-	srv.AllowInsecureAuth = security == smtpclient.SecurityNone
+	srv.AllowInsecureAuth = security == None
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if security != smtpclient.SecurityNone {
-		var cert tls.Certificate
-		cert, s.CAFile = issue(t)
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if security != None {
+		ca, leaf := cert.CA, cert.Leaf
+		if ca == nil {
+			ca = NewCA(t, "testpeer CA")
+		}
+		if leaf.Names == nil {
+			leaf = Loopback
+		}
+		s.Cert = ca.Issue(t, leaf)
+		s.CAFile = ca.WriteFile(t)
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.Cert}}
 	}
-	if security == smtpclient.SecurityTLS {
+	if security == TLS {
 		l = tls.NewListener(l, srv.TLSConfig)
 	}
 	go srv.Serve(l)
@@ -164,43 +184,4 @@ func (ss *session) Data(r io.Reader) error {
 		<-ss.s.held
 	}
 	return nil
-}
-
-// issue makes a CA, writes its certificate to a file, and returns a server
-// certificate it signed for 127.0.0.1 and localhost.
-func issue(t testing.TB) (tls.Certificate, string) {
-	t.Helper()
-	newKey := func() *ecdsa.PrivateKey {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return key
-	}
-	caKey, key := newKey(), newKey()
-	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "testpeer CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caFile
 }

@@ -4,18 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/textproto"
 	"os"
@@ -29,6 +21,8 @@ import (
 
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // clock is a settable clock for schedules: tests move it instead of
@@ -318,8 +312,9 @@ type scripted struct {
 
 func startScripted(t testing.TB) *scripted {
 	t.Helper()
-	cert, pin := selfSigned(t)
-	s := &scripted{cert: cert, pin: pin, accepted: map[string]int{}, dropped: map[string]int{}}
+	// Self-signed: the account trusts it by its pin alone.
+	cert := (*testpeer.CA)(nil).Issue(t, testpeer.Leaf{Names: []string{"scripted.test", "127.0.0.1"}})
+	s := &scripted{cert: cert, pin: testpeer.Fingerprint(cert), accepted: map[string]int{}, dropped: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -482,31 +477,6 @@ func readBody(r *bufio.Reader) (string, bool) {
 			id = strings.Trim(strings.TrimSpace(line[len("message-id:"):]), "<>")
 		}
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and its SHA-256 pin.
-func selfSigned(t testing.TB) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "scripted.test"},
-		DNSNames:     []string{"scripted.test"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, hex.EncodeToString(sum[:])
 }
 
 // mustGet returns a message's details.

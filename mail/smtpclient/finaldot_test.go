@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // go-smtp writes the DATA stream through net/textproto's 4096-byte buffer,
@@ -66,7 +68,7 @@ func hangUpAfterDot(b *backend) (arrived func() (int64, bool)) {
 }
 
 func TestLostReplyAtEveryBufferOffsetIsUnknownOutcome(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	for _, security := range []Security{SecurityNone, SecurityStartTLS, SecurityTLS} {
 		for _, offset := range terminatorOffsets {
 			t.Run(fmt.Sprintf("%s/%d", security, offset), func(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // An in-process go-smtp server: the real server side of the library whose
@@ -251,7 +253,7 @@ func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 
 // startServer runs a go-smtp server on 127.0.0.1 with the given security
 // and returns a Config for it (without credentials).
-func startServer(t testing.TB, security Security, b *backend, ca *testCA, configure ...func(*smtp.Server)) Config {
+func startServer(t testing.TB, security Security, b *backend, ca *testpeer.CA, configure ...func(*smtp.Server)) Config {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -263,8 +265,8 @@ func startServer(t testing.TB, security Security, b *backend, ca *testCA, config
 	s.EnableSMTPUTF8 = true
 	cfg := Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, Security: security}
 	if security != SecurityNone {
-		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.issue(t, loopbackLeaf)}}
-		cfg.CAFile = ca.writeFile(t)
+		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.Issue(t, testpeer.Loopback)}}
+		cfg.CAFile = ca.WriteFile(t)
 	}
 	for _, f := range configure {
 		f(s)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // withCert makes the test server present cert instead of a valid one.
@@ -25,21 +27,21 @@ func withCert(cert tls.Certificate) func(*smtp.Server) {
 }
 
 func TestCertificateRefusals(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
-	untrusted := newTestCA(t, "Untrusted Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
+	untrusted := testpeer.NewCA(t, "Untrusted Test CA")
 	expired := time.Date(2020, time.January, 1, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name     string
 		cert     tls.Certificate
 		sentence string
 	}{
-		{"wrong host", ca.issue(t, leafSpec{names: []string{"mail.other.test", "smtp.other.test"}}),
+		{"wrong host", ca.Issue(t, testpeer.Leaf{Names: []string{"mail.other.test", "smtp.other.test"}}),
 			"The server's security certificate is for mail.other.test, smtp.other.test, which does not match 127.0.0.1."},
-		{"expired", ca.issue(t, leafSpec{names: loopbackLeaf.names, notBefore: expired.AddDate(-1, 0, 0), notAfter: expired}),
+		{"expired", ca.Issue(t, testpeer.Leaf{Names: testpeer.Loopback.Names, NotBefore: expired.AddDate(-1, 0, 0), NotAfter: expired}),
 			"The security certificate of 127.0.0.1 expired on 1 January 2020."},
-		{"self-signed", (*testCA)(nil).issue(t, loopbackLeaf),
+		{"self-signed", (*testpeer.CA)(nil).Issue(t, testpeer.Loopback),
 			"The security certificate of 127.0.0.1 is self-signed"},
-		{"untrusted issuer", untrusted.issue(t, loopbackLeaf),
+		{"untrusted issuer", untrusted.Issue(t, testpeer.Loopback),
 			`was issued by "Untrusted Test CA", which this computer does not trust`},
 	}
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
@@ -49,7 +51,7 @@ func TestCertificateRefusals(t *testing.T) {
 				cfg := withAuth(startServer(t, security, b, ca, withCert(tc.cert)))
 				_, err := Probe(t.Context(), cfg)
 				e := expectError(t, err, StageTLS, Permanent, tc.sentence)
-				if e.Certificate == nil || e.Certificate.SHA256 != fingerprint(tc.cert) {
+				if e.Certificate == nil || e.Certificate.SHA256 != testpeer.Fingerprint(tc.cert) {
 					t.Errorf("certificate info %+v", e.Certificate)
 				}
 				if _, auth := b.counts(); auth != 0 {
@@ -61,7 +63,7 @@ func TestCertificateRefusals(t *testing.T) {
 }
 
 func TestCustomCAAndPin(t *testing.T) {
-	ca := newTestCA(t, "Company CA")
+	ca := testpeer.NewCA(t, "Company CA")
 
 	t.Run("custom CA needed and sufficient", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca))
@@ -73,13 +75,13 @@ func TestCustomCAAndPin(t *testing.T) {
 		expectError(t, err, StageTLS, Permanent, `issued by "Company CA"`)
 	})
 
-	selfSigned := (*testCA)(nil).issue(t, loopbackLeaf)
-	wrongHost := (*testCA)(nil).issue(t, leafSpec{names: []string{"mail.other.test"}})
+	selfSigned := (*testpeer.CA)(nil).Issue(t, testpeer.Loopback)
+	wrongHost := (*testpeer.CA)(nil).Issue(t, testpeer.Leaf{Names: []string{"mail.other.test"}})
 	for name, cert := range map[string]tls.Certificate{"self-signed": selfSigned, "self-signed for another name": wrongHost} {
 		t.Run("pinned "+name, func(t *testing.T) {
 			cfg := withAuth(startServer(t, SecurityStartTLS, newBackend(), ca, withCert(cert)))
 			cfg.CAFile = ""
-			pin := fingerprint(cert)
+			pin := testpeer.Fingerprint(cert)
 			cfg.PinSHA256 = strings.ToUpper(pin[:2]) + ":" + pin[2:]
 			res, err := Probe(t.Context(), cfg)
 			if err != nil {
@@ -93,7 +95,7 @@ func TestCustomCAAndPin(t *testing.T) {
 
 	t.Run("pin accepted for another server", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityStartTLS, newBackend(), ca, withCert(selfSigned)))
-		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(selfSigned)
+		cfg.CAFile, cfg.PinSHA256 = "", testpeer.Fingerprint(selfSigned)
 		port := strconv.Itoa(cfg.Port)
 		for _, pinFor := range []string{"127.0.0.1:" + port, "[127.0.0.1]:" + port} {
 			cfg.PinFor = pinFor
@@ -114,14 +116,14 @@ func TestCustomCAAndPin(t *testing.T) {
 
 	t.Run("pin of another certificate", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca, withCert(selfSigned)))
-		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(wrongHost)
+		cfg.CAFile, cfg.PinSHA256 = "", testpeer.Fingerprint(wrongHost)
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageTLS, Permanent, "is self-signed")
 	})
 }
 
 func TestTLS12Minimum(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cfg := startServer(t, SecurityTLS, newBackend(), ca, func(s *smtp.Server) { s.TLSConfig.MaxVersion = tls.VersionTLS11 })
 	_, err := Probe(t.Context(), cfg)
 	expectError(t, err, StageTLS, Permanent, "could not set up a secure connection")
@@ -184,7 +186,7 @@ func TestNoPasswordOverPlainConnection(t *testing.T) {
 }
 
 func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	const marker = "BODY-MARKER-7f3a"
 	msg := "Subject: redaction\r\n\r\n" + marker + "\r\n"
 	cramDigest := hmac.New(md5.New, []byte(testSecret))

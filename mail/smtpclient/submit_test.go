@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 func TestSubmitDeliversExactBytes(t *testing.T) {
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
 		t.Run(string(security), func(t *testing.T) {
 			b := newBackend()
-			cfg := withAuth(startServer(t, security, b, newTestCA(t, "Test CA")))
+			cfg := withAuth(startServer(t, security, b, testpeer.NewCA(t, "Test CA")))
 			env := simpleEnvelope()
 			msg := testMessage(env.From, env.To, "exact")
 			var written, total int64
@@ -50,7 +52,7 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 }
 
 func TestMechanismChoice(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cases := []struct {
 		name    string
 		offered []string
@@ -98,7 +100,7 @@ func TestMechanismChoice(t *testing.T) {
 }
 
 func TestAuthFailureSentences(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	const hint = "For Example Mail, create an app password at example.test/app-passwords."
 	cases := []struct {
 		name     string
@@ -138,7 +140,7 @@ func TestNeverSaysPasswordOutsideAuth(t *testing.T) {
 	b := newBackend()
 	// 535 5.7.8 outside AUTH is not an authentication failure.
 	b.mailErr = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "odd"}
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "x"), Options{})
 	e := expectError(t, err, StageMail, Permanent, "")
@@ -149,7 +151,7 @@ func TestNeverSaysPasswordOutsideAuth(t *testing.T) {
 
 func TestSizeRefusedBeforeData(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA"), func(s *smtp.Server) { s.MaxMessageBytes = 25 << 20 }))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA"), func(s *smtp.Server) { s.MaxMessageBytes = 25 << 20 }))
 	size := int64(32715571) // 31.2 MiB
 	_, err := Submit(t.Context(), cfg, simpleEnvelope(), size, generatedBody{size: size}, Options{})
 	e := expectError(t, err, StageMail, Permanent, "The message is 31.2 MB; this server accepts at most 25 MB.")
@@ -166,13 +168,13 @@ func TestSizeRefusedBeforeData(t *testing.T) {
 		io.Copy(io.Discard, r)
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big for system"}
 	}
-	cfg = withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg = withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	_, err = Submit(t.Context(), cfg, simpleEnvelope(), 3<<20, generatedBody{size: 3 << 20}, Options{})
 	expectError(t, err, StageAfterData, Permanent, "The message is 3 MB, which is more than this server accepts.")
 }
 
 func TestRecipients(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	env := Envelope{From: "alice@example.test", To: []string{"bob@example.test", "nobody@example.test", "carol@example.test"}}
 	refuse := map[string]error{"nobody@example.test": &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}}
 
@@ -229,7 +231,7 @@ func TestRecipients(t *testing.T) {
 // 5xx reply permanent. Greeting and DATA are in TestFakeStageClasses, since
 // go-smtp's server cannot refuse them.
 func TestStageClasses(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	reply := func(code int) *smtp.SMTPError {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 3, 0}, Message: "injected"}
 	}
@@ -264,7 +266,7 @@ func TestStageClasses(t *testing.T) {
 
 func TestCancelMidData(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	const size = 64 << 20
@@ -296,7 +298,7 @@ func TestCancelMidData(t *testing.T) {
 }
 
 func TestStalledServerTimesOut(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	short := Timeouts{Connect: time.Second, Command: 2 * time.Second, FinalReply: 300 * time.Millisecond, BodyWrite: 300 * time.Millisecond}
 
 	t.Run("body write", func(t *testing.T) {
@@ -330,7 +332,7 @@ func TestClosedAfterFinalDotIsUnknownOutcome(t *testing.T) {
 		io.Copy(io.Discard, r) // the final dot has arrived
 		return c.Conn().Close()
 	}
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "lost"), Options{})
 	expectError(t, err, StageAfterData, UnknownOutcome, "The server may have accepted it; check before sending it again.")
@@ -338,7 +340,7 @@ func TestClosedAfterFinalDotIsUnknownOutcome(t *testing.T) {
 
 func TestSessionSendsManyWithRset(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityStartTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityStartTLS, b, testpeer.NewCA(t, "Test CA")))
 	s, err := Dial(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -372,7 +374,7 @@ func TestSessionSendsManyWithRset(t *testing.T) {
 func TestProbe(t *testing.T) {
 	b := newBackend()
 	b.mechanisms = []string{"LOGIN", "PLAIN"}
-	cfg := withAuth(startServer(t, SecurityStartTLS, b, newTestCA(t, "Probe CA"), func(s *smtp.Server) { s.MaxMessageBytes = 10 << 20 }))
+	cfg := withAuth(startServer(t, SecurityStartTLS, b, testpeer.NewCA(t, "Probe CA"), func(s *smtp.Server) { s.MaxMessageBytes = 10 << 20 }))
 	res, err := Probe(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -389,7 +391,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestInternationalAndEightBit(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	env := Envelope{From: "alice@example.test", To: []string{"jörg@example.test"}, SMTPUTF8: true, EightBit: true}
 	msg := "From: alice@example.test\r\nTo: jörg@example.test\r\nSubject: Grüße\r\n\r\nGrüße\r\n"
 
@@ -416,7 +418,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 }
 
 func TestBodyMustBeExactCRLF(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cases := map[string]string{
 		"bare LF": "Subject: x\r\n\r\nline one\nline two\r\n",
 		"bare CR": "Subject: x\r\n\r\nline one\rline two\r\n",

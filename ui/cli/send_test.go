@@ -23,6 +23,8 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // postie runs the command line in data directory dir.
@@ -295,6 +297,7 @@ func TestSendExitCodes(t *testing.T) {
 }
 
 func TestSendWithRefusedPasswordExits77(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	dir := t.TempDir()
 	m := startMailServer(t)
 	m.set(func(m *mailServer) { m.password = "right-password" })
