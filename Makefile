@@ -49,11 +49,12 @@ test: test-deps mailpit lint
 	@# which the test cache cannot see, so a cached pass proves nothing.
 	.ci/with-session $(GO) test -race -count=1 -timeout 45m ./...
 
-# --- Packaging (issue 8) ---
+# --- Packaging ---
 # make package          $(PACKAGE_DIR)/Postie.tar.xz for Linux; unpacked, its
 #                       `make install` or `make user-install` installs Postie
 # make package-windows  $(PACKAGE_DIR)/Postie.exe, cross-built with mingw-w64
-# make package-darwin   $(PACKAGE_DIR)/Postie.app, on a Mac only (docs-install.md)
+# make package-darwin   $(PACKAGE_DIR)/Postie.app, on a Mac only (README, "Building
+#                       the app on a Mac")
 #
 # fyne package runs in a copy of the source tree, $(PACKAGE_DIR)/stage-OS: it
 # writes generated files next to main.go and bumps Build in FyneApp.toml, and
@@ -110,9 +111,9 @@ $(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) | fyne-tool
 # On a Mac only: fyne needs Xcode's command line tools there. The merged plist
 # declares the mailto: scheme, which fyne cannot. With MACOS_SIGN_IDENTITY set
 # to a "Developer ID Application" identity the bundle is signed for
-# notarisation; docs-install.md has the remaining steps.
+# notarisation; README's "Signing and notarising" has the remaining steps.
 package-darwin: | fyne-tool
-	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see docs-install.md)" >&2; exit 1; }
+	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see README, \"Building the app on a Mac\")" >&2; exit 1; }
 	$(call stage-source,$(PACKAGE_DIR)/stage-darwin)
 	cd $(PACKAGE_DIR)/stage-darwin && fyne package -os darwin --release
 	/usr/libexec/PlistBuddy -c "Merge resources/darwin/mailto-url-scheme.plist" $(PACKAGE_DIR)/stage-darwin/Postie.app/Contents/Info.plist
@@ -123,7 +124,7 @@ package-darwin: | fyne-tool
 		codesign --force --options runtime --timestamp --sign "$(MACOS_SIGN_IDENTITY)" $(PACKAGE_DIR)/Postie.app; \
 	fi
 
-# --- Benchmarks (issue 6) ---
+# --- Benchmarks ---
 # make bench  the outbox's Go benchmarks (sent log at 100,000 messages, flush
 #             of 1,000), then mail/outbox/bench/bench.sh: flush and `postie send`
 #             against msmtp on Postfix's smtp-sink, and peak RSS with 25 MiB.
@@ -140,7 +141,7 @@ bench: build bench-deps
 	$(GO) test -run '^$$' -bench 'Flush' -benchtime 3x ./mail/outbox/
 	mail/outbox/bench/bench.sh ./postie
 
-# --- Start-up benchmark (issue 7) ---
+# --- Start-up benchmark ---
 # make bench-startup  time from process start to the first frame of Postie's
 #                     window with 100,000 sent messages, side by side with an
 #                     empty Fyne window (ui/bench/startup.sh); fails above
@@ -155,7 +156,7 @@ bench-startup: build-deps
 	@.ci/install-packages $(BENCH_STARTUP_PACKAGES)
 	.ci/with-session ui/bench/startup.sh
 
-# --- Stalled-send benchmark (issue 11) ---
+# --- Stalled-send benchmark ---
 # make bench-stall  the CPU share of Postie's window while a send hangs on a
 #                   server that holds its reply, with three messages queued
 #                   for the account, beside the same window's idle share, and
