@@ -3,9 +3,7 @@ package autoconfig
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 
 	"github.com/postie-app/postie/internal/testpeer"
@@ -155,38 +152,16 @@ func (s *dnsServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	w.WriteMsg(m)
 }
 
-// smtpSession answers a probe; it offers PLAIN and LOGIN and accepts nothing.
-type smtpSession struct{}
-
-func (smtpSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
-func (smtpSession) Auth(string) (sasl.Server, error) {
-	return nil, smtp.ErrAuthUnsupported
-}
-func (smtpSession) Mail(string, *smtp.MailOptions) error { return errors.New("not in this test") }
-func (smtpSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not in this test") }
-func (smtpSession) Data(io.Reader) error                 { return errors.New("not in this test") }
-func (smtpSession) Reset()                               {}
-func (smtpSession) Logout() error                        { return nil }
-
 // startSMTP starts a local submission server with cert, speaking implicit
-// TLS or offering STARTTLS, and returns its port.
+// TLS or offering STARTTLS, and returns its port. It offers PLAIN and
+// LOGIN, as most providers do.
 func startSMTP(t *testing.T, cert tls.Certificate, implicitTLS bool) int {
 	t.Helper()
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return smtpSession{}, nil }))
-	s.Domain = "localhost"
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
+	security := testpeer.StartTLS
 	if implicitTLS {
-		l = tls.NewListener(l, s.TLSConfig)
+		security = testpeer.TLS
 	}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return port
+	return testpeer.Run(t, testpeer.Options{Security: security, Cert: &cert, Mechanisms: []string{sasl.Plain, sasl.Login}}).Port
 }
 
 // closedPort returns a loopback port that refuses connections.

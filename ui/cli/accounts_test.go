@@ -39,8 +39,8 @@ func runIn(t *testing.T, dataDir, stdin string, args ...string) (code int, stdou
 // "Postie CLI Test CA".
 func startSubmissionServer(t *testing.T, user, password string, names ...string) *testpeer.Server {
 	t.Helper()
-	return testpeer.StartWith(t, testpeer.TLS, user, password,
-		testpeer.Certificate{CA: testpeer.NewCA(t, "Postie CLI Test CA"), Leaf: testpeer.Leaf{Names: names}})
+	return testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, User: user, Password: password,
+		CA: testpeer.NewCA(t, "Postie CLI Test CA"), Leaf: testpeer.Leaf{Names: names}})
 }
 
 // keyringHolds reports whether any Postie entry in the session's keyring
