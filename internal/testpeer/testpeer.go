@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,7 @@ type Stage int
 const (
 	AtMail Stage = iota // MAIL FROM
 	AtRcpt              // every RCPT TO
+	AtBody              // DATA accepted, before the body is read
 	AtDot               // the final dot, after the whole message was read
 )
 
@@ -79,6 +81,10 @@ type Options struct {
 	Cert *tls.Certificate
 	CA   *CA
 	Leaf Leaf
+	// Address is where to listen; "" means a free port on 127.0.0.1.
+	Address string
+	// MaxRecipients per message; 0 means go-smtp's default.
+	MaxRecipients int
 }
 
 // Server is a running submission server.
@@ -93,12 +99,20 @@ type Server struct {
 
 	mechanisms []string
 	held       chan struct{} // closed when the test ends, releasing HoldAfterDot
-	arrival    chan struct{} // a message arrived whole
 
 	mu        sync.Mutex
 	behaviour Behaviour
 	refusals  map[Stage]error
-	arrived   [][]byte // messages read up to their final dot, acknowledged or not
+	trap      *Trap
+	dotHook   func(msgID string) error
+	sessions  int
+	arrived   []arrival      // messages read up to their final dot, acknowledged or not
+	accepted  map[string]int // Message-ID → copies acknowledged
+}
+
+type arrival struct {
+	data []byte
+	to   []string
 }
 
 // Start runs a server until the test ends, with a certificate for
@@ -112,8 +126,7 @@ func Start(t testing.TB, security Security, user, password string) *Server {
 func Run(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s := &Server{Host: "127.0.0.1", Security: opts.Security, User: opts.User, Password: opts.Password,
-		mechanisms: opts.Mechanisms, held: make(chan struct{}), arrival: make(chan struct{}, 1000),
-		refusals: map[Stage]error{}}
+		mechanisms: opts.Mechanisms, held: make(chan struct{}), refusals: map[Stage]error{}, accepted: map[string]int{}}
 	if s.Security == "" {
 		s.Security = None
 	}
@@ -121,13 +134,23 @@ func Run(t testing.TB, opts Options) *Server {
 		s.mechanisms = []string{sasl.Plain}
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
 		return &session{s: s, conn: c}, nil
 	}))
 	srv.Domain = "testpeer.test"
+	if opts.MaxRecipients > 0 {
+		srv.MaxRecipients = opts.MaxRecipients
+	}
 	srv.ErrorLog = log.New(io.Discard, "", 0) // clients that hang up are expected
 	// Postie sends a password without TLS only to a loopback server.
 	srv.AllowInsecureAuth = s.Security == None
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	address := opts.Address
+	if address == "" {
+		address = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", address)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +178,13 @@ func Run(t testing.TB, opts Options) *Server {
 		close(s.held)
 		srv.Close()
 	})
+	s.Host = l.Addr().(*net.TCPAddr).IP.String()
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	return s
 }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
 // Behave changes what the server does with the next messages.
 func (s *Server) Behave(b Behaviour) {
@@ -180,15 +207,101 @@ func (s *Server) refusal(stage Stage) error {
 	return s.refusals[stage]
 }
 
-// Arrival receives a value each time a message arrives whole.
-func (s *Server) Arrival() <-chan struct{} { return s.arrival }
+// OnDot runs hook with each message's Message-ID after the whole message
+// was read and before the server replies; an error is the reply. nil
+// removes the hook.
+func (s *Server) OnDot(hook func(msgID string) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dotHook = hook
+}
+
+// Trap stops a client at a chosen point: the At-th time the server reaches
+// Stage, it closes Hit and, when Block is set, waits until the test closes
+// Release.
+type Trap struct {
+	Stage   Stage
+	At      int
+	Block   bool
+	Hit     chan struct{}
+	Release chan struct{}
+	seen    int
+}
+
+// NewTrap makes a trap for SetTrap.
+func NewTrap(stage Stage, at int, block bool) *Trap {
+	return &Trap{Stage: stage, At: at, Block: block, Hit: make(chan struct{}), Release: make(chan struct{})}
+}
+
+// SetTrap sets the trap the server springs; nil removes it.
+func (s *Server) SetTrap(tr *Trap) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trap = tr
+}
+
+// spring runs the trap, if any, at stage.
+func (s *Server) spring(stage Stage) {
+	s.mu.Lock()
+	tr := s.trap
+	if tr == nil || tr.Stage != stage || tr.seen >= tr.At {
+		s.mu.Unlock()
+		return
+	}
+	tr.seen++
+	fire := tr.seen == tr.At
+	s.mu.Unlock()
+	if !fire {
+		return
+	}
+	close(tr.Hit)
+	if tr.Block {
+		<-tr.Release
+	}
+}
+
+// Accepted is how many copies of the message with msgID the server
+// acknowledged, or would have if the client had still been there.
+func (s *Server) Accepted(msgID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted[msgID]
+}
+
+// Stats is how many messages the server acknowledged in all, over how many
+// connections.
+func (s *Server) Stats() (accepted, sessions int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.accepted {
+		accepted += n
+	}
+	return accepted, s.sessions
+}
+
+// Message is the last copy of the message with msgID that arrived, and its
+// envelope recipients.
+func (s *Server) Message(msgID string) (data []byte, to []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.arrived) - 1; i >= 0; i-- {
+		if MessageID(s.arrived[i].data) == msgID {
+			return s.arrived[i].data, s.arrived[i].to
+		}
+	}
+	return nil, nil
+}
 
 // Arrived returns every message the server read up to its final dot,
 // whether it acknowledged it or hung up: each is a copy a recipient may get.
 func (s *Server) Arrived() [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([][]byte(nil), s.arrived...)
+	var all [][]byte
+	for _, a := range s.arrived {
+		all = append(all, a.data)
+	}
+	return all
 }
 
 // ArrivedByID is Arrived by Message-ID (without angle brackets), the last
@@ -215,6 +328,7 @@ type session struct {
 	s      *Server
 	conn   *smtp.Conn
 	authed bool
+	to     []string
 }
 
 func (ss *session) AuthMechanisms() []string { return ss.s.mechanisms }
@@ -236,14 +350,24 @@ func (ss *session) Mail(string, *smtp.MailOptions) error {
 	if ss.s.Password != "" && !ss.authed {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
+	ss.s.spring(AtMail)
 	return ss.s.refusal(AtMail)
 }
 
-func (ss *session) Rcpt(string, *smtp.RcptOptions) error { return ss.s.refusal(AtRcpt) }
-func (ss *session) Reset()                               {}
-func (ss *session) Logout() error                        { return nil }
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.spring(AtRcpt)
+	if err := ss.s.refusal(AtRcpt); err != nil {
+		return err
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Reset()        { ss.to = nil }
+func (ss *session) Logout() error { return nil }
 
 func (ss *session) Data(r io.Reader) error {
+	ss.s.spring(AtBody)
 	ss.s.mu.Lock()
 	behaviour := ss.s.behaviour
 	ss.s.mu.Unlock()
@@ -256,16 +380,31 @@ func (ss *session) Data(r io.Reader) error {
 		return err
 	}
 	ss.s.mu.Lock()
-	ss.s.arrived = append(ss.s.arrived, data)
+	ss.s.arrived = append(ss.s.arrived, arrival{data: data, to: ss.to})
 	ss.s.mu.Unlock()
-	ss.s.arrival <- struct{}{}
+	ss.s.spring(AtDot)
 	switch behaviour {
 	case HangUpAfterDot:
 		return ss.conn.Conn().Close()
 	case HoldAfterDot:
 		<-ss.s.held
 	}
-	return ss.s.refusal(AtDot)
+	msgID := MessageID(data)
+	if err := ss.s.refusal(AtDot); err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	hook := ss.s.dotHook
+	ss.s.mu.Unlock()
+	if hook != nil {
+		if err := hook(msgID); err != nil {
+			return err
+		}
+	}
+	ss.s.mu.Lock()
+	ss.s.accepted[msgID]++
+	ss.s.mu.Unlock()
+	return nil
 }
 
 // AcceptAgain undoes Behave and Refuse: the server accepts every message.
