@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/postie-app/postie/accounts"
-	"github.com/postie-app/postie/mail/demo"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/demo"
 )
 
 // runPostie runs the real postie binary on the data folder dir, feeding

@@ -40,19 +40,19 @@ func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T)
 			u := newCLIUser(t, srv)
 			for _, offset := range terminatorOffsets {
 				t.Run(strconv.Itoa(offset), func(t *testing.T) {
-					copies := len(srv.Arrived())
+					copies := len(srv.Received())
 					id, eml := u.queueWithDataStream(t, offset)
 					out := u.expect(t, cli.ExitUnknown, "", "outbox", "flush")
 					if !strings.Contains(out, "Sent 0. Will be retried: 0. Failed: 0. Unknown outcome: 1.") {
 						t.Fatalf("flush said:\n%s", out)
 					}
-					if got := srv.Arrived(); len(got) != copies+1 || string(got[copies]) != eml {
+					if got := srv.Received(); len(got) != copies+1 || string(got[copies].Data) != eml {
 						t.Fatalf("the server has %d messages, want %d, the last one whole", len(got), copies+1)
 					}
 					if out := u.expect(t, cli.ExitOK, "", "outbox", "flush"); !strings.Contains(out, "Sent 0. Will be retried: 0. Failed: 0. Unknown outcome: 0.") {
 						t.Fatalf("second flush said:\n%s", out)
 					}
-					if got := len(srv.Arrived()); got != copies+1 {
+					if got := len(srv.Received()); got != copies+1 {
 						t.Fatalf("a second flush sent the message again (%d copies)", got-copies)
 					}
 					if state, note := u.state(t, id); state != "unknown" || !strings.Contains(note, "may have accepted it") {
@@ -87,7 +87,7 @@ func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
 		}
 	}
 	u.expect(t, cli.ExitOK, "", "outbox", "flush")
-	if got := len(srv.Arrived()); got != 2 {
+	if got := len(srv.Received()); got != 2 {
 		t.Fatalf("the server has %d messages, want 2", got)
 	}
 }
@@ -125,7 +125,7 @@ func TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce(t *testing.T) {
 				t.Fatalf("retry said:\n%s", out)
 			}
 			u.expect(t, cli.ExitOK, "", "outbox", "flush")
-			if got := len(srv.Arrived()); got != 1 {
+			if got := len(srv.Received()); got != 1 {
 				t.Fatalf("the server has %d copies, want 1", got)
 			}
 		})
@@ -173,6 +173,9 @@ func (u *cliUser) interrupt(t *testing.T, srv *testpeer.Server, code int, stdin 
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Told when the next message has been read up to its final dot.
+	arrived := testpeer.NewTrap(testpeer.AtDot, 1, false)
+	srv.SetTrap(arrived)
 	cmd := postieIn(ctx, u.dir, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -181,7 +184,7 @@ func (u *cliUser) interrupt(t *testing.T, srv *testpeer.Server, code int, stdin 
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
-	case <-srv.Arrival():
+	case <-arrived.Hit:
 	case err := <-exited:
 		t.Fatalf("postie %s ended before the message arrived (%v)\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, &stdout, &stderr)
 	case <-ctx.Done():

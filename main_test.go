@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postie-app/postie/resources"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/resources"
 )
 
 // runAsPostieEnv makes the test binary behave as the postie binary, so these

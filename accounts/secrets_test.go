@@ -12,9 +12,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
 
-	"github.com/postie-app/postie/mail/store"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/store"
 )
 
 // TestKeyringRoundTrip uses the real Secret Service of the test session

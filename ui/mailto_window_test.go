@@ -22,11 +22,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
-
-	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // The mailto: tests run the real program in the real window under Xvfb, as

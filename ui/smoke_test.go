@@ -10,16 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"time"
-
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"github.com/postie-app/postie/mail/outbox"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/outbox"
 )
 
 // The smoke test opens the real window under the X display that make test

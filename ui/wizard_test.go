@@ -21,9 +21,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
-	"github.com/postie-app/postie/mail/demo"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/demo"
 )
 
 // ispdbFor serves a Thunderbird ISPDB answer for example.test that points

@@ -161,7 +161,8 @@ func startSMTP(t *testing.T, cert tls.Certificate, implicitTLS bool) int {
 	if implicitTLS {
 		security = testpeer.TLS
 	}
-	return testpeer.Run(t, testpeer.Options{Security: security, Cert: &cert, Mechanisms: []string{sasl.Plain, sasl.Login}}).Port
+	return testpeer.Run(t, testpeer.Options{Security: security, Cert: &cert,
+		Backend: &testpeer.Backend{Mechanisms: []string{sasl.Plain, sasl.Login}}}).Port
 }
 
 // closedPort returns a loopback port that refuses connections.

@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postie-app/postie/mail/smtpclient"
-	"github.com/postie-app/postie/mail/store"
+	"github.com/emersion/go-smtp"
 
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
 )
 
 // clock is a settable clock for schedules: tests move it instead of
@@ -135,7 +136,8 @@ func startSink(t testing.TB) *sink {
 
 func startSinkAt(t testing.TB, address string) *sink {
 	t.Helper()
-	s := testpeer.Run(t, testpeer.Options{Address: address, MaxRecipients: 1000})
+	s := testpeer.Run(t, testpeer.Options{Address: address,
+		Configure: []func(*smtp.Server){func(s *smtp.Server) { s.MaxRecipients = 1000 }}})
 	return &sink{Server: s, addr: s.Addr()}
 }
 

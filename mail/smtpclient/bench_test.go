@@ -30,7 +30,7 @@ func writeMessageFile(b *testing.B, size int64) string {
 
 func benchmarkSubmit(b *testing.B, size int64) {
 	backend := newBackend()
-	backend.discard = true
+	backend.Discard = true
 	cfg := withAuth(startServer(b, SecurityTLS, backend, testpeer.NewCA(b, "Bench CA")))
 	path := writeMessageFile(b, size)
 	b.SetBytes(size)
@@ -53,7 +53,7 @@ func BenchmarkSubmit25MiB(b *testing.B) { benchmarkSubmit(b, 25<<20) }
 
 func BenchmarkSession1000Small(b *testing.B) {
 	backend := newBackend()
-	backend.discard = true
+	backend.Discard = true
 	cfg := withAuth(startServer(b, SecurityStartTLS, backend, testpeer.NewCA(b, "Bench CA")))
 	env := simpleEnvelope()
 	msg := testMessage(env.From, env.To, "small")

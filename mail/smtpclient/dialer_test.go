@@ -81,7 +81,7 @@ func TestDialerKeepsHostForTLS(t *testing.T) {
 		cfg.Dialer = redirect(t, target, &asked)
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageTLS, Permanent, "which does not match "+host)
-		if _, auth := b.counts(); auth != 0 || len(asked) != 1 {
+		if _, auth := b.Counts(); auth != 0 || len(asked) != 1 {
 			t.Errorf("%d AUTH, dialed %q", auth, asked)
 		}
 	})

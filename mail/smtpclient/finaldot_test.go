@@ -49,11 +49,11 @@ func messageForStream(streamLen int) string {
 // hangUpAfterDot makes the server read the whole message, up to and
 // including its final dot, then close the connection without replying.
 // It reports how many message bytes arrived, and whether the dot did.
-func hangUpAfterDot(b *backend) (arrived func() (int64, bool)) {
+func hangUpAfterDot(b *testpeer.Backend) (arrived func() (int64, bool)) {
 	var mu sync.Mutex
 	var n int64
 	var complete bool
-	b.dataFunc = func(r io.Reader, c *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, c *smtp.Conn) error {
 		read, err := io.Copy(io.Discard, r)
 		mu.Lock()
 		n, complete = read, err == nil
@@ -167,7 +167,7 @@ func TestFailedWriteIsUnknownOnlyWhenItCarriesPartOfTheFinalDot(t *testing.T) {
 				t.Fatalf("class %s, %q; want %s, %q (writes after DATA: %q)", e.Class, e.Message, tc.class, tc.sentence, writes())
 			}
 			waitLogout(t, b)
-			if tc.class == Temporary && len(b.received()) != 0 {
+			if tc.class == Temporary && len(b.Received()) != 0 {
 				t.Fatal("the server kept the message")
 			}
 		})

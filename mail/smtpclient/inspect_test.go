@@ -28,7 +28,7 @@ func TestInspectReportsUntrustedCertificate(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(string(security)+"/"+tc.name, func(t *testing.T) {
 				b := newBackend()
-				b.mechanisms = []string{"PLAIN", "LOGIN"}
+				b.Mechanisms = []string{"PLAIN", "LOGIN"}
 				cfg := withAuth(startServer(t, security, b, ca, withCert(tc.cert), func(s *smtp.Server) { s.MaxMessageBytes = 5 << 20 }))
 				res, err := Inspect(t.Context(), cfg)
 				if err != nil {
@@ -44,7 +44,7 @@ func TestInspectReportsUntrustedCertificate(t *testing.T) {
 					t.Errorf("probe %+v", res)
 				}
 				waitLogout(t, b)
-				if mail, auth := b.counts(); mail != 0 || auth != 0 {
+				if mail, auth := b.Counts(); mail != 0 || auth != 0 {
 					t.Errorf("the server received %d MAIL and %d AUTH", mail, auth)
 				}
 				log := transcriptText(res.Transcript)

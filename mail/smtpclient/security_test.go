@@ -54,7 +54,7 @@ func TestCertificateRefusals(t *testing.T) {
 				if e.Certificate == nil || e.Certificate.SHA256 != testpeer.Fingerprint(tc.cert) {
 					t.Errorf("certificate info %+v", e.Certificate)
 				}
-				if _, auth := b.counts(); auth != 0 {
+				if _, auth := b.Counts(); auth != 0 {
 					t.Errorf("AUTH reached the server")
 				}
 			})
@@ -177,7 +177,7 @@ func TestNoPasswordOverPlainConnection(t *testing.T) {
 	}
 	_, err := dialConn(t.Context(), c)
 	e := expectError(t, err, StageAuth, Permanent, "Postie will not send your password to smtp.example.test over an unencrypted connection.")
-	if _, auth := b.counts(); auth != 0 {
+	if _, auth := b.Counts(); auth != 0 {
 		t.Errorf("AUTH reached the server")
 	}
 	if log := transcriptText(e.Transcript); !strings.Contains(log, "AUTH PLAIN") || strings.Contains(log, "C: AUTH") {
@@ -190,7 +190,7 @@ func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
 	const marker = "BODY-MARKER-7f3a"
 	msg := "Subject: redaction\r\n\r\n" + marker + "\r\n"
 	cramDigest := hmac.New(md5.New, []byte(testSecret))
-	cramDigest.Write([]byte("<12345.67890@mx.test>"))
+	cramDigest.Write([]byte(testpeer.CRAMChallenge))
 	secretForms := []string{
 		testSecret, testToken,
 		base64.StdEncoding.EncodeToString([]byte(testSecret)),
@@ -213,7 +213,7 @@ func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.mech, func(t *testing.T) {
 			b := newBackend()
-			b.authErr = tc.authErr
+			b.AuthErr = tc.authErr
 			cfg := withAuth(startServer(t, SecurityStartTLS, b, ca))
 			cfg.Mechanisms, cfg.OAuth = []string{tc.mech}, tc.oauth
 			if tc.oauth {

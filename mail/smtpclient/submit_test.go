@@ -25,12 +25,12 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Submit: %v\n%s", err, transcriptText(res.Transcript))
 			}
-			got := b.received()
-			if len(got) != 1 || string(got[0].data) != msg {
+			got := b.Received()
+			if len(got) != 1 || string(got[0].Data) != msg {
 				t.Fatalf("server received %+v, want %q", got, msg)
 			}
-			if got[0].mechanism != "PLAIN" || got[0].opts.Size != int64(len(msg)) {
-				t.Errorf("mechanism %q, SIZE=%d; want PLAIN, %d", got[0].mechanism, got[0].opts.Size, len(msg))
+			if got[0].Mechanism != "PLAIN" || got[0].Opts.Size != int64(len(msg)) {
+				t.Errorf("mechanism %q, SIZE=%d; want PLAIN, %d", got[0].Mechanism, got[0].Opts.Size, len(msg))
 			}
 			if !strings.HasPrefix(res.Reply, "250 ") || len(res.Accepted) != 1 || len(res.Refused) != 0 {
 				t.Errorf("result %+v", res)
@@ -70,7 +70,7 @@ func TestMechanismChoice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend()
-			b.mechanisms = tc.offered
+			b.Mechanisms = tc.offered
 			cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 			cfg.Mechanisms, cfg.OAuth = tc.allowed, tc.oauth
 			if tc.oauth {
@@ -80,7 +80,7 @@ func TestMechanismChoice(t *testing.T) {
 			if res, err := send(t, cfg, env, testMessage(env.From, env.To, "mech"), Options{}); err != nil {
 				t.Fatalf("Submit: %v\n%s", err, transcriptText(res.Transcript))
 			}
-			if got := b.received(); len(got) != 1 || got[0].mechanism != tc.want {
+			if got := b.Received(); len(got) != 1 || got[0].Mechanism != tc.want {
 				t.Fatalf("used %+v, want %s", got, tc.want)
 			}
 		})
@@ -88,12 +88,12 @@ func TestMechanismChoice(t *testing.T) {
 
 	t.Run("no usable mechanism sends no AUTH", func(t *testing.T) {
 		b := newBackend()
-		b.mechanisms = []string{"PLAIN", "LOGIN"}
+		b.Mechanisms = []string{"PLAIN", "LOGIN"}
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.OAuth, cfg.Secret = true, testToken
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageAuth, Permanent, "does not offer a sign-in method this account can use")
-		if _, auth := b.counts(); auth != 0 {
+		if _, auth := b.Counts(); auth != 0 {
 			t.Errorf("%d AUTH commands reached the server", auth)
 		}
 	})
@@ -123,7 +123,7 @@ func TestAuthFailureSentences(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend()
-			b.authErr = tc.authErr
+			b.AuthErr = tc.authErr
 			cfg := startServer(t, SecurityTLS, b, ca)
 			cfg.Username, cfg.Secret, cfg.OAuth, cfg.ProviderHint = testUser, "wrong-"+testSecret, tc.oauth, hint
 			cfg.Mechanisms = []string{tc.mech}
@@ -139,7 +139,7 @@ func TestAuthFailureSentences(t *testing.T) {
 func TestNeverSaysPasswordOutsideAuth(t *testing.T) {
 	b := newBackend()
 	// 535 5.7.8 outside AUTH is not an authentication failure.
-	b.mailErr = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "odd"}
+	b.Refuse(testpeer.AtMail, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "odd"})
 	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "x"), Options{})
@@ -158,13 +158,13 @@ func TestSizeRefusedBeforeData(t *testing.T) {
 	if e.Message != "The message is 31.2 MB; this server accepts at most 25 MB." {
 		t.Errorf("sentence %q", e.Message)
 	}
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("MAIL was sent %d times", mail)
 	}
 
 	// Without an announced limit, a 552 5.3.4 after the data gets the same kind of sentence.
 	b = newBackend()
-	b.dataFunc = func(r io.Reader, _ *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, _ *smtp.Conn) error {
 		io.Copy(io.Discard, r)
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big for system"}
 	}
@@ -180,7 +180,7 @@ func TestRecipients(t *testing.T) {
 
 	t.Run("default sends nothing", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = refuse
+		b.RcptErr = refuse
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		res, err := send(t, cfg, env, testMessage(env.From, env.To, "all-or-nothing"), Options{})
 		e := expectError(t, err, StageRcpt, Permanent, "The server says the address nobody@example.test does not exist.")
@@ -193,7 +193,7 @@ func TestRecipients(t *testing.T) {
 		if len(res.Accepted) != 2 || len(res.Refused) != 1 {
 			t.Errorf("result %+v", res)
 		}
-		if got := b.received(); len(got) != 0 {
+		if got := b.Received(); len(got) != 0 {
 			t.Errorf("server received %d messages", len(got))
 		}
 		if !strings.Contains(transcriptText(res.Transcript), "C: RSET") {
@@ -203,7 +203,7 @@ func TestRecipients(t *testing.T) {
 
 	t.Run("partial sends to the others", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = refuse
+		b.RcptErr = refuse
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		res, err := send(t, cfg, env, testMessage(env.From, env.To, "partial"), Options{PartialRecipients: true})
 		if err != nil {
@@ -212,15 +212,15 @@ func TestRecipients(t *testing.T) {
 		if len(res.Refused) != 1 || res.Refused[0].Message != "The server says the address nobody@example.test does not exist." {
 			t.Errorf("refused %+v", res.Refused)
 		}
-		got := b.received()
-		if len(got) != 1 || strings.Join(got[0].to, ",") != "bob@example.test,carol@example.test" {
+		got := b.Received()
+		if len(got) != 1 || strings.Join(got[0].To, ",") != "bob@example.test,carol@example.test" {
 			t.Errorf("server received %+v", got)
 		}
 	})
 
 	t.Run("temporary refusals are temporary", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = map[string]error{"bob@example.test": &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Try later"}}
+		b.RcptErr = map[string]error{"bob@example.test": &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Try later"}}
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		_, err := send(t, cfg, simpleEnvelope(), testMessage("a@x", []string{"b@y"}, "t"), Options{PartialRecipients: true})
 		expectError(t, err, StageRcpt, Temporary, "cannot accept mail for bob@example.test right now")
@@ -237,14 +237,14 @@ func TestStageClasses(t *testing.T) {
 	}
 	stages := []struct {
 		stage Stage
-		set   func(b *backend, err error)
+		set   func(b *testpeer.Backend, err error)
 	}{
-		{StageEHLO, func(b *backend, err error) { b.sessionErr = err }},
-		{StageAuth, func(b *backend, err error) { b.authErr = err }},
-		{StageMail, func(b *backend, err error) { b.mailErr = err }},
-		{StageRcpt, func(b *backend, err error) { b.rcptErr = map[string]error{"bob@example.test": err} }},
-		{StageAfterData, func(b *backend, err error) {
-			b.dataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); return err }
+		{StageEHLO, func(b *testpeer.Backend, err error) { b.SessionErr = err }},
+		{StageAuth, func(b *testpeer.Backend, err error) { b.AuthErr = err }},
+		{StageMail, func(b *testpeer.Backend, err error) { b.Refuse(testpeer.AtMail, err) }},
+		{StageRcpt, func(b *testpeer.Backend, err error) { b.RcptErr = map[string]error{"bob@example.test": err} }},
+		{StageAfterData, func(b *testpeer.Backend, err error) {
+			b.DataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); return err }
 		}},
 	}
 	for _, st := range stages {
@@ -292,7 +292,7 @@ func TestCancelMidData(t *testing.T) {
 		t.Errorf("transcript missing from error or result")
 	}
 	waitLogout(t, b)
-	if got := b.received(); len(got) != 0 {
+	if got := b.Received(); len(got) != 0 {
 		t.Fatalf("the server kept %d messages", len(got))
 	}
 }
@@ -305,7 +305,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 		b := newBackend()
 		release := make(chan struct{})
 		defer close(release)
-		b.dataFunc = func(io.Reader, *smtp.Conn) error { <-release; return nil } // never reads
+		b.DataFunc = func(io.Reader, *smtp.Conn) error { <-release; return nil } // never reads
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.Timeouts = short
 		const size = 256 << 20
@@ -317,7 +317,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 		b := newBackend()
 		release := make(chan struct{})
 		defer close(release)
-		b.dataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); <-release; return nil }
+		b.DataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); <-release; return nil }
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.Timeouts = short
 		env := simpleEnvelope()
@@ -328,7 +328,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 
 func TestClosedAfterFinalDotIsUnknownOutcome(t *testing.T) {
 	b := newBackend()
-	b.dataFunc = func(r io.Reader, c *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, c *smtp.Conn) error {
 		io.Copy(io.Discard, r) // the final dot has arrived
 		return c.Conn().Close()
 	}
@@ -358,22 +358,22 @@ func TestSessionSendsManyWithRset(t *testing.T) {
 		}
 	}
 	// A refused sender leaves the session usable.
-	b.setMailErr(&smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "not yours"})
+	b.Refuse(testpeer.AtMail, &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "not yours"})
 	_, err = s.Send(t.Context(), Envelope{From: "mallory@example.test", To: env.To}, 10, strings.NewReader("x\r\n"), Options{})
 	expectError(t, err, StageMail, Permanent, "The server refused to send mail from mallory@example.test.")
-	b.setMailErr(nil)
+	b.Refuse(testpeer.AtMail, nil)
 	msg := testMessage(env.From, env.To, "after-refusal")
 	if _, err := s.Send(t.Context(), env, int64(len(msg)), strings.NewReader(msg), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.received(); len(got) != 4 {
+	if got := b.Received(); len(got) != 4 {
 		t.Fatalf("server received %d messages, want 4", len(got))
 	}
 }
 
 func TestProbe(t *testing.T) {
 	b := newBackend()
-	b.mechanisms = []string{"LOGIN", "PLAIN"}
+	b.Mechanisms = []string{"LOGIN", "PLAIN"}
 	cfg := withAuth(startServer(t, SecurityStartTLS, b, testpeer.NewCA(t, "Probe CA"), func(s *smtp.Server) { s.MaxMessageBytes = 10 << 20 }))
 	res, err := Probe(t.Context(), cfg)
 	if err != nil {
@@ -385,7 +385,7 @@ func TestProbe(t *testing.T) {
 	if res.Certificate == nil || res.Certificate.Issuer != "CN=Probe CA,O=Postie tests" || len(res.Certificate.SHA256) != 64 {
 		t.Errorf("certificate %+v", res.Certificate)
 	}
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("probe sent MAIL")
 	}
 }
@@ -400,7 +400,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 	if _, err := send(t, cfg, env, msg, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.received(); len(got) != 1 || !got[0].opts.UTF8 || got[0].opts.Body != smtp.Body8BitMIME {
+	if got := b.Received(); len(got) != 1 || !got[0].Opts.UTF8 || got[0].Opts.Body != smtp.Body8BitMIME {
 		t.Errorf("MAIL options %+v", got)
 	}
 
@@ -408,7 +408,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 	cfg = withAuth(startServer(t, SecurityTLS, b, ca, func(s *smtp.Server) { s.EnableSMTPUTF8 = false }))
 	_, err := send(t, cfg, env, msg, Options{})
 	expectError(t, err, StageMail, Permanent, "does not accept them (it lacks SMTPUTF8)")
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("MAIL was sent with a UTF-8 address")
 	}
 
@@ -431,7 +431,7 @@ func TestBodyMustBeExactCRLF(t *testing.T) {
 			_, err := send(t, cfg, simpleEnvelope(), msg, Options{})
 			expectError(t, err, StageData, Permanent, "prepared this message incorrectly")
 			waitLogout(t, b)
-			if got := b.received(); len(got) != 0 {
+			if got := b.Received(); len(got) != 0 {
 				t.Fatalf("server kept a malformed message")
 			}
 		})
@@ -444,7 +444,7 @@ func TestBodyMustBeExactCRLF(t *testing.T) {
 		_, err := Submit(t.Context(), cfg, simpleEnvelope(), int64(len(msg))+1, strings.NewReader(msg), Options{})
 		expectError(t, err, StageData, Permanent, "its size changed while sending")
 		waitLogout(t, b)
-		if got := b.received(); len(got) != 0 {
+		if got := b.Received(); len(got) != 0 {
 			t.Fatalf("server kept an incomplete message")
 		}
 	})
@@ -467,10 +467,10 @@ func TestInvalidConfig(t *testing.T) {
 	}
 }
 
-func waitLogout(t testing.TB, b *backend) {
+func waitLogout(t testing.TB, b *testpeer.Backend) {
 	t.Helper()
 	select {
-	case <-b.logouts:
+	case <-b.Logouts():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server session did not end")
 	}

@@ -17,9 +17,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/postie-app/postie/resources"
-
 	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/resources"
 )
 
 // buildTimeout bounds one package build. A cold build compiles Fyne and its

@@ -21,7 +21,6 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
-
 	"github.com/postie-app/postie/internal/testpeer"
 )
 
@@ -39,7 +38,7 @@ func runIn(t *testing.T, dataDir, stdin string, args ...string) (code int, stdou
 // "Postie CLI Test CA".
 func startSubmissionServer(t *testing.T, user, password string, names ...string) *testpeer.Server {
 	t.Helper()
-	return testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, User: user, Password: password,
+	return testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, Backend: &testpeer.Backend{User: user, Password: password},
 		CA: testpeer.NewCA(t, "Postie CLI Test CA"), Leaf: testpeer.Leaf{Names: names}})
 }
 

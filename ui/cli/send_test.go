@@ -14,10 +14,9 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
-
-	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // postie runs the command line in data directory dir.
@@ -101,7 +100,7 @@ func TestSendDeliversAndTheLogShowsIt(t *testing.T) {
 	}
 	code, out, _ = postie(t, dir, "", "log", "export", "1")
 	id := entries[0]["message_id"].(string)
-	if code != ExitOK || out != string(m.ArrivedByID()[id]) {
+	if code != ExitOK || out != string(m.ReceivedByID()[id]) {
 		t.Fatalf("export differs from what the server received (%d)", code)
 	}
 	if code, _, _ = postie(t, dir, "", "log", "show", "99"); code != ExitUnknown {
@@ -188,7 +187,7 @@ func TestSendExitCodes(t *testing.T) {
 func TestSendWithRefusedPasswordExits77(t *testing.T) {
 	testpeer.RequireSession(t) // saves a password in the keyring
 	dir := t.TempDir()
-	m := testpeer.Start(t, testpeer.None, "user", "right-password")
+	m := testpeer.Run(t, testpeer.Options{Backend: &testpeer.Backend{User: "user", Password: "right-password", RequireAuth: true}})
 	addAccount(t, dir, "work", m, "wrong-password")
 	t.Cleanup(func() {
 		db, _ := store.Open(dir)
@@ -204,7 +203,7 @@ func TestSendWithRefusedPasswordExits77(t *testing.T) {
 	if strings.Contains(out+errOut, "wrong-password") {
 		t.Fatal("the password is in the output")
 	}
-	if len(m.ArrivedByID()) != 0 {
+	if len(m.ReceivedByID()) != 0 {
 		t.Fatal("a message was delivered")
 	}
 }
