@@ -9,7 +9,7 @@ export PATH := $(GOBIN):$(PATH)
 export CGO_ENABLED := 1
 
 MAILPIT_VERSION := v1.33.1
-# staticcheck 2026.1 (v0.8.x) is the release that understands Go 1.26.
+# staticcheck 2026.2.2 (v0.8.2); it understands Go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
 # What Fyne's GLFW driver needs to compile and open a window (X11, Wayland, GL).

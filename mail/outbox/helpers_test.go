@@ -124,10 +124,7 @@ func enqueueRaw(t testing.TB, o *Outbox, account, msgID, subject string, hold ti
 
 // sink is testpeer's go-smtp server as these tests use it: plain, without
 // signing in, counting copies by Message-ID.
-type sink struct {
-	*testpeer.Server
-	addr string
-}
+type sink struct{ *testpeer.Server }
 
 func startSink(t testing.TB) *sink {
 	t.Helper()
@@ -138,7 +135,7 @@ func startSinkAt(t testing.TB, address string) *sink {
 	t.Helper()
 	s := testpeer.Run(t, testpeer.Options{Address: address,
 		Configure: []func(*smtp.Server){func(s *smtp.Server) { s.MaxRecipients = 1000 }}})
-	return &sink{Server: s, addr: s.Addr()}
+	return &sink{s}
 }
 
 func (s *sink) config() smtpclient.Config {

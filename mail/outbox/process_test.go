@@ -118,7 +118,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 		tr := newTrap(trapPhase, at, phase != "data-late")
 		srv.SetTrap(tr)
-		child := startChild(t, dir, srv.addr)
+		child := startChild(t, dir, srv.Addr())
 		done := exited(child)
 		select {
 		case <-tr.Hit:
@@ -204,7 +204,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 		}
 		return nil
 	})
-	a, b := startChild(t, dir, srv.addr), startChild(t, dir, srv.addr)
+	a, b := startChild(t, dir, srv.Addr()), startChild(t, dir, srv.Addr())
 	if err := <-exited(a); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 
 	tr := newTrap("data", 1, true)
 	srv.SetTrap(tr)
-	child := startChild(t, dir, srv.addr)
+	child := startChild(t, dir, srv.Addr())
 	done := exited(child)
 	<-tr.Hit
 	o2 := openDir(t, dir, &accountsMap{})
@@ -263,7 +263,7 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 	second := enqueueRaw(t, o2, "acct", "live-2@example.org", "Killed", time.Time{})
 	tr = newTrap("data", 1, true)
 	srv.SetTrap(tr)
-	child = startChild(t, dir, srv.addr)
+	child = startChild(t, dir, srv.Addr())
 	done = exited(child)
 	<-tr.Hit
 	child.Process.Signal(syscall.SIGKILL)
