@@ -1,6 +1,6 @@
-# Postie's build. `make run` and `make test` are the two commands README
-# promises; both install what they need on Debian/Ubuntu and say what to
-# install elsewhere.
+# Postie's build. `make run`, `make check` and `make test` are the commands
+# README promises; they install what they need on Debian/Ubuntu and say what
+# to install elsewhere.
 
 SHELL := /bin/bash
 GO ?= go
@@ -9,6 +9,8 @@ export PATH := $(GOBIN):$(PATH)
 export CGO_ENABLED := 1
 
 MAILPIT_VERSION := v1.33.1
+# staticcheck 2026.2.2 (v0.8.2); it understands Go 1.26.
+STATICCHECK_VERSION := v0.8.2
 
 # What Fyne's GLFW driver needs to compile and open a window (X11, Wayland, GL).
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
@@ -17,8 +19,12 @@ BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
 # python3's email package as an independent MIME parser, and X tools for
 # inspecting windows.
 TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3
+# What the fast tier (make check) runs: python3's email package, the
+# dbus-daemon behind the keyring's stand-in Secret Service, and rsvg-convert
+# for the icon test.
+CHECK_PACKAGES := python3 dbus librsvg2-bin
 
-.PHONY: run build test build-deps test-deps mailpit lint
+.PHONY: run build check test build-deps test-deps mailpit staticcheck lint
 
 run: build
 	./postie
@@ -40,20 +46,38 @@ mailpit:
 		$(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION); \
 	fi
 
-lint:
+staticcheck:
+	@if [ "$$($(GO) version -m $(GOBIN)/staticcheck 2>/dev/null | awk '$$1=="mod"{print $$3}')" != "$(STATICCHECK_VERSION)" ]; then \
+		echo "Installing staticcheck $(STATICCHECK_VERSION)"; \
+		$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+
+lint: staticcheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	staticcheck ./...
+
+# The fast tier: lint and the unit tests that need no X display, keyring,
+# mailpit or package build. Under -short the tests that do need one skip
+# themselves through internal/testpeer (RequireSession, RequireProgram,
+# StartMailpit, Slow); make test runs them all. The test cache stays on: a
+# test that passes under -short talks only to peers inside the test binary,
+# so a cached pass is still a pass.
+check: build-deps lint
+	@.ci/install-packages $(CHECK_PACKAGES)
+	$(GO) test -short ./...
 
 test: test-deps mailpit lint
 	@# -count=1: the suite talks to outside peers (mailpit, the keyring, X),
 	@# which the test cache cannot see, so a cached pass proves nothing.
 	.ci/with-session $(GO) test -race -count=1 -timeout 45m ./...
 
-# --- Packaging (issue 8) ---
+# --- Packaging ---
 # make package          $(PACKAGE_DIR)/Postie.tar.xz for Linux; unpacked, its
 #                       `make install` or `make user-install` installs Postie
 # make package-windows  $(PACKAGE_DIR)/Postie.exe, cross-built with mingw-w64
-# make package-darwin   $(PACKAGE_DIR)/Postie.app, on a Mac only (docs-install.md)
+# make package-darwin   $(PACKAGE_DIR)/Postie.app, on a Mac only (README, "Building
+#                       the app on a Mac")
 #
 # fyne package runs in a copy of the source tree, $(PACKAGE_DIR)/stage-OS: it
 # writes generated files next to main.go and bumps Build in FyneApp.toml, and
@@ -110,9 +134,9 @@ $(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) | fyne-tool
 # On a Mac only: fyne needs Xcode's command line tools there. The merged plist
 # declares the mailto: scheme, which fyne cannot. With MACOS_SIGN_IDENTITY set
 # to a "Developer ID Application" identity the bundle is signed for
-# notarisation; docs-install.md has the remaining steps.
+# notarisation; README's "Signing and notarising" has the remaining steps.
 package-darwin: | fyne-tool
-	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see docs-install.md)" >&2; exit 1; }
+	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see README, \"Building the app on a Mac\")" >&2; exit 1; }
 	$(call stage-source,$(PACKAGE_DIR)/stage-darwin)
 	cd $(PACKAGE_DIR)/stage-darwin && fyne package -os darwin --release
 	/usr/libexec/PlistBuddy -c "Merge resources/darwin/mailto-url-scheme.plist" $(PACKAGE_DIR)/stage-darwin/Postie.app/Contents/Info.plist
@@ -123,7 +147,7 @@ package-darwin: | fyne-tool
 		codesign --force --options runtime --timestamp --sign "$(MACOS_SIGN_IDENTITY)" $(PACKAGE_DIR)/Postie.app; \
 	fi
 
-# --- Benchmarks (issue 6) ---
+# --- Benchmarks ---
 # make bench  the outbox's Go benchmarks (sent log at 100,000 messages, flush
 #             of 1,000), then mail/outbox/bench/bench.sh: flush and `postie send`
 #             against msmtp on Postfix's smtp-sink, and peak RSS with 25 MiB.
@@ -140,7 +164,7 @@ bench: build bench-deps
 	$(GO) test -run '^$$' -bench 'Flush' -benchtime 3x ./mail/outbox/
 	mail/outbox/bench/bench.sh ./postie
 
-# --- Start-up benchmark (issue 7) ---
+# --- Start-up benchmark ---
 # make bench-startup  time from process start to the first frame of Postie's
 #                     window with 100,000 sent messages, side by side with an
 #                     empty Fyne window (ui/bench/startup.sh); fails above
@@ -155,7 +179,7 @@ bench-startup: build-deps
 	@.ci/install-packages $(BENCH_STARTUP_PACKAGES)
 	.ci/with-session ui/bench/startup.sh
 
-# --- Stalled-send benchmark (issue 11) ---
+# --- Stalled-send benchmark ---
 # make bench-stall  the CPU share of Postie's window while a send hangs on a
 #                   server that holds its reply, with three messages queued
 #                   for the account, beside the same window's idle share, and

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
 )
 
@@ -43,6 +44,7 @@ func runPostie(t *testing.T, dir, stdin string, args ...string) (code int, stdou
 // announces, as the window does, so the composer can warn about a message
 // too large for it.
 func TestCommandLineAccountsLearnTheServersSizeLimit(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	server, err := demo.Start(filepath.Join(t.TempDir(), "inbox"))
 	if err != nil {
 		t.Fatal(err)

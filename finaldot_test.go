@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/postie-app/postie/internal/testpeer"
-	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/ui/cli"
 )
 
@@ -25,13 +24,14 @@ import (
 // and twice over.
 var terminatorOffsets = []int{4090, 4091, 4092, 4093, 4094, 4095, 4096, 8186, 8187, 8188, 8189, 8190, 8191, 8192}
 
-var securities = []smtpclient.Security{smtpclient.SecurityNone, smtpclient.SecurityStartTLS, smtpclient.SecurityTLS}
+var securities = []testpeer.Security{testpeer.None, testpeer.StartTLS, testpeer.TLS}
 
 // TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset: the server
 // reads each message up to its final dot and hangs up without replying.
 // Whatever the message's length, the real binary must say the outcome is
 // unknown (exit 1, state "unknown") and never send it again by itself.
 func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	for _, security := range securities {
 		t.Run(string(security), func(t *testing.T) {
 			t.Parallel()
@@ -40,19 +40,19 @@ func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T)
 			u := newCLIUser(t, srv)
 			for _, offset := range terminatorOffsets {
 				t.Run(strconv.Itoa(offset), func(t *testing.T) {
-					copies := len(srv.Arrived())
+					copies := len(srv.Received())
 					id, eml := u.queueWithDataStream(t, offset)
 					out := u.expect(t, cli.ExitUnknown, "", "outbox", "flush")
 					if !strings.Contains(out, "Sent 0. Will be retried: 0. Failed: 0. Unknown outcome: 1.") {
 						t.Fatalf("flush said:\n%s", out)
 					}
-					if got := srv.Arrived(); len(got) != copies+1 || string(got[copies]) != eml {
+					if got := srv.Received(); len(got) != copies+1 || string(got[copies].Data) != eml {
 						t.Fatalf("the server has %d messages, want %d, the last one whole", len(got), copies+1)
 					}
 					if out := u.expect(t, cli.ExitOK, "", "outbox", "flush"); !strings.Contains(out, "Sent 0. Will be retried: 0. Failed: 0. Unknown outcome: 0.") {
 						t.Fatalf("second flush said:\n%s", out)
 					}
-					if got := len(srv.Arrived()); got != copies+1 {
+					if got := len(srv.Received()); got != copies+1 {
 						t.Fatalf("a second flush sent the message again (%d copies)", got-copies)
 					}
 					if state, note := u.state(t, id); state != "unknown" || !strings.Contains(note, "may have accepted it") {
@@ -68,7 +68,8 @@ func TestLostReplyAfterTheWholeMessageIsUnknownAtEveryBufferOffset(t *testing.T)
 // holds its reply to a whole message leaves the outcome unknown, and both
 // commands must say so with exit code 1, not "try again later".
 func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
-	srv := testpeer.Start(t, smtpclient.SecurityTLS, "sender@example.org", "interrupt-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	testpeer.RequireSession(t) // saves a password in the keyring
+	srv := testpeer.Start(t, testpeer.TLS, "sender@example.org", "interrupt-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	srv.Behave(testpeer.HoldAfterDot)
 	u := newCLIUser(t, srv)
 
@@ -86,7 +87,7 @@ func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
 		}
 	}
 	u.expect(t, cli.ExitOK, "", "outbox", "flush")
-	if got := len(srv.Arrived()); got != 2 {
+	if got := len(srv.Received()); got != 2 {
 		t.Fatalf("the server has %d messages, want 2", got)
 	}
 }
@@ -96,6 +97,7 @@ func TestInterruptAfterTheWholeMessageIsUnknown(t *testing.T) {
 // dot, so nothing was sent; the message waits for a retry and goes out
 // exactly once when the server behaves.
 func TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	// Far larger than the sockets' buffers (a few MB on Linux), so the
 	// hang-up is seen while the body is still being written.
 	attachment := filepath.Join(t.TempDir(), "large.bin")
@@ -123,7 +125,7 @@ func TestHangUpBeforeTheFinalDotIsRetriedAndDeliveredOnce(t *testing.T) {
 				t.Fatalf("retry said:\n%s", out)
 			}
 			u.expect(t, cli.ExitOK, "", "outbox", "flush")
-			if got := len(srv.Arrived()); got != 1 {
+			if got := len(srv.Received()); got != 1 {
 				t.Fatalf("the server has %d copies, want 1", got)
 			}
 		})
@@ -171,6 +173,9 @@ func (u *cliUser) interrupt(t *testing.T, srv *testpeer.Server, code int, stdin 
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Told when the next message has been read up to its final dot.
+	arrived := testpeer.NewTrap(testpeer.AtDot, 1, false)
+	srv.SetTrap(arrived)
 	cmd := postieIn(ctx, u.dir, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -179,7 +184,7 @@ func (u *cliUser) interrupt(t *testing.T, srv *testpeer.Server, code int, stdin 
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
-	case <-srv.Arrival():
+	case <-arrived.Hit:
 	case err := <-exited:
 		t.Fatalf("postie %s ended before the message arrived (%v)\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, &stdout, &stderr)
 	case <-ctx.Done():

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/resources"
 )
 
@@ -68,9 +69,7 @@ func TestUnknownCommandExitsWithUsage(t *testing.T) {
 // make test provides and waits for the X server to report a window named
 // "Postie".
 func TestWindowOpensTitledPostie(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
-	}
+	testpeer.RequireSession(t)
 	xwininfo, err := exec.LookPath("xwininfo")
 	if err != nil {
 		t.Fatal("xwininfo is missing: make test installs x11-utils")

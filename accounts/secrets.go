@@ -66,12 +66,34 @@ func (e *KeyringError) Unwrap() error { return e.Err }
 // ErrNoSecret means no password is saved for an account.
 var ErrNoSecret = errors.New("no saved secret for the account")
 
+// Keyring is a password store, addressed as go-keyring addresses it: a
+// missing entry is keyring.ErrNotFound. Secrets bounds every call with its
+// timeout and classifies the errors, so an implementation may block.
+type Keyring interface {
+	Get(service, user string) (string, error)
+	Set(service, user, password string) error
+	Delete(service, user string) error
+}
+
+// systemKeyring is the operating system's password store through go-keyring:
+// the Secret Service on Linux, the Keychain on macOS, the Credential
+// Manager on Windows.
+type systemKeyring struct{}
+
+func (systemKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (systemKeyring) Set(service, user, password string) error {
+	return keyring.Set(service, user, password)
+}
+func (systemKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
+
 // Secrets keeps account secrets in the OS keyring, with an in-memory store
 // for this session that the caller must ask for explicitly. It is safe for
 // concurrent use. The zero value is ready to use.
 type Secrets struct {
 	// Timeout bounds each keyring call; zero means DefaultKeyringTimeout.
 	Timeout time.Duration
+	// Keyring is where secrets are saved; nil means the operating system's.
+	Keyring Keyring
 
 	mu      sync.Mutex
 	session map[string]string // account ID → secret, only in memory
@@ -89,13 +111,13 @@ func (s *Secrets) Set(ctx context.Context, id, secret string) error {
 func (s *Secrets) setNew(ctx context.Context, id, secret string) error {
 	return s.set(ctx, id, secret, func(err error) {
 		if err == nil {
-			keyring.Delete(KeyringService, id)
+			s.keyring().Delete(KeyringService, id)
 		}
 	})
 }
 
 func (s *Secrets) set(ctx context.Context, id, secret string, late func(error)) error {
-	_, err := s.call(ctx, func() (string, error) { return "", keyring.Set(KeyringService, id, secret) }, late)
+	_, err := s.call(ctx, func() (string, error) { return "", s.keyring().Set(KeyringService, id, secret) }, late)
 	if err == nil {
 		s.forgetSession(id)
 	}
@@ -112,7 +134,7 @@ func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
 	if ok {
 		return secret, nil
 	}
-	secret, err := s.call(ctx, func() (string, error) { return keyring.Get(KeyringService, id) }, nil)
+	secret, err := s.call(ctx, func() (string, error) { return s.keyring().Get(KeyringService, id) }, nil)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", ErrNoSecret
 	}
@@ -123,7 +145,7 @@ func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
 // session. A missing entry is not an error.
 func (s *Secrets) Delete(ctx context.Context, id string) error {
 	s.forgetSession(id)
-	_, err := s.call(ctx, func() (string, error) { return "", keyring.Delete(KeyringService, id) }, nil)
+	_, err := s.call(ctx, func() (string, error) { return "", s.keyring().Delete(KeyringService, id) }, nil)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}
@@ -148,6 +170,13 @@ func (s *Secrets) HasSessionSecret(id string) bool {
 	defer s.mu.Unlock()
 	_, ok := s.session[id]
 	return ok
+}
+
+func (s *Secrets) keyring() Keyring {
+	if s.Keyring == nil {
+		return systemKeyring{}
+	}
+	return s.Keyring
 }
 
 func (s *Secrets) forgetSession(id string) {

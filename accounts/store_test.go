@@ -13,6 +13,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -26,7 +27,7 @@ func openTestStore(t *testing.T) (*Store, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s, err := Open(db, &Secrets{})
+	s, err := Open(db, &Secrets{Keyring: &testpeer.Keyring{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +40,12 @@ func testAccount(name, email string) *Account {
 		Signature: "-- \nAnna"}
 }
 
-// add adds an account with a secret in the real keyring and removes the
-// keyring entry when the test ends.
+// add adds an account with a secret in the store's keyring.
 func add(t *testing.T, s *Store, a *Account, secret string) {
 	t.Helper()
 	if err := s.Add(background, a, secret); err != nil {
 		t.Fatalf("Add(%s): %v", a.Name, err)
 	}
-	t.Cleanup(func() { keyring.Delete(KeyringService, a.ID) })
 }
 
 func TestAddGetListRoundTrip(t *testing.T) {
@@ -159,7 +158,7 @@ func TestRemoveDeletesTheKeyringEntry(t *testing.T) {
 	if err := s.Remove(background, "work"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keyring.Get(KeyringService, a.ID); !errors.Is(err, keyring.ErrNotFound) {
+	if _, err := s.secrets.Keyring.Get(KeyringService, a.ID); !errors.Is(err, keyring.ErrNotFound) {
 		t.Fatalf("keyring entry after Remove: %v", err)
 	}
 	if _, err := s.Get(background, "Work"); err == nil {
@@ -395,7 +394,7 @@ func TestPinsSavedBeforeTheirServerWasRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, err := Open(db, &Secrets{})
+	s, err := Open(db, &Secrets{Keyring: &testpeer.Keyring{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -236,9 +237,7 @@ func accountWithDraft(t *testing.T, dir string) {
 }
 
 func TestRealWindowOpensMailtoLinks(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
-	}
+	testpeer.RequireSession(t)
 	shots := os.Getenv(screenshotsEnv)
 	if shots == "" {
 		shots = t.TempDir()

@@ -10,13 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"time"
-
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/outbox"
 )
 
@@ -38,9 +38,7 @@ const (
 var smokeViews = []string{"compose", "outbox", "sent", "accounts", "settings", "about", "demo-inbox"}
 
 func TestRealWindowSmoke(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the suite with make test, which starts Xvfb")
-	}
+	testpeer.RequireSession(t)
 	shots := os.Getenv(screenshotsEnv)
 	if shots == "" {
 		shots = t.TempDir()

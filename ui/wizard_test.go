@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
 )
 
@@ -97,6 +98,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestAccountWizardFillsFieldsFromAutoconfigAndSavesAWorkingAccount(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	w := openDemoWindow(t)
 	server := w.svc.demo
 	ispdb := ispdbFor(t, server.Host, server.Port, "demo")

@@ -13,18 +13,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // lab is a small internet on loopback: one HTTPS server for every test
 // domain, a DNS server and a certificate authority.
 type lab struct {
-	ca  *testCA
+	ca  *testpeer.CA
 	web *webServer
 	dns *dnsServer
 }
 
 func newLab(t *testing.T) *lab {
-	ca := newTestCA(t)
+	ca := testpeer.NewCA(t, "Postie Test CA")
 	return &lab{ca: ca, web: newWebServer(t, ca), dns: newDNSServer(t)}
 }
 
@@ -35,7 +37,7 @@ func (l *lab) discoverer(t *testing.T) *Discoverer {
 		HTTPClient:      l.web.client(),
 		ISPDBURL:        "https://ispdb.test/v1.1/",
 		DNSServer:       l.dns.addr,
-		RootCAs:         l.ca.pool,
+		RootCAs:         l.ca.Pool(),
 		ImplicitTLSPort: closedPort(t),
 		STARTTLSPort:    closedPort(t),
 		Budget:          5 * time.Second,
@@ -360,7 +362,7 @@ func TestDiscoverGuess(t *testing.T) {
 		"smtp.guess.test. 60 IN A 127.0.0.1",
 		"mail.guess.test. 60 IN A 127.0.0.1",
 	)
-	cert := l.ca.leaf(t, "smtp.guess.test", "mail.guess.test")
+	cert := l.ca.Issue(t, testpeer.Leaf{Names: []string{"smtp.guess.test", "mail.guess.test"}})
 
 	t.Run("implicit TLS preferred", func(t *testing.T) {
 		d := l.discoverer(t)
@@ -382,7 +384,7 @@ func TestDiscoverGuess(t *testing.T) {
 		}
 	})
 	t.Run("untrusted certificate is flagged", func(t *testing.T) {
-		self := (*testCA)(nil).leaf(t, "smtp.guess.test", "mail.guess.test")
+		self := (*testpeer.CA)(nil).Issue(t, testpeer.Leaf{Names: []string{"smtp.guess.test", "mail.guess.test"}})
 		d := l.discoverer(t)
 		d.ImplicitTLSPort = startSMTP(t, self, true)
 		res := discover(t, d, "anna@guess.test")
@@ -394,7 +396,7 @@ func TestDiscoverGuess(t *testing.T) {
 		}
 	})
 	t.Run("verified certificate beats unverified", func(t *testing.T) {
-		mailOnly := l.ca.leaf(t, "mail.guess.test")
+		mailOnly := l.ca.Issue(t, testpeer.Leaf{Names: []string{"mail.guess.test"}})
 		d := l.discoverer(t)
 		d.STARTTLSPort = startSMTP(t, mailOnly, false)
 		res := discover(t, d, "anna@guess.test")

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestProviderTable checks the entries for the providers issue 5 names
+// TestProviderTable checks the entries for the well-known providers
 // against their published settings.
 func TestProviderTable(t *testing.T) {
 	for _, tc := range []struct {

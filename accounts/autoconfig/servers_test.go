@@ -2,123 +2,39 @@ package autoconfig
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
 	"io"
-	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
-
-// testCA is a certificate authority that only this test process trusts.
-type testCA struct {
-	pool *x509.CertPool
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Postie Test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{pool: pool, cert: cert, key: key}
-}
-
-// leaf issues a server certificate for names; a nil CA makes it self-signed.
-func (ca *testCA) leaf(t *testing.T, names ...string) tls.Certificate {
-	t.Helper()
-	cert, err := ca.issue(names...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
-func (ca *testCA) issue(names ...string) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: names[0]},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	parent, signer := tmpl, key
-	if ca != nil {
-		parent, signer = ca.cert, ca.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
-}
 
 // webServer is one local HTTPS server that answers for every test domain:
 // its client dials it whatever host a URL names.
 type webServer struct {
 	srv   *httptest.Server
-	ca    *testCA
+	ca    *testpeer.CA
 	mu    sync.Mutex
 	pages map[string]http.HandlerFunc // "host/path" → handler
 	seen  []string                    // "host/path?query" of every request
 }
 
-func newWebServer(t *testing.T, ca *testCA) *webServer {
+func newWebServer(t *testing.T, ca *testpeer.CA) *webServer {
 	t.Helper()
 	w := &webServer{ca: ca, pages: map[string]http.HandlerFunc{}}
 	w.srv = httptest.NewUnstartedServer(http.HandlerFunc(w.serve))
 	// Every host name gets a certificate from the test CA, issued when a
 	// client asks for it.
 	w.srv.TLS = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		cert, err := ca.issue(hello.ServerName)
+		cert, err := ca.Make(testpeer.Leaf{Names: []string{hello.ServerName}})
 		return &cert, err
 	}}
 	w.srv.StartTLS()
@@ -174,7 +90,7 @@ func (w *webServer) client() *http.Client {
 			var d net.Dialer
 			return d.DialContext(ctx, network, target)
 		},
-		TLSClientConfig: &tls.Config{RootCAs: w.ca.pool},
+		TLSClientConfig: &tls.Config{RootCAs: w.ca.Pool()},
 	}}
 }
 
@@ -236,38 +152,17 @@ func (s *dnsServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	w.WriteMsg(m)
 }
 
-// smtpSession answers a probe; it offers PLAIN and LOGIN and accepts nothing.
-type smtpSession struct{}
-
-func (smtpSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
-func (smtpSession) Auth(string) (sasl.Server, error) {
-	return nil, smtp.ErrAuthUnsupported
-}
-func (smtpSession) Mail(string, *smtp.MailOptions) error { return errors.New("not in this test") }
-func (smtpSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not in this test") }
-func (smtpSession) Data(io.Reader) error                 { return errors.New("not in this test") }
-func (smtpSession) Reset()                               {}
-func (smtpSession) Logout() error                        { return nil }
-
 // startSMTP starts a local submission server with cert, speaking implicit
-// TLS or offering STARTTLS, and returns its port.
+// TLS or offering STARTTLS, and returns its port. It offers PLAIN and
+// LOGIN, as most providers do.
 func startSMTP(t *testing.T, cert tls.Certificate, implicitTLS bool) int {
 	t.Helper()
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return smtpSession{}, nil }))
-	s.Domain = "localhost"
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
+	security := testpeer.StartTLS
 	if implicitTLS {
-		l = tls.NewListener(l, s.TLSConfig)
+		security = testpeer.TLS
 	}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return port
+	return testpeer.Run(t, testpeer.Options{Security: security, Cert: &cert,
+		Backend: &testpeer.Backend{Mechanisms: []string{sasl.Plain, sasl.Login}}}).Port
 }
 
 // closedPort returns a loopback port that refuses connections.

@@ -4,20 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"log"
-	"math/big"
 	"net"
-	"net/textproto"
 	"os"
 	"strconv"
 	"strings"
@@ -27,6 +17,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -131,169 +122,35 @@ func enqueueRaw(t testing.TB, o *Outbox, account, msgID, subject string, hold ti
 
 // ---- an in-process go-smtp server ----
 
-// sink is a go-smtp server that keeps every message it accepted, by
-// Message-ID.
-type sink struct {
-	addr string
-	srv  *smtp.Server
-
-	mu       sync.Mutex
-	byID     map[string]int
-	total    int
-	sessions int
-	trap     *trap
-	data     map[string][]byte   // Message-ID → the last copy's bytes
-	rcpts    map[string][]string // Message-ID → its envelope recipients
-	// dataHook, when set, runs after the body is read and before the reply.
-	dataHook func(msgID string) error
-}
-
-// trap stops a client at a chosen point: the at-th time the server sees
-// phase ("mail", "rcpt", "body" before reading the body, or "data" after
-// the whole body and before the reply), it closes hit and, when block is
-// set, waits for release before going on.
-type trap struct {
-	phase   string
-	at      int
-	block   bool
-	hit     chan struct{}
-	release chan struct{}
-	seen    int
-}
-
-func newTrap(phase string, at int, block bool) *trap {
-	return &trap{phase: phase, at: at, block: block, hit: make(chan struct{}), release: make(chan struct{})}
-}
-
-func (s *sink) setDataHook(hook func(msgID string) error) {
-	s.mu.Lock()
-	s.dataHook = hook
-	s.mu.Unlock()
-}
-
-func (s *sink) setTrap(tr *trap) {
-	s.mu.Lock()
-	s.trap = tr
-	s.mu.Unlock()
-}
-
-// hook runs the trap, if any, at phase.
-func (s *sink) hook(phase string) {
-	s.mu.Lock()
-	tr := s.trap
-	if tr == nil || tr.phase != phase || tr.seen >= tr.at {
-		s.mu.Unlock()
-		return
-	}
-	tr.seen++
-	fire := tr.seen == tr.at
-	s.mu.Unlock()
-	if !fire {
-		return
-	}
-	close(tr.hit)
-	if tr.block {
-		<-tr.release
-	}
-}
+// sink is testpeer's go-smtp server as these tests use it: plain, without
+// signing in, counting copies by Message-ID.
+type sink struct{ *testpeer.Server }
 
 func startSink(t testing.TB) *sink {
 	t.Helper()
-	return startSinkAt(t, "127.0.0.1:0")
+	return startSinkAt(t, "")
 }
 
 func startSinkAt(t testing.TB, address string) *sink {
 	t.Helper()
-	s := &sink{byID: map[string]int{}, data: map[string][]byte{}, rcpts: map[string][]string{}}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		s.mu.Lock()
-		s.sessions++
-		s.mu.Unlock()
-		return &sinkSession{s: s}, nil
-	}))
-	s.srv.Domain = "sink.test"
-	s.srv.ErrorLog = log.New(io.Discard, "", 0) // killed clients are expected
-	s.srv.MaxRecipients = 1000
-	ln, err := net.Listen("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
+	s := testpeer.Run(t, testpeer.Options{Address: address,
+		Configure: []func(*smtp.Server){func(s *smtp.Server) { s.MaxRecipients = 1000 }}})
+	return &sink{s}
 }
 
 func (s *sink) config() smtpclient.Config {
-	host, port, _ := net.SplitHostPort(s.addr)
-	p, _ := strconv.Atoi(port)
-	return smtpclient.Config{Host: host, Port: p, Security: smtpclient.SecurityNone}
+	return smtpclient.Config{Host: s.Host, Port: s.Port, Security: smtpclient.SecurityNone}
 }
 
-func (s *sink) count(msgID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.byID[msgID]
-}
+// count is how many copies of msgID the server acknowledged.
+func (s *sink) count(msgID string) int { return s.Accepted(msgID) }
 
-func (s *sink) message(msgID string) ([]byte, []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data[msgID], s.rcpts[msgID]
-}
-
-func (s *sink) stats() (total, sessions int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total, s.sessions
-}
-
-type sinkSession struct {
-	s     *sink
-	rcpts []string
-}
-
-func (ss *sinkSession) Reset()     { ss.rcpts = nil }
-func (*sinkSession) Logout() error { return nil }
-
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error {
-	ss.s.hook("mail")
-	return nil
-}
-
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.s.hook("rcpt")
-	ss.rcpts = append(ss.rcpts, to)
-	return nil
-}
-
-func (ss *sinkSession) Data(r io.Reader) error {
-	ss.s.hook("body")
-	var raw bytes.Buffer
-	if _, err := io.Copy(&raw, r); err != nil {
-		return err
-	}
-	msg, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw.Bytes()))).ReadMIMEHeader()
-	if err != nil {
-		return err
-	}
-	id := strings.Trim(msg.Get("Message-Id"), "<>")
-	ss.s.hook("data")
-	ss.s.mu.Lock()
-	hook := ss.s.dataHook
-	ss.s.mu.Unlock()
-	if hook != nil {
-		if err := hook(id); err != nil {
-			return err
-		}
-	}
-	ss.s.mu.Lock()
-	ss.s.byID[id]++
-	ss.s.total++
-	ss.s.data[id] = raw.Bytes()
-	ss.s.rcpts[id] = ss.rcpts
-	ss.s.mu.Unlock()
-	return nil
+// newTrap makes a trap for the phase "mail", "rcpt", "body" (before the
+// body is read) or "data" (after the whole body, before the reply).
+func newTrap(phase string, at int, block bool) *testpeer.Trap {
+	stage := map[string]testpeer.Stage{"mail": testpeer.AtMail, "rcpt": testpeer.AtRcpt,
+		"body": testpeer.AtBody, "data": testpeer.AtDot}[phase]
+	return testpeer.NewTrap(stage, at, block)
 }
 
 // ---- a scripted server that fails at a chosen stage ----
@@ -318,8 +175,9 @@ type scripted struct {
 
 func startScripted(t testing.TB) *scripted {
 	t.Helper()
-	cert, pin := selfSigned(t)
-	s := &scripted{cert: cert, pin: pin, accepted: map[string]int{}, dropped: map[string]int{}}
+	// Self-signed: the account trusts it by its pin alone.
+	cert := (*testpeer.CA)(nil).Issue(t, testpeer.Leaf{Names: []string{"scripted.test", "127.0.0.1"}})
+	s := &scripted{cert: cert, pin: testpeer.Fingerprint(cert), accepted: map[string]int{}, dropped: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -482,31 +340,6 @@ func readBody(r *bufio.Reader) (string, bool) {
 			id = strings.Trim(strings.TrimSpace(line[len("message-id:"):]), "<>")
 		}
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and its SHA-256 pin.
-func selfSigned(t testing.TB) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "scripted.test"},
-		DNSNames:     []string{"scripted.test"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, hex.EncodeToString(sum[:])
 }
 
 // mustGet returns a message's details.

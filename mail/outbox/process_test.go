@@ -112,15 +112,16 @@ func TestCrashSafety(t *testing.T) {
 		phases := []string{"mail", "rcpt", "data", "data-late"}
 		phase := phases[rng.IntN(len(phases))]
 		at := 1 + rng.IntN(queued)
-		tr := newTrap(phase, at, phase != "data-late")
+		trapPhase := phase
 		if phase == "data-late" {
-			tr.phase = "data"
+			trapPhase = "data" // not blocking: the reply goes out at once
 		}
-		srv.setTrap(tr)
-		child := startChild(t, dir, srv.addr)
+		tr := newTrap(trapPhase, at, phase != "data-late")
+		srv.SetTrap(tr)
+		child := startChild(t, dir, srv.Addr())
 		done := exited(child)
 		select {
-		case <-tr.hit:
+		case <-tr.Hit:
 			if phase == "data-late" {
 				// Let the reply and the child's record of it race the kill.
 				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
@@ -134,8 +135,8 @@ func TestCrashSafety(t *testing.T) {
 			}
 			t.Logf("iteration %d: the child finished before the trap %s/%d of %d queued", iter, phase, at, queued)
 		}
-		close(tr.release)
-		srv.setTrap(nil)
+		close(tr.Release)
+		srv.SetTrap(nil)
 		checkCrashInvariants(t, dir, srv, ids, msgIDs, iter)
 	}
 	if kills < 40 {
@@ -191,7 +192,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 	var once sync.Once
 	both := make(chan struct{})
 	var data atomic.Int32
-	srv.setDataHook(func(string) error {
+	srv.OnDot(func(string) error {
 		// The first message waits for a second one, which can only come
 		// from the other process, as each sends one message at a time.
 		if data.Add(1) >= 2 {
@@ -203,7 +204,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 		}
 		return nil
 	})
-	a, b := startChild(t, dir, srv.addr), startChild(t, dir, srv.addr)
+	a, b := startChild(t, dir, srv.Addr()), startChild(t, dir, srv.Addr())
 	if err := <-exited(a); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestTwoProcessesFlushTheSameOutbox(t *testing.T) {
 			t.Errorf("message %d: %s after %d attempts", id, d.State, d.AttemptCount)
 		}
 	}
-	if _, sessions := srv.stats(); sessions < 2 {
+	if _, sessions := srv.Stats(); sessions < 2 {
 		t.Errorf("%d connections, want one per process", sessions)
 	}
 }
@@ -240,10 +241,10 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 	o.Close()
 
 	tr := newTrap("data", 1, true)
-	srv.setTrap(tr)
-	child := startChild(t, dir, srv.addr)
+	srv.SetTrap(tr)
+	child := startChild(t, dir, srv.Addr())
 	done := exited(child)
-	<-tr.hit
+	<-tr.Hit
 	o2 := openDir(t, dir, &accountsMap{})
 	if err := o2.recover(context.Background()); err != nil {
 		t.Fatal(err)
@@ -251,7 +252,7 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 	if d := mustGet(t, o2, first); d.State != StateSending {
 		t.Fatalf("a live process's message became %s", d.State)
 	}
-	close(tr.release)
+	close(tr.Release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -261,13 +262,13 @@ func TestStartingDoesNotTakeOverALiveSend(t *testing.T) {
 
 	second := enqueueRaw(t, o2, "acct", "live-2@example.org", "Killed", time.Time{})
 	tr = newTrap("data", 1, true)
-	srv.setTrap(tr)
-	child = startChild(t, dir, srv.addr)
+	srv.SetTrap(tr)
+	child = startChild(t, dir, srv.Addr())
 	done = exited(child)
-	<-tr.hit
+	<-tr.Hit
 	child.Process.Signal(syscall.SIGKILL)
 	<-done
-	close(tr.release)
+	close(tr.Release)
 	o3 := openDir(t, dir, &accountsMap{})
 	d := mustGet(t, o3, second)
 	if d.State != StateUnknown || len(d.Attempts) != 1 || d.Attempts[0].Class != string(smtpclient.UnknownOutcome) {

@@ -114,13 +114,13 @@ func TestRunSleepsWhileASendStalls(t *testing.T) {
 	events, stop := o.Subscribe()
 	defer stop()
 	tr := newTrap("body", 1, true)
-	srv.setTrap(tr)
+	srv.SetTrap(tr)
 	want := map[int64]State{}
 	for i := range 3 {
 		want[enqueueRaw(t, o, "acct", fmt.Sprintf("stall-%d@example.org", i), "Stall", time.Time{})] = StateSent
 	}
 	startRun(t, o)
-	<-tr.hit // the first message is stuck in DATA; the other two are due
+	<-tr.Hit // the first message is stuck in DATA; the other two are due
 
 	// Each nudge wakes the worker once (Enqueue's pending nudge may be the
 	// one that does); after it, it must decide to sleep again.
@@ -135,7 +135,7 @@ func TestRunSleepsWhileASendStalls(t *testing.T) {
 	if n := len(waits.snapshot()); n > nudges+2 {
 		t.Fatalf("the worker went round its loop %d times during the stalled send", n)
 	}
-	close(tr.release)
+	close(tr.Release)
 	awaitStates(t, events, want)
 	for i := range 3 {
 		if n := srv.count(fmt.Sprintf("stall-%d@example.org", i)); n != 1 {

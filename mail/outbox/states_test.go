@@ -167,7 +167,7 @@ func TestConnectionRefusedRetriesAndNoticesTheServerIsBack(t *testing.T) {
 			t.Fatalf("message %d is %s after the network came back", id, d.State)
 		}
 	}
-	if total, sessions := s.stats(); total != 2 || sessions != 1 {
+	if total, sessions := s.Stats(); total != 2 || sessions != 1 {
 		t.Errorf("server got %d messages over %d connections, want 2 over 1", total, sessions)
 	}
 }

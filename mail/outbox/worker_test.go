@@ -55,7 +55,7 @@ func TestEnqueueAndSendNow(t *testing.T) {
 	if d.MessageID == "" || d.MessageID != msg.MessageID {
 		t.Fatalf("Message-ID %q, message has %q", d.MessageID, msg.MessageID)
 	}
-	data, rcpts := srv.message(d.MessageID)
+	data, rcpts := srv.Message(d.MessageID)
 	var eml bytes.Buffer
 	if err := o.ExportEML(ctx, id, &eml); err != nil || !bytes.Equal(eml.Bytes(), data) {
 		t.Fatalf("the server got other bytes than were saved (%v)", err)
@@ -111,7 +111,7 @@ func TestCancelDuringUpload(t *testing.T) {
 	events, stop := o.Subscribe()
 	defer stop()
 	tr := newTrap("body", 1, true)
-	srv.setTrap(tr)
+	srv.SetTrap(tr)
 	msg := testMessage(t, 24<<20)
 	id, err := o.Enqueue(ctx, "acct", msg, time.Time{})
 	if err != nil {
@@ -122,7 +122,7 @@ func TestCancelDuringUpload(t *testing.T) {
 		out, _ := o.SendNow(ctx, id)
 		done <- out
 	}()
-	<-tr.hit // the server is not reading: the upload stalls in the buffers
+	<-tr.Hit // the server is not reading: the upload stalls in the buffers
 	for ev := range events {
 		if ev.ID == id && ev.Progress && ev.Written > 0 && ev.Written < ev.Total {
 			break
@@ -132,7 +132,7 @@ func TestCancelDuringUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := <-done
-	close(tr.release)
+	close(tr.Release)
 	if out.State != StateDraft {
 		t.Fatalf("after cancel: %+v", out)
 	}
@@ -185,13 +185,13 @@ func TestRunDeliversAndStops(t *testing.T) {
 	// the socket buffers, when the worker is stopped: a small one could be
 	// written whole, final dot included, before the stop arrives.
 	tr := newTrap("body", 1, true)
-	srv.setTrap(tr)
+	srv.SetTrap(tr)
 	msg := testMessage(t, 24<<20)
 	second, err := o.Enqueue(ctx, "acct", msg, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-tr.hit
+	<-tr.Hit
 	for ev := range events {
 		if ev.ID == second && ev.Progress && ev.Written > 0 && ev.Written < ev.Total {
 			break
@@ -199,11 +199,11 @@ func TestRunDeliversAndStops(t *testing.T) {
 	}
 	cancelRun()
 	<-ran
-	close(tr.release)
+	close(tr.Release)
 	if d := mustGet(t, o, second); d.State != StateQueued || srv.count(msg.MessageID) != 0 {
 		t.Fatalf("after stopping the worker mid-send: %s, %d copies", d.State, srv.count(msg.MessageID))
 	}
-	srv.setTrap(nil)
+	srv.SetTrap(nil)
 	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 || srv.count(msg.MessageID) != 1 {
 		t.Fatalf("flush after restart: %+v %v", sum, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // writeMessageFile generates a message of size bytes on disk, so that the
@@ -28,8 +30,8 @@ func writeMessageFile(b *testing.B, size int64) string {
 
 func benchmarkSubmit(b *testing.B, size int64) {
 	backend := newBackend()
-	backend.discard = true
-	cfg := withAuth(startServer(b, SecurityTLS, backend, newTestCA(b, "Bench CA")))
+	backend.Discard = true
+	cfg := withAuth(startServer(b, SecurityTLS, backend, testpeer.NewCA(b, "Bench CA")))
 	path := writeMessageFile(b, size)
 	b.SetBytes(size)
 	b.ReportAllocs()
@@ -51,8 +53,8 @@ func BenchmarkSubmit25MiB(b *testing.B) { benchmarkSubmit(b, 25<<20) }
 
 func BenchmarkSession1000Small(b *testing.B) {
 	backend := newBackend()
-	backend.discard = true
-	cfg := withAuth(startServer(b, SecurityStartTLS, backend, newTestCA(b, "Bench CA")))
+	backend.Discard = true
+	cfg := withAuth(startServer(b, SecurityStartTLS, backend, testpeer.NewCA(b, "Bench CA")))
 	env := simpleEnvelope()
 	msg := testMessage(env.From, env.To, "small")
 	const messages = 1000

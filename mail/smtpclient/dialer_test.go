@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // redirect is a Config.Dialer that records what it was asked for and
@@ -41,8 +43,8 @@ func forbidDNS(t *testing.T) {
 func TestDialerKeepsHostForTLS(t *testing.T) {
 	forbidDNS(t)
 	const host = "smtp.example.test"
-	ca := newTestCA(t, "Test CA")
-	named := ca.issue(t, leafSpec{names: []string{host}})
+	ca := testpeer.NewCA(t, "Test CA")
+	named := ca.Issue(t, testpeer.Leaf{Names: []string{host}})
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
 		t.Run(string(security), func(t *testing.T) {
 			sni := make(chan string, 1)
@@ -64,7 +66,7 @@ func TestDialerKeepsHostForTLS(t *testing.T) {
 			if got := <-sni; got != host {
 				t.Errorf("SNI %q, want %q", got, host)
 			}
-			if res.Mechanism != "PLAIN" || res.Certificate.SHA256 != fingerprint(named) {
+			if res.Mechanism != "PLAIN" || res.Certificate.SHA256 != testpeer.Fingerprint(named) {
 				t.Errorf("probe %+v", res)
 			}
 		})
@@ -79,7 +81,7 @@ func TestDialerKeepsHostForTLS(t *testing.T) {
 		cfg.Dialer = redirect(t, target, &asked)
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageTLS, Permanent, ReasonCertificate)
-		if _, auth := b.counts(); auth != 0 || len(asked) != 1 {
+		if _, auth := b.Counts(); auth != 0 || len(asked) != 1 {
 			t.Errorf("%d AUTH, dialed %q", auth, asked)
 		}
 	})
@@ -101,12 +103,12 @@ func TestDialerFailure(t *testing.T) {
 }
 
 func TestRootCAs(t *testing.T) {
-	ca := newTestCA(t, "Company CA")
-	other := newTestCA(t, "Other CA")
-	pool := func(cas ...*testCA) *x509.CertPool {
+	ca := testpeer.NewCA(t, "Company CA")
+	other := testpeer.NewCA(t, "Other CA")
+	pool := func(cas ...*testpeer.CA) *x509.CertPool {
 		p := x509.NewCertPool()
 		for _, ca := range cas {
-			p.AddCert(ca.cert)
+			p.AddCert(ca.Cert)
 		}
 		return p
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // go-smtp writes the DATA stream through net/textproto's 4096-byte buffer,
@@ -47,11 +49,11 @@ func messageForStream(streamLen int) string {
 // hangUpAfterDot makes the server read the whole message, up to and
 // including its final dot, then close the connection without replying.
 // It reports how many message bytes arrived, and whether the dot did.
-func hangUpAfterDot(b *backend) (arrived func() (int64, bool)) {
+func hangUpAfterDot(b *testpeer.Backend) (arrived func() (int64, bool)) {
 	var mu sync.Mutex
 	var n int64
 	var complete bool
-	b.dataFunc = func(r io.Reader, c *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, c *smtp.Conn) error {
 		read, err := io.Copy(io.Discard, r)
 		mu.Lock()
 		n, complete = read, err == nil
@@ -66,7 +68,7 @@ func hangUpAfterDot(b *backend) (arrived func() (int64, bool)) {
 }
 
 func TestLostReplyAtEveryBufferOffsetIsUnknownOutcome(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	for _, security := range []Security{SecurityNone, SecurityStartTLS, SecurityTLS} {
 		for _, offset := range terminatorOffsets {
 			t.Run(fmt.Sprintf("%s/%d", security, offset), func(t *testing.T) {
@@ -165,7 +167,7 @@ func TestFailedWriteIsUnknownOnlyWhenItCarriesPartOfTheFinalDot(t *testing.T) {
 				t.Fatalf("class %s, %s; want %s, %s (writes after DATA: %q)", e.Class, e.Reason, tc.class, tc.reason, writes())
 			}
 			waitLogout(t, b)
-			if tc.class == Temporary && len(b.received()) != 0 {
+			if tc.class == Temporary && len(b.Received()) != 0 {
 				t.Fatal("the server kept the message")
 			}
 		})

@@ -1,26 +1,20 @@
 package smtpclient
 
 import (
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
-// An in-process go-smtp server: the real server side of the library whose
-// client side this package drives.
+// The go-smtp server of internal/testpeer: the real server side of the
+// library whose client side this package drives.
 
 const (
 	testUser   = "alice@example.test"
@@ -28,253 +22,27 @@ const (
 	testToken  = "ya29.test-token-0123456789abcdef"
 )
 
-var (
-	errAuthFailed = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
-)
-
-// received is one message the server accepted.
-type received struct {
-	from      string
-	to        []string
-	opts      smtp.MailOptions
-	data      []byte
-	size      int64
-	mechanism string
-}
-
-// backend is the server's behaviour and what it saw.
-type backend struct {
-	mechanisms []string // offered
-	discard    bool     // count the body instead of keeping it
-
-	// Replies to inject; nil means accept.
-	sessionErr error // at EHLO
-	authErr    error
-	mailErr    error // guarded by mu
-	rcptErr    map[string]error
-	dataFunc   func(r io.Reader, conn *smtp.Conn) error // replaces reading the body
-
-	mu        sync.Mutex
-	messages  []received
-	mailCalls int
-	authCalls int
-	logouts   chan struct{}
-}
-
-func newBackend() *backend {
-	return &backend{
-		mechanisms: []string{"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER"},
-		logouts:    make(chan struct{}, 100),
+// newBackend is a server that offers every mechanism Postie speaks and
+// accepts the test user with testSecret or testToken.
+func newBackend() *testpeer.Backend {
+	return &testpeer.Backend{
+		Mechanisms: []string{"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER"},
+		User:       testUser, Password: testSecret, Token: testToken,
 	}
 }
 
-func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	if b.sessionErr != nil {
-		return nil, b.sessionErr
-	}
-	return &session{b: b, conn: c}, nil
-}
-
-func (b *backend) received() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]received(nil), b.messages...)
-}
-
-func (b *backend) counts() (mail, auth int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.mailCalls, b.authCalls
-}
-
-type session struct {
-	b         *backend
-	conn      *smtp.Conn
-	mechanism string
-	msg       received
-}
-
-func (s *session) AuthMechanisms() []string { return s.b.mechanisms }
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	s.b.mu.Lock()
-	s.b.authCalls++
-	s.b.mu.Unlock()
-	s.mechanism = mech
-	check := func(user, secret, want string) error {
-		if s.b.authErr != nil {
-			return s.b.authErr
-		}
-		if user != testUser || secret != want {
-			return errAuthFailed
-		}
-		return nil
-	}
-	switch mech {
-	case "PLAIN":
-		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass, testSecret) }), nil
-	case "LOGIN":
-		return &loginServer{check: func(user, pass string) error { return check(user, pass, testSecret) }}, nil
-	case "CRAM-MD5":
-		return &cramServer{check: check}, nil
-	case "XOAUTH2":
-		return &xoauth2Server{check: func(user, token string) error { return check(user, token, testToken) }}, nil
-	case "OAUTHBEARER":
-		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
-			if check(o.Username, o.Token, testToken) != nil {
-				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
-			}
-			return nil
-		}), nil
-	}
-	return nil, smtp.ErrAuthUnknownMechanism
-}
-
-func (s *session) Mail(from string, opts *smtp.MailOptions) error {
-	s.b.mu.Lock()
-	s.b.mailCalls++
-	mailErr := s.b.mailErr
-	s.b.mu.Unlock()
-	if mailErr != nil {
-		return mailErr
-	}
-	s.msg = received{from: from, opts: *opts, mechanism: s.mechanism}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err := s.b.rcptErr[to]; err != nil {
-		return err
-	}
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	if s.b.dataFunc != nil {
-		return s.b.dataFunc(r, s.conn)
-	}
-	var err error
-	if s.b.discard {
-		s.msg.size, err = io.Copy(io.Discard, r)
-	} else {
-		s.msg.data, err = io.ReadAll(r)
-		s.msg.size = int64(len(s.msg.data))
-	}
-	if err != nil {
-		return err
-	}
-	s.b.mu.Lock()
-	s.b.messages = append(s.b.messages, s.msg)
-	s.b.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset() { s.msg = received{mechanism: s.mechanism} }
-
-func (s *session) Logout() error {
-	select {
-	case s.b.logouts <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// setMailErr changes the reply to MAIL while a session is open.
-func (b *backend) setMailErr(err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.mailErr = err
-}
-
-// loginServer is the server side of LOGIN, prompting for each part.
-type loginServer struct {
-	check func(user, pass string) error
-	user  *string
-}
-
-func (s *loginServer) Next(resp []byte) ([]byte, bool, error) {
-	switch {
-	case resp == nil:
-		return []byte("Username:"), false, nil
-	case s.user == nil:
-		user := string(resp)
-		s.user = &user
-		return []byte("Password:"), false, nil
-	}
-	return nil, true, s.check(*s.user, string(resp))
-}
-
-// cramServer is the server side of CRAM-MD5 (RFC 2195).
-type cramServer struct {
-	check     func(user, secret, want string) error
-	challenge string
-}
-
-func (s *cramServer) Next(resp []byte) ([]byte, bool, error) {
-	if s.challenge == "" {
-		s.challenge = "<12345.67890@mx.test>"
-		return []byte(s.challenge), false, nil
-	}
-	user, digest, _ := strings.Cut(string(resp), " ")
-	mac := hmac.New(md5.New, []byte(testSecret))
-	mac.Write([]byte(s.challenge))
-	if hex.EncodeToString(mac.Sum(nil)) != digest {
-		return nil, true, errAuthFailed
-	}
-	return nil, true, s.check(user, testSecret, testSecret)
-}
-
-// xoauth2Server is the server side of XOAUTH2 as Google documents it: a
-// failure is a JSON challenge, answered by an empty line, then 535.
-type xoauth2Server struct {
-	check  func(user, token string) error
-	failed error
-}
-
-func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
-	if s.failed != nil {
-		return nil, true, s.failed
-	}
-	fields := strings.Split(string(resp), "\x01")
-	user := strings.TrimPrefix(fields[0], "user=")
-	token := ""
-	if len(fields) > 1 {
-		token = strings.TrimPrefix(fields[1], "auth=Bearer ")
-	}
-	if err := s.check(user, token); err != nil {
-		s.failed = err
-		return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.example.test/"}`), false, nil
-	}
-	return nil, true, nil
-}
-
-// startServer runs a go-smtp server on 127.0.0.1 with the given security
-// and returns a Config for it (without credentials).
-func startServer(t testing.TB, security Security, b *backend, ca *testCA, configure ...func(*smtp.Server)) Config {
+// startServer runs b on 127.0.0.1 with the given security and a
+// certificate from ca, and returns a Config for it (without credentials).
+func startServer(t testing.TB, security Security, b *testpeer.Backend, ca *testpeer.CA, configure ...func(*smtp.Server)) Config {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// SMTPUTF8 on, and AUTH offered only over TLS, as submission servers do.
+	submission := func(s *smtp.Server) {
+		s.EnableSMTPUTF8 = true
+		s.AllowInsecureAuth = false
 	}
-	s := smtp.NewServer(b)
-	s.Domain = "mx.test"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.EnableSMTPUTF8 = true
-	cfg := Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, Security: security}
-	if security != SecurityNone {
-		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{ca.issue(t, loopbackLeaf)}}
-		cfg.CAFile = ca.writeFile(t)
-	}
-	for _, f := range configure {
-		f(s)
-	}
-	if security == SecurityTLS {
-		l = tls.NewListener(l, s.TLSConfig)
-	}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return cfg
+	srv := testpeer.Run(t, testpeer.Options{Security: testpeer.Security(security), Backend: b, CA: ca,
+		Configure: append([]func(*smtp.Server){submission}, configure...)})
+	return Config{Host: srv.Host, Port: srv.Port, Security: security, CAFile: srv.CAFile}
 }
 
 func withAuth(cfg Config) Config {

@@ -7,32 +7,34 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 func TestInspectReportsUntrustedCertificate(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
-	untrusted := newTestCA(t, "Untrusted Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
+	untrusted := testpeer.NewCA(t, "Untrusted Test CA")
 	cases := []struct {
 		name    string
 		cert    tls.Certificate
 		problem string // "" for a certificate that verifies
 	}{
-		{"verified", ca.issue(t, loopbackLeaf), ""},
-		{"self-signed", (*testCA)(nil).issue(t, loopbackLeaf), "x509: certificate signed by unknown authority"},
-		{"untrusted issuer", untrusted.issue(t, loopbackLeaf), "x509: certificate signed by unknown authority"},
-		{"wrong host", ca.issue(t, leafSpec{names: []string{"mail.other.test"}}), "x509: cannot validate certificate for 127.0.0.1"},
+		{"verified", ca.Issue(t, testpeer.Loopback), ""},
+		{"self-signed", (*testpeer.CA)(nil).Issue(t, testpeer.Loopback), "x509: certificate signed by unknown authority"},
+		{"untrusted issuer", untrusted.Issue(t, testpeer.Loopback), "x509: certificate signed by unknown authority"},
+		{"wrong host", ca.Issue(t, testpeer.Leaf{Names: []string{"mail.other.test"}}), "x509: cannot validate certificate for 127.0.0.1"},
 	}
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
 		for _, tc := range cases {
 			t.Run(string(security)+"/"+tc.name, func(t *testing.T) {
 				b := newBackend()
-				b.mechanisms = []string{"PLAIN", "LOGIN"}
+				b.Mechanisms = []string{"PLAIN", "LOGIN"}
 				cfg := withAuth(startServer(t, security, b, ca, withCert(tc.cert), func(s *smtp.Server) { s.MaxMessageBytes = 5 << 20 }))
 				res, err := Inspect(t.Context(), cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.Certificate == nil || res.Certificate.SHA256 != fingerprint(tc.cert) {
+				if res.Certificate == nil || res.Certificate.SHA256 != testpeer.Fingerprint(tc.cert) {
 					t.Errorf("certificate %+v", res.Certificate)
 				}
 				if res.CertificateProblem != tc.problem && (tc.problem == "" || !strings.HasPrefix(res.CertificateProblem, tc.problem)) {
@@ -42,7 +44,7 @@ func TestInspectReportsUntrustedCertificate(t *testing.T) {
 					t.Errorf("probe %+v", res)
 				}
 				waitLogout(t, b)
-				if mail, auth := b.counts(); mail != 0 || auth != 0 {
+				if mail, auth := b.Counts(); mail != 0 || auth != 0 {
 					t.Errorf("the server received %d MAIL and %d AUTH", mail, auth)
 				}
 				log := transcriptText(res.Transcript)

@@ -4,97 +4,25 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
-// mailpit is an independent SMTP server implementation. Each test starts
-// its own instance on free loopback ports with a temporary database.
-type mailpit struct {
-	smtpPort int
-	api      string
-}
-
-func startMailpit(t *testing.T, tlsFlag string, ca *testCA) *mailpit {
+// startMailpit runs mailpit with a certificate from ca, the TLS mode of
+// tlsFlag and the one user the tests sign in as.
+func startMailpit(t *testing.T, tlsFlag string, ca *testpeer.CA) *testpeer.Mailpit {
 	t.Helper()
-	bin, err := exec.LookPath("mailpit")
-	if err != nil {
-		t.Fatalf("mailpit is required for these tests (make test installs it): %v", err)
-	}
-	dir := t.TempDir()
-	authFile := filepath.Join(dir, "auth")
+	authFile := filepath.Join(t.TempDir(), "auth")
 	if err := os.WriteFile(authFile, []byte(testUser+":"+testSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile := writeCertFiles(t, ca.issue(t, loopbackLeaf))
-	m := &mailpit{smtpPort: freePort(t)}
-	httpPort := freePort(t)
-	m.api = fmt.Sprintf("http://127.0.0.1:%d/api/v1", httpPort)
-	var output bytes.Buffer
-	cmd := exec.Command(bin,
-		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort),
-		"--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--database", filepath.Join(dir, "mailpit.db"),
-		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, tlsFlag,
-		"--smtp-auth-file", authFile,
-		"--smtp-disable-rdns", "--disable-version-check", "--quiet")
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("mailpit output:\n%s", output.String())
-		}
-	})
-	m.waitReady(t, exited)
-	return m
-}
-
-// waitReady polls the API and the SMTP port until both answer.
-func (m *mailpit) waitReady(t *testing.T, exited <-chan struct{}) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatal("mailpit exited during start-up")
-		default:
-		}
-		resp, err := http.Get(m.api + "/info")
-		if err == nil {
-			resp.Body.Close()
-			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort)); err == nil && resp.StatusCode == http.StatusOK {
-				c.Close()
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not become ready: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	certFile, keyFile := testpeer.WriteCertFiles(t, ca.Issue(t, testpeer.Loopback))
+	return testpeer.StartMailpit(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, tlsFlag,
+		"--smtp-auth-file", authFile)
 }
 
 type mailpitAddress struct{ Address string }
@@ -107,32 +35,18 @@ type mailpitSummary struct {
 	Size        int
 }
 
-func (m *mailpit) get(t *testing.T, path string) []byte {
-	t.Helper()
-	resp, err := http.Get(m.api + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
-	}
-	return body
-}
-
 // onlyMessage returns the single stored message and its raw bytes.
-func (m *mailpit) onlyMessage(t *testing.T) (mailpitSummary, []byte) {
+func onlyMessage(t *testing.T, m *testpeer.Mailpit) (mailpitSummary, []byte) {
 	t.Helper()
 	var list struct{ Messages []mailpitSummary }
-	if err := json.Unmarshal(m.get(t, "/messages"), &list); err != nil {
+	if err := json.Unmarshal(m.Get(t, "/messages"), &list); err != nil {
 		t.Fatal(err)
 	}
 	if len(list.Messages) != 1 {
 		t.Fatalf("mailpit holds %d messages, want 1", len(list.Messages))
 	}
 	msg := list.Messages[0]
-	return msg, m.get(t, "/message/"+msg.ID+"/raw")
+	return msg, m.Get(t, "/message/"+msg.ID+"/raw")
 }
 
 // mailpitMessage has a Bcc recipient in the envelope only, a folded header
@@ -160,7 +74,7 @@ func mailpitMessage() (Envelope, string) {
 }
 
 func TestMailpit(t *testing.T) {
-	ca := newTestCA(t, "Mailpit Test CA")
+	ca := testpeer.NewCA(t, "Mailpit Test CA")
 	for _, tc := range []struct {
 		security Security
 		flag     string
@@ -170,7 +84,7 @@ func TestMailpit(t *testing.T) {
 	} {
 		t.Run(string(tc.security), func(t *testing.T) {
 			m := startMailpit(t, tc.flag, ca)
-			cfg := Config{Host: "127.0.0.1", Port: m.smtpPort, Security: tc.security, CAFile: ca.writeFile(t),
+			cfg := Config{Host: "127.0.0.1", Port: m.SMTPPort, Security: tc.security, CAFile: ca.WriteFile(t),
 				Username: testUser, Secret: testSecret}
 
 			probe, err := Probe(t.Context(), cfg)
@@ -186,7 +100,7 @@ func TestMailpit(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, transcriptText(res.Transcript))
 			}
-			summary, raw := m.onlyMessage(t)
+			summary, raw := onlyMessage(t, m)
 			checkStored(t, raw, msg)
 			if summary.Username != testUser {
 				t.Errorf("mailpit saw user %q", summary.Username)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // withCert makes the test server present cert instead of a valid one.
@@ -25,21 +27,21 @@ func withCert(cert tls.Certificate) func(*smtp.Server) {
 }
 
 func TestCertificateRefusals(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
-	untrusted := newTestCA(t, "Untrusted Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
+	untrusted := testpeer.NewCA(t, "Untrusted Test CA")
 	expired := time.Date(2020, time.January, 1, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name    string
 		cert    tls.Certificate
 		problem CertProblem
 	}{
-		{"wrong host", ca.issue(t, leafSpec{names: []string{"mail.other.test", "smtp.other.test"}}),
+		{"wrong host", ca.Issue(t, testpeer.Leaf{Names: []string{"mail.other.test", "smtp.other.test"}}),
 			CertWrongHost},
-		{"expired", ca.issue(t, leafSpec{names: loopbackLeaf.names, notBefore: expired.AddDate(-1, 0, 0), notAfter: expired}),
+		{"expired", ca.Issue(t, testpeer.Leaf{Names: testpeer.Loopback.Names, NotBefore: expired.AddDate(-1, 0, 0), NotAfter: expired}),
 			CertExpired},
-		{"self-signed", (*testCA)(nil).issue(t, loopbackLeaf),
+		{"self-signed", (*testpeer.CA)(nil).Issue(t, testpeer.Loopback),
 			CertSelfSigned},
-		{"untrusted issuer", untrusted.issue(t, loopbackLeaf),
+		{"untrusted issuer", untrusted.Issue(t, testpeer.Loopback),
 			CertUnknownAuthority},
 	}
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
@@ -52,10 +54,10 @@ func TestCertificateRefusals(t *testing.T) {
 				if e.CertProblem != tc.problem {
 					t.Errorf("certificate problem %q, want %q", e.CertProblem, tc.problem)
 				}
-				if e.Certificate == nil || e.Certificate.SHA256 != fingerprint(tc.cert) {
+				if e.Certificate == nil || e.Certificate.SHA256 != testpeer.Fingerprint(tc.cert) {
 					t.Errorf("certificate info %+v", e.Certificate)
 				}
-				if _, auth := b.counts(); auth != 0 {
+				if _, auth := b.Counts(); auth != 0 {
 					t.Errorf("AUTH reached the server")
 				}
 			})
@@ -64,7 +66,7 @@ func TestCertificateRefusals(t *testing.T) {
 }
 
 func TestCustomCAAndPin(t *testing.T) {
-	ca := newTestCA(t, "Company CA")
+	ca := testpeer.NewCA(t, "Company CA")
 
 	t.Run("custom CA needed and sufficient", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca))
@@ -76,13 +78,13 @@ func TestCustomCAAndPin(t *testing.T) {
 		expectError(t, err, StageTLS, Permanent, ReasonCertificate)
 	})
 
-	selfSigned := (*testCA)(nil).issue(t, loopbackLeaf)
-	wrongHost := (*testCA)(nil).issue(t, leafSpec{names: []string{"mail.other.test"}})
+	selfSigned := (*testpeer.CA)(nil).Issue(t, testpeer.Loopback)
+	wrongHost := (*testpeer.CA)(nil).Issue(t, testpeer.Leaf{Names: []string{"mail.other.test"}})
 	for name, cert := range map[string]tls.Certificate{"self-signed": selfSigned, "self-signed for another name": wrongHost} {
 		t.Run("pinned "+name, func(t *testing.T) {
 			cfg := withAuth(startServer(t, SecurityStartTLS, newBackend(), ca, withCert(cert)))
 			cfg.CAFile = ""
-			pin := fingerprint(cert)
+			pin := testpeer.Fingerprint(cert)
 			cfg.PinSHA256 = strings.ToUpper(pin[:2]) + ":" + pin[2:]
 			res, err := Probe(t.Context(), cfg)
 			if err != nil {
@@ -96,7 +98,7 @@ func TestCustomCAAndPin(t *testing.T) {
 
 	t.Run("pin accepted for another server", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityStartTLS, newBackend(), ca, withCert(selfSigned)))
-		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(selfSigned)
+		cfg.CAFile, cfg.PinSHA256 = "", testpeer.Fingerprint(selfSigned)
 		port := strconv.Itoa(cfg.Port)
 		for _, pinFor := range []string{"127.0.0.1:" + port, "[127.0.0.1]:" + port} {
 			cfg.PinFor = pinFor
@@ -117,14 +119,14 @@ func TestCustomCAAndPin(t *testing.T) {
 
 	t.Run("pin of another certificate", func(t *testing.T) {
 		cfg := withAuth(startServer(t, SecurityTLS, newBackend(), ca, withCert(selfSigned)))
-		cfg.CAFile, cfg.PinSHA256 = "", fingerprint(wrongHost)
+		cfg.CAFile, cfg.PinSHA256 = "", testpeer.Fingerprint(wrongHost)
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageTLS, Permanent, ReasonCertificate)
 	})
 }
 
 func TestTLS12Minimum(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cfg := startServer(t, SecurityTLS, newBackend(), ca, func(s *smtp.Server) { s.TLSConfig.MaxVersion = tls.VersionTLS11 })
 	_, err := Probe(t.Context(), cfg)
 	expectError(t, err, StageTLS, Permanent, ReasonTLSFailed)
@@ -178,7 +180,7 @@ func TestNoPasswordOverPlainConnection(t *testing.T) {
 	}
 	_, err := dialConn(t.Context(), c)
 	e := expectError(t, err, StageAuth, Permanent, ReasonUnencryptedPassword)
-	if _, auth := b.counts(); auth != 0 {
+	if _, auth := b.Counts(); auth != 0 {
 		t.Errorf("AUTH reached the server")
 	}
 	if log := transcriptText(e.Transcript); !strings.Contains(log, "AUTH PLAIN") || strings.Contains(log, "C: AUTH") {
@@ -187,11 +189,11 @@ func TestNoPasswordOverPlainConnection(t *testing.T) {
 }
 
 func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	const marker = "BODY-MARKER-7f3a"
 	msg := "Subject: redaction\r\n\r\n" + marker + "\r\n"
 	cramDigest := hmac.New(md5.New, []byte(testSecret))
-	cramDigest.Write([]byte("<12345.67890@mx.test>"))
+	cramDigest.Write([]byte(testpeer.CRAMChallenge))
 	secretForms := []string{
 		testSecret, testToken,
 		base64.StdEncoding.EncodeToString([]byte(testSecret)),
@@ -214,7 +216,7 @@ func TestSecretsNeverInTranscriptOrErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.mech, func(t *testing.T) {
 			b := newBackend()
-			b.authErr = tc.authErr
+			b.AuthErr = tc.authErr
 			cfg := withAuth(startServer(t, SecurityStartTLS, b, ca))
 			cfg.Mechanisms, cfg.OAuth = []string{tc.mech}, tc.oauth
 			if tc.oauth {

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 func TestSubmitDeliversExactBytes(t *testing.T) {
 	for _, security := range []Security{SecurityTLS, SecurityStartTLS} {
 		t.Run(string(security), func(t *testing.T) {
 			b := newBackend()
-			cfg := withAuth(startServer(t, security, b, newTestCA(t, "Test CA")))
+			cfg := withAuth(startServer(t, security, b, testpeer.NewCA(t, "Test CA")))
 			env := simpleEnvelope()
 			msg := testMessage(env.From, env.To, "exact")
 			var written, total int64
@@ -23,12 +25,12 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Submit: %v\n%s", err, transcriptText(res.Transcript))
 			}
-			got := b.received()
-			if len(got) != 1 || string(got[0].data) != msg {
+			got := b.Received()
+			if len(got) != 1 || string(got[0].Data) != msg {
 				t.Fatalf("server received %+v, want %q", got, msg)
 			}
-			if got[0].mechanism != "PLAIN" || got[0].opts.Size != int64(len(msg)) {
-				t.Errorf("mechanism %q, SIZE=%d; want PLAIN, %d", got[0].mechanism, got[0].opts.Size, len(msg))
+			if got[0].Mechanism != "PLAIN" || got[0].Opts.Size != int64(len(msg)) {
+				t.Errorf("mechanism %q, SIZE=%d; want PLAIN, %d", got[0].Mechanism, got[0].Opts.Size, len(msg))
 			}
 			if !strings.HasPrefix(res.Reply, "250 ") || len(res.Accepted) != 1 || len(res.Refused) != 0 {
 				t.Errorf("result %+v", res)
@@ -50,7 +52,7 @@ func TestSubmitDeliversExactBytes(t *testing.T) {
 }
 
 func TestMechanismChoice(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cases := []struct {
 		name    string
 		offered []string
@@ -68,7 +70,7 @@ func TestMechanismChoice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend()
-			b.mechanisms = tc.offered
+			b.Mechanisms = tc.offered
 			cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 			cfg.Mechanisms, cfg.OAuth = tc.allowed, tc.oauth
 			if tc.oauth {
@@ -78,7 +80,7 @@ func TestMechanismChoice(t *testing.T) {
 			if res, err := send(t, cfg, env, testMessage(env.From, env.To, "mech"), Options{}); err != nil {
 				t.Fatalf("Submit: %v\n%s", err, transcriptText(res.Transcript))
 			}
-			if got := b.received(); len(got) != 1 || got[0].mechanism != tc.want {
+			if got := b.Received(); len(got) != 1 || got[0].Mechanism != tc.want {
 				t.Fatalf("used %+v, want %s", got, tc.want)
 			}
 		})
@@ -86,19 +88,19 @@ func TestMechanismChoice(t *testing.T) {
 
 	t.Run("no usable mechanism sends no AUTH", func(t *testing.T) {
 		b := newBackend()
-		b.mechanisms = []string{"PLAIN", "LOGIN"}
+		b.Mechanisms = []string{"PLAIN", "LOGIN"}
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.OAuth, cfg.Secret = true, testToken
 		_, err := Probe(t.Context(), cfg)
 		expectError(t, err, StageAuth, Permanent, ReasonNoUsableMechanism)
-		if _, auth := b.counts(); auth != 0 {
+		if _, auth := b.Counts(); auth != 0 {
 			t.Errorf("%d AUTH commands reached the server", auth)
 		}
 	})
 }
 
 func TestAuthFailureSentences(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cases := []struct {
 		name    string
 		authErr error
@@ -120,7 +122,7 @@ func TestAuthFailureSentences(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend()
-			b.authErr = tc.authErr
+			b.AuthErr = tc.authErr
 			cfg := startServer(t, SecurityTLS, b, ca)
 			cfg.Username, cfg.Secret, cfg.OAuth = testUser, "wrong-"+testSecret, tc.oauth
 			cfg.Mechanisms = []string{tc.mech}
@@ -136,8 +138,8 @@ func TestAuthFailureSentences(t *testing.T) {
 func TestNeverSaysPasswordOutsideAuth(t *testing.T) {
 	b := newBackend()
 	// 535 5.7.8 outside AUTH is not an authentication failure.
-	b.mailErr = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "odd"}
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	b.Refuse(testpeer.AtMail, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "odd"})
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "x"), Options{})
 	e := expectError(t, err, StageMail, Permanent, "")
@@ -148,24 +150,24 @@ func TestNeverSaysPasswordOutsideAuth(t *testing.T) {
 
 func TestSizeRefusedBeforeData(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA"), func(s *smtp.Server) { s.MaxMessageBytes = 25 << 20 }))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA"), func(s *smtp.Server) { s.MaxMessageBytes = 25 << 20 }))
 	size := int64(32715571) // 31.2 MiB
 	_, err := Submit(t.Context(), cfg, simpleEnvelope(), size, generatedBody{size: size}, Options{})
 	e := expectError(t, err, StageMail, Permanent, ReasonTooLarge)
 	if e.Size != size || e.MaxSize != 25<<20 {
 		t.Errorf("sizes %d of at most %d", e.Size, e.MaxSize)
 	}
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("MAIL was sent %d times", mail)
 	}
 
 	// Without an announced limit, a 552 5.3.4 after the data is the same reason.
 	b = newBackend()
-	b.dataFunc = func(r io.Reader, _ *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, _ *smtp.Conn) error {
 		io.Copy(io.Discard, r)
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big for system"}
 	}
-	cfg = withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg = withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	_, err = Submit(t.Context(), cfg, simpleEnvelope(), 3<<20, generatedBody{size: 3 << 20}, Options{})
 	if e := expectError(t, err, StageAfterData, Permanent, ReasonTooLarge); e.Size != 3<<20 || e.MaxSize != 0 {
 		t.Errorf("sizes %d of at most %d", e.Size, e.MaxSize)
@@ -173,13 +175,13 @@ func TestSizeRefusedBeforeData(t *testing.T) {
 }
 
 func TestRecipients(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	env := Envelope{From: "alice@example.test", To: []string{"bob@example.test", "nobody@example.test", "carol@example.test"}}
 	refuse := map[string]error{"nobody@example.test": &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}}
 
 	t.Run("default sends nothing", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = refuse
+		b.RcptErr = refuse
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		res, err := send(t, cfg, env, testMessage(env.From, env.To, "all-or-nothing"), Options{})
 		e := expectError(t, err, StageRcpt, Permanent, ReasonRecipientsRefused)
@@ -190,7 +192,7 @@ func TestRecipients(t *testing.T) {
 		if len(res.Accepted) != 2 || len(res.Refused) != 1 {
 			t.Errorf("result %+v", res)
 		}
-		if got := b.received(); len(got) != 0 {
+		if got := b.Received(); len(got) != 0 {
 			t.Errorf("server received %d messages", len(got))
 		}
 		if !strings.Contains(transcriptText(res.Transcript), "C: RSET") {
@@ -200,7 +202,7 @@ func TestRecipients(t *testing.T) {
 
 	t.Run("partial sends to the others", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = refuse
+		b.RcptErr = refuse
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		res, err := send(t, cfg, env, testMessage(env.From, env.To, "partial"), Options{PartialRecipients: true})
 		if err != nil {
@@ -209,15 +211,15 @@ func TestRecipients(t *testing.T) {
 		if len(res.Refused) != 1 || res.Refused[0].Reason != ReasonNoSuchAddress {
 			t.Errorf("refused %+v", res.Refused)
 		}
-		got := b.received()
-		if len(got) != 1 || strings.Join(got[0].to, ",") != "bob@example.test,carol@example.test" {
+		got := b.Received()
+		if len(got) != 1 || strings.Join(got[0].To, ",") != "bob@example.test,carol@example.test" {
 			t.Errorf("server received %+v", got)
 		}
 	})
 
 	t.Run("temporary refusals are temporary", func(t *testing.T) {
 		b := newBackend()
-		b.rcptErr = map[string]error{"bob@example.test": &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Try later"}}
+		b.RcptErr = map[string]error{"bob@example.test": &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Try later"}}
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		_, err := send(t, cfg, simpleEnvelope(), testMessage("a@x", []string{"b@y"}, "t"), Options{PartialRecipients: true})
 		expectError(t, err, StageRcpt, Temporary, ReasonRecipientRefused)
@@ -228,20 +230,20 @@ func TestRecipients(t *testing.T) {
 // 5xx reply permanent. Greeting and DATA are in TestFakeStageClasses, since
 // go-smtp's server cannot refuse them.
 func TestStageClasses(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	reply := func(code int) *smtp.SMTPError {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 3, 0}, Message: "injected"}
 	}
 	stages := []struct {
 		stage Stage
-		set   func(b *backend, err error)
+		set   func(b *testpeer.Backend, err error)
 	}{
-		{StageEHLO, func(b *backend, err error) { b.sessionErr = err }},
-		{StageAuth, func(b *backend, err error) { b.authErr = err }},
-		{StageMail, func(b *backend, err error) { b.mailErr = err }},
-		{StageRcpt, func(b *backend, err error) { b.rcptErr = map[string]error{"bob@example.test": err} }},
-		{StageAfterData, func(b *backend, err error) {
-			b.dataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); return err }
+		{StageEHLO, func(b *testpeer.Backend, err error) { b.SessionErr = err }},
+		{StageAuth, func(b *testpeer.Backend, err error) { b.AuthErr = err }},
+		{StageMail, func(b *testpeer.Backend, err error) { b.Refuse(testpeer.AtMail, err) }},
+		{StageRcpt, func(b *testpeer.Backend, err error) { b.RcptErr = map[string]error{"bob@example.test": err} }},
+		{StageAfterData, func(b *testpeer.Backend, err error) {
+			b.DataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); return err }
 		}},
 	}
 	for _, st := range stages {
@@ -263,7 +265,7 @@ func TestStageClasses(t *testing.T) {
 
 func TestCancelMidData(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	const size = 64 << 20
@@ -289,20 +291,20 @@ func TestCancelMidData(t *testing.T) {
 		t.Errorf("transcript missing from error or result")
 	}
 	waitLogout(t, b)
-	if got := b.received(); len(got) != 0 {
+	if got := b.Received(); len(got) != 0 {
 		t.Fatalf("the server kept %d messages", len(got))
 	}
 }
 
 func TestStalledServerTimesOut(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	short := Timeouts{Connect: time.Second, Command: 2 * time.Second, FinalReply: 300 * time.Millisecond, BodyWrite: 300 * time.Millisecond}
 
 	t.Run("body write", func(t *testing.T) {
 		b := newBackend()
 		release := make(chan struct{})
 		defer close(release)
-		b.dataFunc = func(io.Reader, *smtp.Conn) error { <-release; return nil } // never reads
+		b.DataFunc = func(io.Reader, *smtp.Conn) error { <-release; return nil } // never reads
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.Timeouts = short
 		const size = 256 << 20
@@ -314,7 +316,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 		b := newBackend()
 		release := make(chan struct{})
 		defer close(release)
-		b.dataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); <-release; return nil }
+		b.DataFunc = func(r io.Reader, _ *smtp.Conn) error { io.Copy(io.Discard, r); <-release; return nil }
 		cfg := withAuth(startServer(t, SecurityTLS, b, ca))
 		cfg.Timeouts = short
 		env := simpleEnvelope()
@@ -325,11 +327,11 @@ func TestStalledServerTimesOut(t *testing.T) {
 
 func TestClosedAfterFinalDotIsUnknownOutcome(t *testing.T) {
 	b := newBackend()
-	b.dataFunc = func(r io.Reader, c *smtp.Conn) error {
+	b.DataFunc = func(r io.Reader, c *smtp.Conn) error {
 		io.Copy(io.Discard, r) // the final dot has arrived
 		return c.Conn().Close()
 	}
-	cfg := withAuth(startServer(t, SecurityTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityTLS, b, testpeer.NewCA(t, "Test CA")))
 	env := simpleEnvelope()
 	_, err := send(t, cfg, env, testMessage(env.From, env.To, "lost"), Options{})
 	expectError(t, err, StageAfterData, UnknownOutcome, ReasonLostAfterData)
@@ -337,7 +339,7 @@ func TestClosedAfterFinalDotIsUnknownOutcome(t *testing.T) {
 
 func TestSessionSendsManyWithRset(t *testing.T) {
 	b := newBackend()
-	cfg := withAuth(startServer(t, SecurityStartTLS, b, newTestCA(t, "Test CA")))
+	cfg := withAuth(startServer(t, SecurityStartTLS, b, testpeer.NewCA(t, "Test CA")))
 	s, err := Dial(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -355,23 +357,23 @@ func TestSessionSendsManyWithRset(t *testing.T) {
 		}
 	}
 	// A refused sender leaves the session usable.
-	b.setMailErr(&smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "not yours"})
+	b.Refuse(testpeer.AtMail, &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "not yours"})
 	_, err = s.Send(t.Context(), Envelope{From: "mallory@example.test", To: env.To}, 10, strings.NewReader("x\r\n"), Options{})
 	expectError(t, err, StageMail, Permanent, ReasonSenderRefused)
-	b.setMailErr(nil)
+	b.Refuse(testpeer.AtMail, nil)
 	msg := testMessage(env.From, env.To, "after-refusal")
 	if _, err := s.Send(t.Context(), env, int64(len(msg)), strings.NewReader(msg), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.received(); len(got) != 4 {
+	if got := b.Received(); len(got) != 4 {
 		t.Fatalf("server received %d messages, want 4", len(got))
 	}
 }
 
 func TestProbe(t *testing.T) {
 	b := newBackend()
-	b.mechanisms = []string{"LOGIN", "PLAIN"}
-	cfg := withAuth(startServer(t, SecurityStartTLS, b, newTestCA(t, "Probe CA"), func(s *smtp.Server) { s.MaxMessageBytes = 10 << 20 }))
+	b.Mechanisms = []string{"LOGIN", "PLAIN"}
+	cfg := withAuth(startServer(t, SecurityStartTLS, b, testpeer.NewCA(t, "Probe CA"), func(s *smtp.Server) { s.MaxMessageBytes = 10 << 20 }))
 	res, err := Probe(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -382,13 +384,13 @@ func TestProbe(t *testing.T) {
 	if res.Certificate == nil || res.Certificate.Issuer != "CN=Probe CA,O=Postie tests" || len(res.Certificate.SHA256) != 64 {
 		t.Errorf("certificate %+v", res.Certificate)
 	}
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("probe sent MAIL")
 	}
 }
 
 func TestInternationalAndEightBit(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	env := Envelope{From: "alice@example.test", To: []string{"jörg@example.test"}, SMTPUTF8: true, EightBit: true}
 	msg := "From: alice@example.test\r\nTo: jörg@example.test\r\nSubject: Grüße\r\n\r\nGrüße\r\n"
 
@@ -397,7 +399,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 	if _, err := send(t, cfg, env, msg, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.received(); len(got) != 1 || !got[0].opts.UTF8 || got[0].opts.Body != smtp.Body8BitMIME {
+	if got := b.Received(); len(got) != 1 || !got[0].Opts.UTF8 || got[0].Opts.Body != smtp.Body8BitMIME {
 		t.Errorf("MAIL options %+v", got)
 	}
 
@@ -405,7 +407,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 	cfg = withAuth(startServer(t, SecurityTLS, b, ca, func(s *smtp.Server) { s.EnableSMTPUTF8 = false }))
 	_, err := send(t, cfg, env, msg, Options{})
 	expectError(t, err, StageMail, Permanent, ReasonNoSMTPUTF8)
-	if mail, _ := b.counts(); mail != 0 {
+	if mail, _ := b.Counts(); mail != 0 {
 		t.Errorf("MAIL was sent with a UTF-8 address")
 	}
 
@@ -415,7 +417,7 @@ func TestInternationalAndEightBit(t *testing.T) {
 }
 
 func TestBodyMustBeExactCRLF(t *testing.T) {
-	ca := newTestCA(t, "Test CA")
+	ca := testpeer.NewCA(t, "Test CA")
 	cases := map[string]string{
 		"bare LF": "Subject: x\r\n\r\nline one\nline two\r\n",
 		"bare CR": "Subject: x\r\n\r\nline one\rline two\r\n",
@@ -428,7 +430,7 @@ func TestBodyMustBeExactCRLF(t *testing.T) {
 			_, err := send(t, cfg, simpleEnvelope(), msg, Options{})
 			expectError(t, err, StageData, Permanent, ReasonMessageMalformed)
 			waitLogout(t, b)
-			if got := b.received(); len(got) != 0 {
+			if got := b.Received(); len(got) != 0 {
 				t.Fatalf("server kept a malformed message")
 			}
 		})
@@ -441,7 +443,7 @@ func TestBodyMustBeExactCRLF(t *testing.T) {
 		_, err := Submit(t.Context(), cfg, simpleEnvelope(), int64(len(msg))+1, strings.NewReader(msg), Options{})
 		expectError(t, err, StageData, Permanent, ReasonSizeChanged)
 		waitLogout(t, b)
-		if got := b.received(); len(got) != 0 {
+		if got := b.Received(); len(got) != 0 {
 			t.Fatalf("server kept an incomplete message")
 		}
 	})
@@ -464,10 +466,10 @@ func TestInvalidConfig(t *testing.T) {
 	}
 }
 
-func waitLogout(t testing.TB, b *backend) {
+func waitLogout(t testing.TB, b *testpeer.Backend) {
 	t.Helper()
 	select {
-	case <-b.logouts:
+	case <-b.Logouts():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server session did not end")
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/resources"
 )
 
@@ -32,6 +33,7 @@ const repoRoot = "../.."
 // packaging Postie does.
 func makeTarget(t *testing.T, target, dir string) {
 	t.Helper()
+	testpeer.Slow(t, "builds a package")
 	statSources(t)
 	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
 	defer cancel()
@@ -106,12 +108,12 @@ func run(t *testing.T, env []string, name string, args ...string) string {
 // validators, which fail on every issue that is not merely pedantic.
 func validateDesktopEntry(t *testing.T, path string) {
 	t.Helper()
-	run(t, nil, "desktop-file-validate", path)
+	run(t, nil, testpeer.RequireProgram(t, "desktop-file-validate"), path)
 }
 
 func validateMetainfo(t *testing.T, path string) {
 	t.Helper()
-	run(t, nil, "appstreamcli", "validate", "--no-net", "--strict", path)
+	run(t, nil, testpeer.RequireProgram(t, "appstreamcli"), "validate", "--no-net", "--strict", path)
 }
 
 // desktopEntry reads the [Desktop Entry] group of a .desktop file.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up benchmark (issue 7): the time from process start to the first
+# Start-up benchmark (make bench-startup): the time from process start to the first
 # frame of Postie's main window, with 100,000 messages in the sent log, must
 # be at most 1.5× that of an empty Fyne window, measured side by side.
 #

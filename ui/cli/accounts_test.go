@@ -3,21 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
 	"io/fs"
-	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,12 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	ss "github.com/zalando/go-keyring/secret_service"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/internal/testpeer"
 )
 
 // runIn runs postie with args in dataDir, feeding stdin.
@@ -45,77 +33,14 @@ func runIn(t *testing.T, dataDir, stdin string, args ...string) (code int, stdou
 	return code, out.String(), errOut.String()
 }
 
-// submissionServer is a local implicit-TLS submission server that accepts
-// one user and password.
-type submissionServer struct {
-	port   int
-	caFile string // PEM of the CA that issued its certificate
-	sha256 string // fingerprint of its certificate
-}
-
-func startSubmissionServer(t *testing.T, user, password string, names ...string) submissionServer {
+// startSubmissionServer is a local implicit-TLS submission server that
+// accepts user and password, with a certificate for names from the
+// "Postie CLI Test CA".
+func startSubmissionServer(t *testing.T, user, password string, names ...string) *testpeer.Server {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Postie CLI Test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &authSession{user: user, password: password}, nil
-	}))
-	s.Domain = "localhost"
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(tls.NewListener(l, s.TLSConfig))
-	t.Cleanup(func() { s.Close() })
-	sum := sha256.Sum256(der)
-	return submissionServer{port: l.Addr().(*net.TCPAddr).Port, caFile: caFile, sha256: hex.EncodeToString(sum[:])}
+	return testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, Backend: &testpeer.Backend{User: user, Password: password},
+		CA: testpeer.NewCA(t, "Postie CLI Test CA"), Leaf: testpeer.Leaf{Names: names}})
 }
-
-type authSession struct{ user, password string }
-
-func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *authSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, password string) error {
-		if user != s.user || password != s.password {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
-		}
-		return nil
-	}), nil
-}
-func (s *authSession) Mail(string, *smtp.MailOptions) error { return errors.New("not in this test") }
-func (s *authSession) Rcpt(string, *smtp.RcptOptions) error { return errors.New("not in this test") }
-func (s *authSession) Data(io.Reader) error                 { return errors.New("not in this test") }
-func (s *authSession) Reset()                               {}
-func (s *authSession) Logout() error                        { return nil }
 
 // keyringHolds reports whether any Postie entry in the session's keyring
 // (gnome-keyring under .ci/with-session) holds secret.
@@ -175,6 +100,7 @@ func grepTree(t *testing.T, root, needle string) []string {
 }
 
 func TestAccountsAddTestsSavesAndHidesThePassword(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	password := "cli-canary-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	srv := startSubmissionServer(t, "anna@example.org", password, "127.0.0.1")
 	dir := t.TempDir()
@@ -190,8 +116,8 @@ func TestAccountsAddTestsSavesAndHidesThePassword(t *testing.T) {
 	}
 
 	out := step(password+"\n", ExitOK, "accounts", "add", "--email", "anna@example.org", "--name", "Work",
-		"--display-name", "Anna Lind", "--host", "127.0.0.1", "--port", strconv.Itoa(srv.port), "--security", "tls",
-		"--ca-file", srv.caFile, "--password-stdin")
+		"--display-name", "Anna Lind", "--host", "127.0.0.1", "--port", strconv.Itoa(srv.Port), "--security", "tls",
+		"--ca-file", srv.CAFile, "--password-stdin")
 	if !strings.Contains(out, "signed in as anna@example.org with PLAIN") || !strings.Contains(out, `Saved the account "Work" as the default account.`) {
 		t.Errorf("add said:\n%s", out)
 	}
@@ -200,7 +126,7 @@ func TestAccountsAddTestsSavesAndHidesThePassword(t *testing.T) {
 	}
 
 	out = step("", ExitOK, "accounts", "list")
-	if !strings.Contains(out, "Work") || !strings.Contains(out, "127.0.0.1:"+strconv.Itoa(srv.port)+" tls") ||
+	if !strings.Contains(out, "Work") || !strings.Contains(out, "127.0.0.1:"+strconv.Itoa(srv.Port)+" tls") ||
 		!strings.Contains(out, "in password store") {
 		t.Errorf("list said:\n%s", out)
 	}
@@ -209,7 +135,7 @@ func TestAccountsAddTestsSavesAndHidesThePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list) != 1 || list[0].Name != "Work" || list[0].DisplayName != "Anna Lind" || !list[0].Default ||
-		!list[0].HasSecret || list[0].CAFile != srv.caFile {
+		!list[0].HasSecret || list[0].CAFile != srv.CAFile {
 		t.Errorf("list --json = %+v", list)
 	}
 	if out := step("", ExitOK, "accounts", "test", "work"); !strings.Contains(out, "The connection works") {
@@ -233,11 +159,12 @@ func TestAccountsAddTestsSavesAndHidesThePassword(t *testing.T) {
 }
 
 func TestAccountsAddWithWrongPasswordSavesNothing(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	srv := startSubmissionServer(t, "anna@example.org", "right password", "127.0.0.1")
 	dir := t.TempDir()
 	wrong := "wrong-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	code, out, errOut := runIn(t, dir, wrong, "accounts", "add", "--email", "anna@example.org",
-		"--host", "127.0.0.1", "--port", strconv.Itoa(srv.port), "--security", "tls", "--ca-file", srv.caFile, "--password-stdin")
+		"--host", "127.0.0.1", "--port", strconv.Itoa(srv.Port), "--security", "tls", "--ca-file", srv.CAFile, "--password-stdin")
 	if code != ExitNoPerm {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitNoPerm, out, errOut)
 	}
@@ -255,27 +182,28 @@ func TestAccountsAddWithWrongPasswordSavesNothing(t *testing.T) {
 }
 
 func TestAccountsAddShowsUntrustedCertificateAndAcceptsItsPin(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	srv := startSubmissionServer(t, "anna@example.org", "pin password", "127.0.0.1")
 	dir := t.TempDir()
 	args := []string{"accounts", "add", "--email", "anna@example.org", "--host", "127.0.0.1",
-		"--port", strconv.Itoa(srv.port), "--security", "tls", "--password-stdin"}
+		"--port", strconv.Itoa(srv.Port), "--security", "tls", "--password-stdin"}
 	code, out, errOut := runIn(t, dir, "pin password", args...)
 	if code != ExitConfig {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitConfig, out, errOut)
 	}
 	for _, want := range []string{"Subject:", "CN=127.0.0.1", "Issued by:", "Postie CLI Test CA", "Valid:",
-		"SHA-256:     " + srv.sha256, "--pin-sha256 " + srv.sha256, "Nothing was saved."} {
+		"SHA-256:     " + testpeer.Fingerprint(srv.Cert), "--pin-sha256 " + testpeer.Fingerprint(srv.Cert), "Nothing was saved."} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	code, out, errOut = runIn(t, dir, "pin password", append(args, "--pin-sha256", srv.sha256)...)
+	code, out, errOut = runIn(t, dir, "pin password", append(args, "--pin-sha256", testpeer.Fingerprint(srv.Cert))...)
 	if code != ExitOK {
 		t.Fatalf("with the pin: exit %d\n%s%s", code, out, errOut)
 	}
 	t.Cleanup(func() { runIn(t, dir, "", "accounts", "remove", "anna@example.org") })
-	if _, out, _ := runIn(t, dir, "", "accounts", "list", "--json"); !strings.Contains(out, `"pin_sha256": "`+srv.sha256+`"`) ||
-		!strings.Contains(out, `"pin_for": "127.0.0.1:`+strconv.Itoa(srv.port)+`"`) {
+	if _, out, _ := runIn(t, dir, "", "accounts", "list", "--json"); !strings.Contains(out, `"pin_sha256": "`+testpeer.Fingerprint(srv.Cert)+`"`) ||
+		!strings.Contains(out, `"pin_for": "127.0.0.1:`+strconv.Itoa(srv.Port)+`"`) {
 		t.Errorf("the pin was not saved:\n%s", out)
 	}
 }
@@ -313,6 +241,7 @@ func labDiscoverer(t *testing.T, ispdb http.HandlerFunc) {
 }
 
 func TestAccountsAddAsksToConfirmSettingsOutsideTheDomain(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	srv := startSubmissionServer(t, "anna@lab.test", "lab password", "localhost")
 	labDiscoverer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1.1/lab.test" {
@@ -320,24 +249,24 @@ func TestAccountsAddAsksToConfirmSettingsOutsideTheDomain(t *testing.T) {
 			return
 		}
 		io.WriteString(w, `<clientConfig version="1.1"><emailProvider id="hoster"><domain>lab.test</domain>
-			<outgoingServer type="smtp"><hostname>localhost</hostname><port>`+strconv.Itoa(srv.port)+`</port>
+			<outgoingServer type="smtp"><hostname>localhost</hostname><port>`+strconv.Itoa(srv.Port)+`</port>
 			<socketType>SSL</socketType><username>%EMAILADDRESS%</username></outgoingServer></emailProvider></clientConfig>`)
 	})
 	dir := t.TempDir()
 	code, out, errOut := runIn(t, dir, "lab password", "accounts", "add", "--email", "anna@lab.test",
-		"--ca-file", srv.caFile, "--password-stdin")
+		"--ca-file", srv.CAFile, "--password-stdin")
 	if code != ExitConfig {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitConfig, out, errOut)
 	}
 	if !strings.Contains(out, "from the Thunderbird ISPDB") {
 		t.Errorf("stdout does not name the source:\n%s", out)
 	}
-	suggestion := "--host localhost --port " + strconv.Itoa(srv.port) + " --security tls"
+	suggestion := "--host localhost --port " + strconv.Itoa(srv.Port) + " --security tls"
 	if !strings.Contains(errOut, "does not belong to lab.test") || !strings.Contains(errOut, suggestion) {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 	// The user confirms by giving the settings.
-	args := append([]string{"accounts", "add", "--email", "anna@lab.test", "--ca-file", srv.caFile, "--password-stdin"},
+	args := append([]string{"accounts", "add", "--email", "anna@lab.test", "--ca-file", srv.CAFile, "--password-stdin"},
 		strings.Fields(suggestion)...)
 	if code, out, errOut := runIn(t, dir, "lab password", args...); code != ExitOK {
 		t.Fatalf("confirmed add: exit %d\n%s%s", code, out, errOut)

@@ -1,26 +1,20 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
-	"net"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -34,113 +28,9 @@ func postie(t *testing.T, dir, stdin string, args ...string) (code int, stdout, 
 	return code, out.String(), errOut.String()
 }
 
-// mailServer is an in-process go-smtp server whose answers a test sets.
-type mailServer struct {
-	host string
-	port int
-
-	mu           sync.Mutex
-	password     string // when set, AUTH PLAIN with user "user" is required
-	mailErr      error
-	rcptErr      error
-	dropAfterDot bool
-	received     map[string][]byte // Message-ID → bytes
-}
-
-func startMailServer(t *testing.T) *mailServer {
-	t.Helper()
-	m := &mailServer{received: map[string][]byte{}}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &mailSession{m: m, conn: c}, nil
-	}))
-	srv.Domain = "cli.test"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	m.host = host
-	m.port, _ = strconv.Atoi(port)
-	return m
-}
-
-func (m *mailServer) set(fn func(m *mailServer)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fn(m)
-}
-
-func (m *mailServer) copies() map[string][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string][]byte{}
-	for k, v := range m.received {
-		out[k] = v
-	}
-	return out
-}
-
-type mailSession struct {
-	m      *mailServer
-	conn   *smtp.Conn
-	authed bool
-}
-
-func (s *mailSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *mailSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		s.m.mu.Lock()
-		defer s.m.mu.Unlock()
-		if user != "user" || pass != s.m.password {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *mailSession) Mail(string, *smtp.MailOptions) error {
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	if s.m.password != "" && !s.authed {
-		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
-	}
-	return s.m.mailErr
-}
-
-func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error {
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	return s.m.rcptErr
-}
-
-func (s *mailSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	h, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(data))).ReadMIMEHeader()
-	s.m.mu.Lock()
-	s.m.received[strings.Trim(h.Get("Message-Id"), "<>")] = data
-	drop := s.m.dropAfterDot
-	s.m.mu.Unlock()
-	if drop {
-		s.conn.Conn().Close()
-	}
-	return nil
-}
-
-func (s *mailSession) Reset()        {}
-func (s *mailSession) Logout() error { return nil }
-
 // addAccount saves an account for the server in dir, signing in with
 // password when it is not empty.
-func addAccount(t *testing.T, dir, name string, m *mailServer, password string) {
+func addAccount(t *testing.T, dir, name string, m *testpeer.Server, password string) {
 	t.Helper()
 	db, err := store.Open(dir)
 	if err != nil {
@@ -152,9 +42,9 @@ func addAccount(t *testing.T, dir, name string, m *mailServer, password string) 
 		t.Fatal(err)
 	}
 	a := &accounts.Account{Name: name, DisplayName: "Test Sender", Email: "sender@example.org",
-		Host: m.host, Port: m.port, Security: smtpclient.SecurityNone}
+		Host: m.Host, Port: m.Port, Security: smtpclient.SecurityNone}
 	if password != "" {
-		a.Username = "user"
+		a.Username = m.User
 	}
 	if err := s.Add(context.Background(), a, password); err != nil {
 		t.Fatal(err)
@@ -163,7 +53,7 @@ func addAccount(t *testing.T, dir, name string, m *mailServer, password string) 
 
 func TestSendDeliversAndTheLogShowsIt(t *testing.T) {
 	dir := t.TempDir()
-	m := startMailServer(t)
+	m := testpeer.Start(t, testpeer.None, "", "")
 	addAccount(t, dir, "work", m, "")
 	attachment := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(attachment, []byte("some notes\n"), 0o600)
@@ -210,7 +100,7 @@ func TestSendDeliversAndTheLogShowsIt(t *testing.T) {
 	}
 	code, out, _ = postie(t, dir, "", "log", "export", "1")
 	id := entries[0]["message_id"].(string)
-	if code != ExitOK || out != string(m.copies()[id]) {
+	if code != ExitOK || out != string(m.ReceivedByID()[id]) {
 		t.Fatalf("export differs from what the server received (%d)", code)
 	}
 	if code, _, _ = postie(t, dir, "", "log", "show", "99"); code != ExitUnknown {
@@ -220,7 +110,7 @@ func TestSendDeliversAndTheLogShowsIt(t *testing.T) {
 
 func TestSendExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	m := startMailServer(t)
+	m := testpeer.Start(t, testpeer.None, "", "")
 	addAccount(t, dir, "work", m, "")
 	send := func(args ...string) (int, string) {
 		t.Helper()
@@ -229,7 +119,7 @@ func TestSendExitCodes(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		setup func(m *mailServer)
+		setup func(m *testpeer.Server)
 		args  []string
 		want  int
 		says  string
@@ -237,21 +127,21 @@ func TestSendExitCodes(t *testing.T) {
 		{"bad address", nil, []string{"--to", "not an address"}, ExitDataErr, "not an address"},
 		{"missing attachment", nil, []string{"--to", "a@example.net", "--attach", "/nonexistent/file.pdf"}, ExitDataErr, "file.pdf"},
 		{"unknown account", nil, []string{"--account", "nope", "--to", "a@example.net"}, ExitDataErr, "nope"},
-		{"refused recipient", func(m *mailServer) {
-			m.rcptErr = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+		{"refused recipient", func(m *testpeer.Server) {
+			m.Refuse(testpeer.AtRcpt, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"})
 		}, []string{"--to", "gone@example.net"}, ExitUnavailable, "550 5.1.1 No such user"},
-		{"temporary refusal", func(m *mailServer) {
-			m.mailErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try later"}
+		{"temporary refusal", func(m *testpeer.Server) {
+			m.Refuse(testpeer.AtMail, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try later"})
 		}, []string{"--to", "a@example.net"}, ExitTempFail, "tried again"},
-		{"lost after the final dot", func(m *mailServer) { m.dropAfterDot = true }, []string{"--to", "a@example.net"}, ExitUnknown, "may or may not"},
+		{"lost after the final dot", func(m *testpeer.Server) { m.Behave(testpeer.HangUpAfterDot) }, []string{"--to", "a@example.net"}, ExitUnknown, "may or may not"},
 		{"queue only", nil, []string{"--to", "a@example.net", "--queue"}, ExitOK, "Queued as message"},
 		{"later", nil, []string{"--to", "a@example.net", "--later", "2h"}, ExitOK, "Queued as message"},
 		{"bad later", nil, []string{"--to", "a@example.net", "--later", "someday"}, ExitUsage, "--later"},
 	}
 	for _, c := range cases {
-		m.set(func(m *mailServer) { m.rcptErr, m.mailErr, m.dropAfterDot = nil, nil, false })
+		m.AcceptAgain()
 		if c.setup != nil {
-			m.set(c.setup)
+			c.setup(m)
 		}
 		code, text := send(c.args...)
 		if code != c.want || !strings.Contains(text, c.says) {
@@ -273,7 +163,7 @@ func TestSendExitCodes(t *testing.T) {
 	}
 
 	// Discard the held one, retry the failed one after the server is fixed.
-	m.set(func(m *mailServer) { m.rcptErr, m.mailErr, m.dropAfterDot = nil, nil, false })
+	m.AcceptAgain()
 	if code, out, _ := postie(t, dir, "", "outbox", "discard", strconv.Itoa(int(pending[0]["id"].(float64)))); code != ExitOK {
 		t.Fatalf("discard: %d %s", code, out)
 	}
@@ -295,9 +185,9 @@ func TestSendExitCodes(t *testing.T) {
 }
 
 func TestSendWithRefusedPasswordExits77(t *testing.T) {
+	testpeer.RequireSession(t) // saves a password in the keyring
 	dir := t.TempDir()
-	m := startMailServer(t)
-	m.set(func(m *mailServer) { m.password = "right-password" })
+	m := testpeer.Run(t, testpeer.Options{Backend: &testpeer.Backend{User: "user", Password: "right-password", RequireAuth: true}})
 	addAccount(t, dir, "work", m, "wrong-password")
 	t.Cleanup(func() {
 		db, _ := store.Open(dir)
@@ -313,7 +203,7 @@ func TestSendWithRefusedPasswordExits77(t *testing.T) {
 	if strings.Contains(out+errOut, "wrong-password") {
 		t.Fatal("the password is in the output")
 	}
-	if len(m.copies()) != 0 {
+	if len(m.ReceivedByID()) != 0 {
 		t.Fatal("a message was delivered")
 	}
 }

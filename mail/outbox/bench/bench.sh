@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures Postie's sending against msmtp's, both talking to Postfix's
-# smtp-sink on loopback (issue 6), and checks the targets:
+# smtp-sink on loopback (make bench), and checks the targets:
 #
 #   1. flushing 1,000 queued small messages (`postie outbox flush`, one
 #      connection) against 1,000 msmtp invocations: Postie ≥ 10× faster;

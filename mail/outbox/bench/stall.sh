@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stalled-send benchmark (issue 11): the CPU that Postie's window spends
+# Stalled-send benchmark (make bench-stall): the CPU that Postie's window spends
 # while a send hangs, which must stay under 5% of one core beyond the
 # window's own idle cost.
 #

@@ -1,5 +1,5 @@
 // Command emptywindow is the reference for Postie's start-up benchmark
-// (issue 7): the least a Fyne program can do to show a window. It opens one
+// (ui/bench/startup.sh): the least a Fyne program can do to show a window. It opens one
 // window titled "Empty", of the size Postie's window opens at (960×680),
 // showing nothing but the theme's background, and runs until that window is
 // closed.

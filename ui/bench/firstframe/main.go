@@ -2,8 +2,8 @@
 
 // Command firstframe starts a program and reports how long it took, from
 // just before the process was started, until its window showed its first
-// frame on the X server. The start-up benchmark (ui/bench/startup.sh, issue
-// 7) runs it for Postie and for an empty Fyne window, so that both are
+// frame on the X server. The start-up benchmark (ui/bench/startup.sh) runs
+// it for Postie and for an empty Fyne window, so that both are
 // measured by the same clock, the same polling and the same test.
 //
 // What "first frame" means here: the window is mapped and every pixel

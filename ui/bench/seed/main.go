@@ -1,5 +1,5 @@
 // Command seed fills a Postie data directory for the start-up benchmark
-// (issue 7): one account and N messages in the sent log, as if they had
+// (ui/bench/startup.sh): one account and N messages in the sent log, as if they had
 // been sent over the years.
 //
 // The schema is the real one: the database is opened with package store and

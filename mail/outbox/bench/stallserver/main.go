@@ -1,5 +1,5 @@
 // Command stallserver is an SMTP server on loopback for the stalled-send
-// benchmark (issue 11, mail/outbox/bench/stall.sh): it accepts every
+// benchmark (mail/outbox/bench/stall.sh): it accepts every
 // message, but holds its reply to the first one's final dot until it gets
 // SIGUSR1, as a slow or overloaded server does. The client then waits for
 // that reply with the message in "sending" while the account's other
