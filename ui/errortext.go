@@ -36,6 +36,7 @@ func errorMessage(err error) string {
 		spoolErr   *outbox.NotSpooledError
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
+		setting    *outbox.SettingError
 	)
 	switch {
 	case err == nil:
@@ -68,6 +69,11 @@ func errorMessage(err error) string {
 		return lang.L("Postie's data was written by a newer version of Postie. Please update Postie.")
 	case errors.As(err, &input):
 		return inputMessage(input)
+	case errors.As(err, &setting):
+		if setting.Setting == outbox.SettingUndoWindow {
+			return fmt.Sprintf(lang.L("The undo time must be between 0 and %d seconds."), int(setting.Max.Seconds()))
+		}
+		return fmt.Sprintf(lang.L("Postie can keep trying for between 1 minute and %d days."), int(setting.Max.Hours()/24))
 	case errors.Is(err, outbox.ErrNotFound):
 		return lang.L("This message is no longer in Postie; it may have been discarded.")
 	case errors.Is(err, outbox.ErrTooLate):

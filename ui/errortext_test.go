@@ -13,6 +13,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
 )
 
@@ -34,6 +35,8 @@ func sampleErrors() []struct {
 		return sample{&mail.InputError{Field: field, Value: value, Problem: p, Detail: detail, Limit: limit}, fact}
 	}
 	return []sample{
+		{&outbox.SettingError{Setting: outbox.SettingUndoWindow, Value: time.Hour, Max: outbox.MaxUndoWindow}, "300"},
+		{&outbox.SettingError{Setting: outbox.SettingRetryLimit, Value: time.Second, Min: outbox.MinRetryLimit, Max: outbox.MaxRetryLimit}, "30"},
 		invalid(accounts.InvalidName, ""),
 		invalid(accounts.InvalidDisplayName, ""),
 		invalid(accounts.InvalidEmail, "anna"),

@@ -84,13 +84,30 @@ func readSettings(ctx context.Context, q querier) (Settings, error) {
 	return s, rows.Err()
 }
 
+// SettingError says that a setting is outside the range Postie accepts.
+type SettingError struct {
+	Setting  string // SettingUndoWindow or SettingRetryLimit
+	Value    time.Duration
+	Min, Max time.Duration
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("outbox: setting %s = %s outside [%s, %s]", e.Setting, e.Value, e.Min, e.Max)
+}
+
+// The settings SettingError names.
+const (
+	SettingUndoWindow = keyUndoWindow
+	SettingRetryLimit = keyRetryLimit
+)
+
 // SaveSettings checks and stores the settings.
 func (o *Outbox) SaveSettings(ctx context.Context, s Settings) error {
 	switch {
 	case s.UndoWindow < 0 || s.UndoWindow > MaxUndoWindow:
-		return fmt.Errorf("The undo time must be between 0 and %d seconds.", int(MaxUndoWindow.Seconds()))
+		return &SettingError{Setting: SettingUndoWindow, Value: s.UndoWindow, Max: MaxUndoWindow}
 	case s.RetryLimit < MinRetryLimit || s.RetryLimit > MaxRetryLimit:
-		return fmt.Errorf("Postie can keep trying for between 1 minute and %d days, not %s.", int(MaxRetryLimit.Hours()/24), s.RetryLimit)
+		return &SettingError{Setting: SettingRetryLimit, Value: s.RetryLimit, Min: MinRetryLimit, Max: MaxRetryLimit}
 	}
 	values := map[string]int64{
 		keyUndoWindow:        int64(s.UndoWindow / time.Second),

@@ -34,6 +34,8 @@ func explain(err error) string {
 		spoolErr   *outbox.NotSpooledError
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
+		setting    *outbox.SettingError
+		bodyRead   *bodyReadError
 	)
 	switch {
 	case err == nil:
@@ -68,6 +70,16 @@ func explain(err error) string {
 			newer.Component, newer.Found, newer.Newest)
 	case errors.As(err, &input):
 		return explainInput(input)
+	case errors.As(err, &bodyRead):
+		if bodyRead.path == "-" {
+			return fmt.Sprintf("The text could not be read from standard input: %v", bodyRead.err)
+		}
+		return fmt.Sprintf("The text file %s could not be read: %v", bodyRead.path, errors.Unwrap(bodyRead.err))
+	case errors.As(err, &setting):
+		if setting.Setting == outbox.SettingUndoWindow {
+			return fmt.Sprintf("The undo time must be between 0 and %d seconds.", int(setting.Max.Seconds()))
+		}
+		return fmt.Sprintf("Postie can keep trying for between 1 minute and %d days, not %s.", int(setting.Max.Hours()/24), setting.Value)
 	case errors.Is(err, outbox.ErrNotFound):
 		return "This message is no longer in Postie; it may have been discarded."
 	case errors.Is(err, outbox.ErrTooLate):

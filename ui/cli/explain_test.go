@@ -13,6 +13,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
 )
 
@@ -126,6 +127,10 @@ func TestExplainAccountAndStoreErrors(t *testing.T) {
 		want string
 	}{
 		{&accounts.InvalidError{Field: "name", Problem: accounts.InvalidName}, "The account name must be a short line of text."},
+		{&outbox.SettingError{Setting: outbox.SettingUndoWindow, Value: time.Hour, Max: outbox.MaxUndoWindow}, "The undo time must be between 0 and 300 seconds."},
+		{&outbox.SettingError{Setting: outbox.SettingRetryLimit, Value: time.Second, Min: outbox.MinRetryLimit, Max: outbox.MaxRetryLimit},
+			"Postie can keep trying for between 1 minute and 30 days, not 1s."},
+		{&bodyReadError{path: "-", err: ioErr}, "The text could not be read from standard input: input/output error"},
 		{&accounts.InvalidError{Field: "display name", Problem: accounts.InvalidDisplayName}, "The display name must be a single line of text."},
 		{&accounts.InvalidError{Field: "email", Problem: accounts.InvalidEmail, Value: "anna"}, `"anna" is not an email address. It needs a name, an @ and a domain, like anna@example.org.`},
 		{&accounts.InvalidError{Field: "host", Problem: accounts.InvalidHost, Value: "smtp example"}, `"smtp example" is not a server name. It looks like smtp.example.org.`},

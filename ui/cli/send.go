@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -165,13 +164,13 @@ func (o *sendOptions) message(env *Env, acct accounts.Account) (*mail.Message, e
 	case "-":
 		body, err := io.ReadAll(env.Stdin)
 		if err != nil {
-			return nil, fmt.Errorf("The text could not be read from standard input: %w", err)
+			return nil, &bodyReadError{path: "-", err: err}
 		}
 		msg.Body = string(body)
 	default:
 		body, err := os.ReadFile(o.bodyFile)
 		if err != nil {
-			return nil, fmt.Errorf("The text file %s could not be read: %w", o.bodyFile, errors.Unwrap(err))
+			return nil, &bodyReadError{path: o.bodyFile, err: err}
 		}
 		msg.Body = string(body)
 	}
@@ -226,3 +225,13 @@ func chooseAccount(ctx context.Context, env *Env, c *core.Core, name string) (ac
 	}
 	return a, ExitOK
 }
+
+// bodyReadError says that the message's text (--body-file) could not be
+// read; path "-" is standard input.
+type bodyReadError struct {
+	path string
+	err  error
+}
+
+func (e *bodyReadError) Error() string { return "read message text " + e.path + ": " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }

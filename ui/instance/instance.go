@@ -88,7 +88,7 @@ func Listen(dataDir string) (*Listener, error) {
 }
 
 // ErrRunning means another Postie already serves this data directory.
-var ErrRunning = errors.New("Postie is already running with this data folder")
+var ErrRunning = errors.New("postie is already running with this data folder")
 
 // Serve calls handle with the arguments of each later launch until Close.
 // handle runs on Serve's goroutine; it must hand UI work to fyne.Do.
