@@ -76,6 +76,7 @@ type Core struct {
 
 	stopWorker context.CancelFunc
 	workerDone chan struct{}
+	closeOnce  sync.Once
 
 	mu       sync.Mutex // guards settings, read often and saved rarely
 	settings outbox.Settings
@@ -132,8 +133,13 @@ func (c *Core) StartWorker() {
 }
 
 // Close stops the worker and waits for it, withdraws this process as a
-// sender, stops the demo server and closes the database.
+// sender, stops the demo server and closes the database. Calls after the
+// first do nothing.
 func (c *Core) Close() {
+	c.closeOnce.Do(c.close)
+}
+
+func (c *Core) close() {
 	if c.stopWorker != nil {
 		c.stopWorker()
 		<-c.workerDone

@@ -96,9 +96,10 @@ func accountCards(t *testing.T, v *accountsView) []accountCard {
 	var cards []accountCard
 	for _, o := range v.list.Objects {
 		card := o.(*widget.Card)
+		// A wrapping title, the server line, the status, the buttons.
 		parts := card.Content.(*fyne.Container).Objects
-		c := accountCard{title: card.Title, status: parts[0].(*widget.Label), buttons: map[string]*widget.Button{}}
-		for _, b := range parts[1].(*fyne.Container).Objects {
+		c := accountCard{title: parts[0].(*widget.Label).Text, status: parts[2].(*widget.Label), buttons: map[string]*widget.Button{}}
+		for _, b := range parts[3].(*fyne.Container).Objects {
 			c.buttons[b.(*widget.Button).Text] = b.(*widget.Button)
 		}
 		cards = append(cards, c)
