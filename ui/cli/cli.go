@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/store"
 	"github.com/postie-app/postie/resources"
@@ -118,6 +119,9 @@ func usage(w io.Writer) {
 	for _, c := range exitCodes {
 		fmt.Fprintf(w, "  %3d  %s\n", c.code, c.meaning)
 	}
+	fmt.Fprintln(w, "\nEnvironment:")
+	fmt.Fprintf(w, "  %-17s the data folder (database, outbox, sent messages); it is made private to you\n", store.DataDirEnv)
+	fmt.Fprintf(w, "  %-17s where `accounts add` and `autoconfig` look up Thunderbird's ISPDB (https, or http on this computer only)\n", autoconfig.ISPDBURLEnv)
 }
 
 func runVersion(_ context.Context, env *Env, _ []string) int {

@@ -50,6 +50,11 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("help does not explain exit code %d:\n%s", c.code, out)
 		}
 	}
+	for _, name := range []string{"POSTIE_DATA_DIR", "POSTIE_ISPDB_URL"} {
+		if !strings.Contains(out, "  "+name+" ") {
+			t.Errorf("help does not explain the environment variable %s:\n%s", name, out)
+		}
+	}
 }
 
 func TestWantsWindow(t *testing.T) {
