@@ -208,6 +208,9 @@ func pathMessage(e *store.PathError) string {
 	case store.PathOpenToOthers:
 		return fmt.Sprintf(lang.L("Other users of this computer can read %s, and Postie could not change that. Make it private to you, or choose another folder (set %s)."),
 			e.Path, store.DataDirEnv)
+	case store.PathNotOwnFile:
+		return fmt.Sprintf(lang.L("%s is not a file Postie made: it is a link, a special file or another user's file, so Postie will not write to it. Move it away, or choose another folder (set %s)."),
+			e.Path, store.DataDirEnv)
 	}
 	return e.Error()
 }

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -50,6 +51,18 @@ func noteMessage(n outbox.Note) string {
 		return lang.L("Postie's outbox holds this message's recipients in a damaged form, so it cannot be sent. Nothing was sent; please write it again.")
 	case outbox.NoteSpoolDamaged:
 		return lang.L("Postie's saved copy of this message is missing or damaged, so it cannot be sent. Nothing was sent; please write it again.")
+	case outbox.NoteNoPassword:
+		return errorMessage(accounts.ErrNoSecret)
+	case outbox.NoteKeyringUnavailable:
+		return errorMessage(&accounts.KeyringError{Problem: accounts.KeyringUnavailable})
+	case outbox.NoteKeyringLocked:
+		return errorMessage(&accounts.KeyringError{Problem: accounts.KeyringLocked})
+	case outbox.NoteKeyringTimedOut:
+		return errorMessage(&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: accounts.DefaultKeyringTimeout})
+	case outbox.NoteAccountGone:
+		return lang.L("The account this message was to be sent from no longer exists. Nothing was sent; send it again from another account.")
+	case outbox.NoteAccountInvalid:
+		return lang.L("The settings of the account this message is sent from are not valid, so nothing was sent. Check them under Accounts.")
 	}
 	return string(n)
 }

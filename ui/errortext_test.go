@@ -69,6 +69,7 @@ func sampleErrors() []struct {
 		{&store.PathError{Path: "/d/f", Problem: store.PathCannotRead, Err: ioErr}, "/d/f"},
 		{&store.PathError{Path: "/d", Problem: store.PathNotAFolder, IsDir: true}, "/d"},
 		{&store.PathError{Path: "/d", Problem: store.PathOtherOwner, IsDir: true, OwnerUID: 65534}, "/d"},
+		{&store.PathError{Path: "/d/postie.db-wal", Problem: store.PathNotOwnFile, Mode: fs.ModeSymlink}, "/d/postie.db-wal"},
 		{&store.PathError{Path: "/d", Problem: store.PathOpenToOthers, IsDir: true, Mode: 0o755, Err: fs.ErrPermission}, store.DataDirEnv},
 		{&store.NewerSchemaError{Component: "outbox", Found: 9, Newest: 7}, ""},
 		input("To", "", mail.InputMissing, "", 0, ""),

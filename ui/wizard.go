@@ -337,9 +337,15 @@ func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSett
 			if ok {
 				z.confirmedOutside = outside
 				proceed()
-			} else {
-				z.advanced.Open(0)
+				return
 			}
+			// Declined: the outside server leaves the form, so that editing
+			// another field cannot send the password there after all; a
+			// server the user types in is theirs.
+			z.host.SetText("")
+			z.port.SetText("")
+			z.manual = false
+			z.advanced.Open(0)
 		}, z.w.win)
 	z.w.show(d)
 }

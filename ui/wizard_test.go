@@ -317,6 +317,45 @@ func TestAccountWizardAsksAgainWhenOutsideSettingsChange(t *testing.T) {
 	}
 }
 
+// TestAccountWizardDeclinedOutsideServerIsNotUsed: after a no to a server
+// outside the address's domain, editing another field and pressing
+// Continue must not send the password to that server.
+func TestAccountWizardDeclinedOutsideServerIsNotUsed(t *testing.T) {
+	w := openDemoWindow(t)
+	lab := newISPDB(t)
+	realCore(w).Discoverer = &autoconfig.Discoverer{
+		HTTPClient: loopbackOnly(),
+		ISPDBURL:   lab.URL + "/",
+		DNSServer:  closedPort(t),
+		Budget:     5 * time.Second,
+	}
+	outside := newConnectionCounter(t)
+	lab.serve("example.test", outside.host, outside.port, "anna")
+	z := newAccountWizard(w, nil, func() { t.Fatal("nothing should be saved") })
+	test.Type(z.email, "anna@example.test")
+	test.Type(z.password, "secret")
+	test.Tap(z.continueButton)
+	w.settle()
+	confirm, ok := w.topDialog().(*dialog.ConfirmDialog)
+	if !ok {
+		t.Fatal("settings outside example.test were used without asking")
+	}
+	confirm.Dismiss()
+	w.settle()
+	if z.host.Text != "" || z.port.Text != "" {
+		t.Fatalf("the declined server stays in the form: %q port %q", z.host.Text, z.port.Text)
+	}
+	z.user.SetText("anna.b")
+	test.Tap(z.continueButton)
+	w.settle()
+	if n := outside.count.Load(); n != 0 {
+		t.Fatalf("%d connection(s) reached the declined server", n)
+	}
+	if _, asked := w.topDialog().(*dialog.ConfirmDialog); !asked {
+		t.Fatal("Continue after a no did not ask again")
+	}
+}
+
 // TestAccountWizardDropsTheCertificateWhenTheServerChanges edits the demo
 // account, whose self-signed certificate is pinned for 127.0.0.1 and its
 // port, so that it names the same server as localhost: the form says the

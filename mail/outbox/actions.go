@@ -87,7 +87,7 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 // already have it.
 func (o *Outbox) Resend(ctx context.Context, id int64) error {
 	_, err := o.transition(ctx, id, "sent again", statesAllowing(ActionResend), StateQueued,
-		", due = "+sqlInt(ms(o.now()))+", first_try = 0, temp_failures = 0, offline = 0, error = '', owner = ''",
+		", due = "+sqlInt(ms(o.now()))+", first_try = 0, temp_failures = 0, offline = 0, error = '', failure = '', owner = ''",
 		"You asked to send it again, with the same Message-ID.")
 	if err == nil {
 		o.Nudge()
@@ -99,7 +99,7 @@ func (o *Outbox) Resend(ctx context.Context, id int64) error {
 // as the user found out.
 func (o *Outbox) MarkSent(ctx context.Context, id int64) error {
 	_, err := o.transition(ctx, id, "marked as sent", statesAllowing(ActionMarkSent), StateSent,
-		", sent_at = updated, error = '', owner = ''", "You marked it as sent.")
+		", sent_at = updated, error = '', failure = '', owner = ''", "You marked it as sent.")
 	return err
 }
 
@@ -120,10 +120,11 @@ func (o *Outbox) backToDraft(ctx context.Context, id int64, action string, from 
 
 // Cancel stops sending message id. A message this process is uploading is
 // stopped before its final dot, so the server discards it, and it becomes
-// a draft; ErrTooLate says the whole message was already written. Should
-// the stop land while the final dot is being written, the server may have
-// the message: it then becomes unknown, never a draft (judge). A message
-// waiting in the outbox becomes a draft at once.
+// a draft; Cancel returns once that is recorded. ErrTooLate says the whole
+// message was already written, or that the stop landed while the final dot
+// was being written, when the server may have the message: it is then
+// unknown (or sent), never a draft (judge). A message waiting in the
+// outbox becomes a draft at once.
 func (o *Outbox) Cancel(ctx context.Context, id int64) error {
 	o.mu.Lock()
 	f := o.inflight[id]
@@ -134,7 +135,18 @@ func (o *Outbox) Cancel(ctx context.Context, id int64) error {
 		}
 		f.cancelled.Store(true)
 		f.cancel()
-		return nil
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		switch f.state {
+		case StateDraft:
+			return nil
+		case StateUnknown, StateSent:
+			return ErrTooLate
+		}
+		return &StateError{ID: id, State: f.state, Action: "cancelled"}
 	}
 	_, err := o.backToDraft(ctx, id, "cancelled", statesAllowing(ActionCancel), "You cancelled sending; nothing was sent.")
 	var se *StateError

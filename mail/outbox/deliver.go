@@ -41,6 +41,9 @@ type flight struct {
 	written   atomic.Int64
 	total     int64
 	cancelled atomic.Bool // the user asked to stop it
+	// done is closed once finish has recorded the outcome, state.
+	done  chan struct{}
+	state State
 }
 
 // Outcome is the result of one delivery attempt.
@@ -129,7 +132,7 @@ type sender func(ctx context.Context, env smtpclient.Envelope, size int64, body 
 // transmit sends a claimed message's spooled bytes, reporting progress and
 // letting Cancel stop it.
 func (o *Outbox) transmit(ctx context.Context, c *claimed, settings Settings, send sender) (*smtpclient.Result, *flight, error) {
-	f := &flight{total: c.size}
+	f := &flight{total: c.size, done: make(chan struct{})}
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	f.cancel = cancel
@@ -258,6 +261,11 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		settings = DefaultSettings
 	}
 	v := o.judge(ctx, c, f, res, err, settings.RetryLimit)
+	if f != nil {
+		// Cancel waits for this, so that it can say what became of the
+		// message once it is recorded.
+		defer func() { f.state = v.state; close(f.done) }()
+	}
 	now := o.now()
 	out := Outcome{ID: c.id, State: v.state, NextAttempt: v.due, Reply: v.reply, Failure: v.failure}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -25,6 +26,13 @@ const (
 	NoteProcessLost       Note = "process-lost"       // the process sending it stopped: outcome unknown
 	NoteRecipientsDamaged Note = "recipients-damaged" // the stored recipients do not decode
 	NoteSpoolDamaged      Note = "spool-damaged"      // the saved .eml is missing or has the wrong size
+	// The account could not give its settings, so nothing was sent:
+	NoteNoPassword         Note = "no-password"         // no saved password (kept for a session that ended, say)
+	NoteKeyringUnavailable Note = "keyring-unavailable" // no password store on this computer
+	NoteKeyringLocked      Note = "keyring-locked"      // the password store is locked
+	NoteKeyringTimedOut    Note = "keyring-timed-out"   // the password store did not answer
+	NoteAccountGone        Note = "account-gone"        // the account was removed
+	NoteAccountInvalid     Note = "account-invalid"     // the account's settings are not valid
 )
 
 // Failure is what the user should be told about an attempt's result, as
@@ -75,7 +83,39 @@ func failureOf(e *smtpclient.Error, note Note) *Failure {
 	if note == NoteNone && errors.As(e, &d) {
 		note = d.Note
 	}
+	if note == NoteNone && e.Err != nil {
+		note = accountNote(e.Err)
+	}
 	return &Failure{Note: note, Cause: e}
+}
+
+// accountNote names why the account could not give its settings. The
+// error itself is not stored (only facts are), so without a note the
+// sentence shown later could only say "an unexpected problem".
+func accountNote(err error) Note {
+	var (
+		keyring  *accounts.KeyringError
+		notFound *accounts.NotFoundError
+		invalid  *accounts.InvalidError
+	)
+	switch {
+	case errors.Is(err, accounts.ErrNoSecret):
+		return NoteNoPassword
+	case errors.As(err, &keyring):
+		switch keyring.Problem {
+		case accounts.KeyringUnavailable:
+			return NoteKeyringUnavailable
+		case accounts.KeyringLocked:
+			return NoteKeyringLocked
+		case accounts.KeyringTimedOut:
+			return NoteKeyringTimedOut
+		}
+	case errors.As(err, &notFound):
+		return NoteAccountGone
+	case errors.As(err, &invalid):
+		return NoteAccountInvalid
+	}
+	return NoteNone
 }
 
 // encode is the JSON stored in the failure columns; "" for none.

@@ -131,6 +131,11 @@ func TestCancelDuringUpload(t *testing.T) {
 	if err := o.Cancel(ctx, id); err != nil {
 		t.Fatal(err)
 	}
+	// Cancel returns once the message is a draft again, for the window to
+	// reopen it at once.
+	if d := mustGet(t, o, id); d.State != StateDraft {
+		t.Fatalf("when Cancel returned, the message was %s", d.State)
+	}
 	out := <-done
 	close(tr.Release)
 	if out.State != StateDraft {

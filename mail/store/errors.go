@@ -22,6 +22,10 @@ const (
 	// PathOpenToOthers: other users may read the folder or file (Mode) and
 	// its permissions could not be tightened.
 	PathOpenToOthers PathProblem = "open-to-others"
+	// PathNotOwnFile: where Postie keeps a file there is a link, a special
+	// file or a file of another user (OwnerUID), which could send what
+	// Postie writes elsewhere.
+	PathNotOwnFile PathProblem = "not-own-file"
 )
 
 // PathError says why a folder or file of the data folder cannot be used,

@@ -137,3 +137,22 @@ func TestOpenRefusesAFile(t *testing.T) {
 		t.Fatalf("Open(file) = %v; want a PathError %s", err, PathNotAFolder)
 	}
 }
+
+// A link planted where the database's write-ahead log goes (possible while
+// the folder was open to others) would send every message written to the
+// database elsewhere: Open refuses it and writes nothing through it.
+func TestOpenRefusesALinkInPlaceOfADatabaseFile(t *testing.T) {
+	dir := t.TempDir()
+	elsewhere := filepath.Join(t.TempDir(), "collected")
+	if err := os.Symlink(elsewhere, filepath.Join(dir, DatabaseName+"-wal")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir)
+	var pe *PathError
+	if !errors.As(err, &pe) || pe.Problem != PathNotOwnFile || pe.Path != filepath.Join(dir, DatabaseName+"-wal") {
+		t.Fatalf("Open with a planted link = %v; want a refusal naming it", err)
+	}
+	if _, err := os.Lstat(elsewhere); err == nil {
+		t.Fatal("Postie wrote through the link")
+	}
+}

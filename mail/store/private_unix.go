@@ -64,7 +64,16 @@ func MakePrivateFile(path string) error {
 	if err != nil {
 		return &PathError{Path: path, Problem: PathCannotRead, Err: err}
 	}
-	if !info.Mode().IsRegular() || info.Mode().Perm()&othersBits == 0 {
+	// Written to through a link, or into a file another user owns, what
+	// Postie keeps could end up elsewhere: someone could have planted it
+	// while the folder was open.
+	if !info.Mode().IsRegular() {
+		return &PathError{Path: path, Problem: PathNotOwnFile, Mode: info.Mode()}
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return &PathError{Path: path, Problem: PathNotOwnFile, OwnerUID: int(st.Uid)}
+	}
+	if info.Mode().Perm()&othersBits == 0 {
 		return nil
 	}
 	if err := os.Chmod(path, privateFileMode); err != nil {

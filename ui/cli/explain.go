@@ -228,6 +228,9 @@ func explainPath(e *store.PathError) string {
 		}
 		return fmt.Sprintf("The file %s can be read by other users of this computer (permissions %04o) and Postie "+
 			"could not change that: %v; run `chmod 600 %s`.", e.Path, e.Mode.Perm(), e.Err, e.Path)
+	case store.PathNotOwnFile:
+		return fmt.Sprintf("%s is not a file Postie made: it is a link, a special file or another user's file, so Postie "+
+			"will not write to it. Move it away, or choose another folder (set %s).", e.Path, store.DataDirEnv)
 	}
 	return e.Error()
 }

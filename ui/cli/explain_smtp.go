@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -48,6 +49,18 @@ func explainNote(n outbox.Note) string {
 		return "Postie's outbox holds this message's recipients in a damaged form, so it cannot be sent. Nothing was sent; please write it again."
 	case outbox.NoteSpoolDamaged:
 		return "Postie's saved copy of this message is missing or damaged, so it cannot be sent. Nothing was sent; please write it again."
+	case outbox.NoteNoPassword:
+		return explain(accounts.ErrNoSecret)
+	case outbox.NoteKeyringUnavailable:
+		return explain(&accounts.KeyringError{Problem: accounts.KeyringUnavailable})
+	case outbox.NoteKeyringLocked:
+		return explain(&accounts.KeyringError{Problem: accounts.KeyringLocked})
+	case outbox.NoteKeyringTimedOut:
+		return explain(&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: accounts.DefaultKeyringTimeout})
+	case outbox.NoteAccountGone:
+		return "The account this message was to be sent from no longer exists. Nothing was sent; send it again from another account."
+	case outbox.NoteAccountInvalid:
+		return "The settings of the account this message is sent from are not valid, so nothing was sent. Check them with `postie accounts list` and add the account again."
 	}
 	return string(n)
 }

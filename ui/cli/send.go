@@ -83,7 +83,7 @@ func runSend(ctx context.Context, env *Env, args []string) int {
 			// A missing password or broken settings fail before anything
 			// is recorded, so running the command again cannot send twice.
 			if err := c.CheckSendable(ctx, acct.ID); err != nil {
-				fmt.Fprintf(env.Stderr, "%v\nNothing was sent.\n", err)
+				fmt.Fprintf(env.Stderr, "%s\nNothing was sent.\n", explain(err))
 				return exitCode(err)
 			}
 		}
