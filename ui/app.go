@@ -13,7 +13,8 @@
 // compose_send.go and compose_warnings.go (what to check before sending);
 // drafts.go is its Drafts dialog and sendlater.go its time picker.
 // window.go holds the main window that navigates between the views,
-// status.go its status bar, events.go what the outbox reports, and
+// status.go its status bar, events.go what the outbox reports,
+// background.go the tray that keeps sending once the window is closed, and
 // services.go what the views call into. addressfield.go, entries.go and
 // format.go are shared widgets and formatting; mailtohandler.go offers to
 // open email links; i18n.go loads the translations.

@@ -62,9 +62,13 @@ func (e *addressEntry) TypedKey(key *fyne.KeyEvent) {
 }
 
 // handleShortcut runs the window's own shortcuts: Ctrl+N new message,
-// Ctrl+Enter send, Ctrl+F search in Sent (Cmd on macOS).
+// Ctrl+Enter send, Ctrl+F search in Sent, Ctrl+Q quit (Cmd on macOS).
 func (w *mainWindow) handleShortcut(s fyne.Shortcut) bool {
 	cs, ok := s.(*desktop.CustomShortcut)
+	if ok && cs.Modifier == fyne.KeyModifierShortcutDefault && cs.KeyName == fyne.KeyQ {
+		w.requestQuit() // asks first when messages are still to be sent
+		return true
+	}
 	if !ok || cs.Modifier != fyne.KeyModifierShortcutDefault || w.compose == nil {
 		return false
 	}

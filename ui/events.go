@@ -38,6 +38,9 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 	if w.eventApplied != nil {
 		defer func() { w.eventApplied <- ev }()
 	}
+	if !ev.Progress {
+		w.pendingChanged()
+	}
 	if w.tabs == nil {
 		return
 	}

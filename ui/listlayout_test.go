@@ -367,7 +367,7 @@ func checkLanguage(language string) error {
 	if err != nil {
 		return err
 	}
-	var words map[string]string
+	var words map[string]any // a counted sentence is an object of plural forms
 	if err := json.Unmarshal(data, &words); err != nil {
 		return err
 	}

@@ -58,8 +58,11 @@ type mailtoReport struct {
 
 // runWindowChild is the child process's main.
 func runWindowChild(args []string) int {
-	if os.Getenv(windowChildEnv) == "launch" {
+	switch os.Getenv(windowChildEnv) {
+	case "launch":
 		return Run(args)
+	case "tray":
+		return run(args, driveTrayClose)
 	}
 	return run(args, func(w *mainWindow) {
 		report := driveMailto(w)

@@ -51,6 +51,8 @@ type backend interface {
 	MarkSent(ctx context.Context, id int64) error
 	Discard(ctx context.Context, id int64) error
 	Subscribe() (<-chan outbox.Event, func())
+	PendingWork(ctx context.Context) (outbox.Pending, error)
+	SendHeldNow(ctx context.Context) (int, error)
 
 	LoadSettings(ctx context.Context) (outbox.Settings, error)
 	SaveSettings(ctx context.Context, st outbox.Settings) error
@@ -240,6 +242,18 @@ func (s *services) copyToComposer(ctx context.Context, id int64) (composition, e
 
 // subscribe delivers the worker's state changes and upload progress.
 func (s *services) subscribe() (<-chan outboxEvent, func()) { return s.core.Subscribe() }
+
+// pendingWork counts the messages still to be sent, by what they wait for.
+func (s *services) pendingWork(ctx context.Context) (outbox.Pending, error) {
+	return s.core.PendingWork(ctx)
+}
+
+// sendHeldNow ends the undo window of every held message, so that the
+// worker sends them now.
+func (s *services) sendHeldNow(ctx context.Context) error {
+	_, err := s.core.SendHeldNow(ctx)
+	return err
+}
 
 // ---- settings ----
 

@@ -60,6 +60,9 @@ type mainWindow struct {
 	// autosaveDelay is how long after the last change a draft is saved.
 	autosaveDelay time.Duration
 
+	// bg is the window's life once closed with messages still to send.
+	bg background
+
 	// eventApplied, when set by tests, receives each outbox event after the
 	// window has shown it.
 	eventApplied chan<- outboxEvent
@@ -297,7 +300,7 @@ func (w *mainWindow) handleLaunch(args []string) {
 	if err != nil {
 		return
 	}
-	w.win.RequestFocus()
+	w.showWindow() // from the tray, too
 	if opts.mailto != "" {
 		if w.tabs == nil {
 			w.opts.mailto = opts.mailto // opened once an account exists
@@ -317,10 +320,10 @@ func (w *mainWindow) openMailto(link string) {
 
 // installShortcuts binds the keyboard shortcuts for when no field has the
 // focus (textEntry handles them when one has): Ctrl+N new message,
-// Ctrl+Enter send, Ctrl+F search in Sent, Esc closes a dialog.
+// Ctrl+Enter send, Ctrl+F search in Sent, Ctrl+Q quit, Esc closes a dialog.
 func (w *mainWindow) installShortcuts() {
 	c := w.win.Canvas()
-	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyF} {
+	for _, key := range []fyne.KeyName{fyne.KeyN, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyF, fyne.KeyQ} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
 			func(s fyne.Shortcut) { w.handleShortcut(s) })
 	}
@@ -378,7 +381,7 @@ func (w *mainWindow) dropped(_ fyne.Position, uris []fyne.URI) {
 }
 
 // requestClose asks about an unsaved message, remembers the window size,
-// then closes.
+// then closes, or keeps sending in the background (see background.go).
 func (w *mainWindow) requestClose() {
 	if w.compose != nil && w.compose.dirty {
 		w.compose.confirmDiscard(func() { w.closeNow() })
@@ -392,7 +395,7 @@ func (w *mainWindow) closeNow() {
 	prefs := w.app.Preferences()
 	prefs.SetFloat(prefWidth, float64(size.Width))
 	prefs.SetFloat(prefHeight, float64(size.Height))
-	w.win.Close()
+	w.closeOrKeepSending()
 }
 
 // shutdown stops background work once the window has closed. A message

@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
+	"github.com/postie-app/postie/mail/outbox"
+	"github.com/postie-app/postie/mail/smtpclient"
+	"github.com/postie-app/postie/mail/store"
+)
+
+// trayHiddenLine is what the tray scenario's child prints once its window
+// has closed into the tray.
+const trayHiddenLine = "postie-window-in-tray"
+
+// statusNotifierWatcherStandIn answers what Fyne's tray asks of a tray
+// host on the session bus: it registers the icon and shows nothing.
+type statusNotifierWatcherStandIn struct{}
+
+func (statusNotifierWatcherStandIn) RegisterStatusNotifierItem(string) *dbus.Error { return nil }
+
+// claimTrayHost makes the test's session bus look like a desktop with a
+// tray: the StatusNotifierWatcher name has an owner until the test ends.
+func claimTrayHost(t *testing.T) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus(dbus.WithContext(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Export(statusNotifierWatcherStandIn{}, "/StatusNotifierWatcher", statusNotifierWatcher); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := conn.RequestName(statusNotifierWatcher, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("cannot own %s on the session bus: %v, %v", statusNotifierWatcher, reply, err)
+	}
+}
+
+func TestTrayHostIsFoundOnTheSessionBus(t *testing.T) {
+	testpeer.RequireSession(t)
+	if trayHostPresent() {
+		t.Fatal("a tray host was found on a session bus that has none")
+	}
+	claimTrayHost(t)
+	if !trayHostPresent() {
+		t.Error("the StatusNotifierWatcher on the session bus was not found")
+	}
+}
+
+// The real program in the real window under Xvfb, with a tray host on the
+// session bus and a real SMTP peer: the user sends, closes the window at
+// once, and Postie stays, sends the message when its undo window ends and
+// then exits by itself. Meanwhile the CPU it uses with the window closed
+// is measured.
+func TestRealWindowKeepsSendingFromTheTray(t *testing.T) {
+	testpeer.RequireSession(t)
+	// Long enough for the window to close into the tray and for ten
+	// seconds of idle with it closed, on a slow machine.
+	const undoWindow = 30 * time.Second
+	server := testpeer.Run(t, testpeer.Options{})
+	arrived := make(chan time.Time, 10)
+	server.OnDot(func(string) error { arrived <- time.Now(); return nil })
+	claimTrayHost(t)
+
+	dir := shortTempDir(t)
+	svc, err := openServices(t.Context(), dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := accounts.Account{Name: "Sam", DisplayName: "Sam Sender", Email: "sam@example.org",
+		Host: server.Host, Port: server.Port, Security: smtpclient.SecurityNone}
+	if err := svc.core.SaveAccount(t.Context(), &a, "", false); err != nil {
+		t.Fatal(err)
+	}
+	st := svc.core.Settings()
+	st.UndoWindow = undoWindow
+	if err := svc.core.SaveSettings(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	svc.close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	window := exec.CommandContext(ctx, os.Args[0])
+	window.Env = append(os.Environ(), windowChildEnv+"=tray", store.DataDirEnv+"="+dir)
+	var logs strings.Builder
+	window.Stderr = &logs
+	stdout, err := window.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := window.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	hidden := make(chan time.Time, 1)
+	go func() {
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if lines.Text() == trayHiddenLine {
+				hidden <- time.Now()
+			}
+		}
+		exited <- window.Wait()
+	}()
+
+	var hiddenAt time.Time
+	select {
+	case hiddenAt = <-hidden:
+	case err := <-exited:
+		t.Fatalf("the window ended (%v) instead of closing into the tray with a message in its undo window\n%s", err, logs.String())
+	case <-ctx.Done():
+		t.Fatalf("the window never closed into the tray\n%s", logs.String())
+	}
+
+	// Idle CPU with the window closed, until the message leaves (at most
+	// ten seconds).
+	before, err := cpuTicks(window.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deliveredAt time.Time
+	select {
+	case deliveredAt = <-arrived:
+	case <-time.After(10 * time.Second):
+	}
+	measured := time.Since(hiddenAt)
+	after, err := cpuTicks(window.Process.Pid)
+	if err != nil {
+		t.Fatalf("Postie did not stay after its window closed: %v\n%s", err, logs.String())
+	}
+	share := float64(after-before) / clockTicksPerSecond / measured.Seconds()
+	t.Logf("idle CPU with the window closed: %.2f%% of one core over %v (%d ticks)", 100*share, measured.Round(time.Millisecond), after-before)
+	if deliveredAt.IsZero() {
+		if share > 0.05 { // a busy loop would use a whole core
+			t.Errorf("Postie in the tray uses %.1f%% of a core while idle; want near zero", 100*share)
+		}
+		select {
+		case deliveredAt = <-arrived:
+		case err := <-exited:
+			t.Fatalf("Postie exited (%v) before sending the message\n%s", err, logs.String())
+		case <-ctx.Done():
+			t.Fatalf("the message was never delivered\n%s", logs.String())
+		}
+	}
+	if n := len(server.Received()); n != 1 {
+		t.Errorf("the server received %d messages, want 1", n)
+	}
+	if early := deliveredAt.Sub(hiddenAt); early < 0 {
+		t.Errorf("delivered %v before the window closed", -early)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("Postie ended with %v after sending\n%s", err, logs.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("Postie did not exit by itself once the message was sent\n%s", logs.String())
+	}
+
+	// Sent when its undo window ended, not before: closing skipped nothing.
+	svc, err = openServices(t.Context(), dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.close()
+	sent, err := svc.core.List(t.Context(), outbox.Query{States: []outbox.State{outbox.StateSent}})
+	if err != nil || len(sent) != 1 {
+		t.Fatalf("sent log = %v, %v; want the one message", sent, err)
+	}
+	if waited := sent[0].SentAt.Sub(sent[0].Created); waited < undoWindow {
+		t.Errorf("sent %v after it was queued, before its undo window of %v ended", waited, undoWindow)
+	}
+}
+
+// clockTicksPerSecond is the unit of /proc/PID/stat's CPU times (USER_HZ,
+// 100 on every Linux that Go supports).
+const clockTicksPerSecond = 100
+
+// cpuTicks is the CPU time process pid has used, user and system, in
+// clock ticks.
+func cpuTicks(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name in parentheses may hold spaces; the fields after
+	// it are fixed: utime and stime are the 12th and 13th.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, data)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, data)
+	}
+	return utime + stime, nil
+}
+
+// driveTrayClose is the tray scenario's child: it sends a message and
+// closes the window at once, as a user would, then leaves the app to quit
+// by itself.
+func driveTrayClose(w *mainWindow) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "tray driver:", err)
+		os.Exit(1)
+	}
+	if err := waitOnUI("the main views", func() bool { return w.tabs != nil }); err != nil {
+		fail(err)
+	}
+	fyne.DoAndWait(func() {
+		w.selectView(w.compose.content)
+		w.compose.to.entry.SetText("Anna Lind <anna@example.org>")
+		w.compose.subject.SetText("Closed at once")
+		w.compose.body.SetText("Sent while the window was closed.")
+		w.compose.send()
+	})
+	w.tasks.wait() // the message is queued, in its undo window
+	fyne.DoAndWait(w.requestClose)
+	if err := waitOnUI("the window to close into the tray", func() bool { return w.bg.hidden }); err != nil {
+		fail(err)
+	}
+	fmt.Println(trayHiddenLine)
+	select {} // Postie quits by itself once the message is sent
+}
