@@ -294,9 +294,10 @@ func (w *mainWindow) selectView(content fyne.CanvasObject) {
 // handleLaunch receives the arguments of a second launch.
 func (w *mainWindow) handleLaunch(args []string) {
 	opts, err := parseArgs(args, io.Discard)
-	if err != nil {
-		return
+	if err != nil || opts.background {
+		return // a start at login while Postie runs already changes nothing
 	}
+	w.win.Show() // hidden until now when Postie started in the background
 	w.win.RequestFocus()
 	if opts.mailto != "" {
 		if w.tabs == nil {
