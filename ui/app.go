@@ -16,7 +16,8 @@
 // status.go its status bar, events.go what the outbox reports, and
 // services.go what the views call into. addressfield.go, entries.go and
 // format.go are shared widgets and formatting; mailtohandler.go offers to
-// open email links; i18n.go loads the translations.
+// open email links; autostart.go, Settings' start at login; i18n.go loads
+// the translations.
 package ui
 
 import (

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // autostartPath is where the XDG autostart specification looks for the
@@ -30,7 +31,8 @@ func AutostartStatus() (enabled, supported bool, err error) {
 		return false, true, err
 	}
 	entry, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	// ENOTDIR: "autostart" is a file, so there is no entry in it either.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return false, true, nil
 	}
 	if err != nil {

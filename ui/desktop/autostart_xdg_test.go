@@ -167,3 +167,18 @@ func waitForFile(t *testing.T, path string) []byte {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestAutostartFolderThatIsAFile: no entry can be there, so it is off, and
+// switching it on says why it cannot.
+func TestAutostartFolderThatIsAFile(t *testing.T) {
+	path := tempConfigHome(t)
+	if err := os.WriteFile(filepath.Dir(path), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if autostartEnabled(t) {
+		t.Fatal("enabled")
+	}
+	if err := EnableAutostart("/usr/bin/postie"); err == nil {
+		t.Fatal("EnableAutostart wrote into a file")
+	}
+}
