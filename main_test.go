@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,6 +110,7 @@ func TestBackgroundStartShowsNoWindowUntilLaunchedAgain(t *testing.T) {
 
 // runningPostie is the real program running in the test's X session.
 type runningPostie struct {
+	pid    int
 	output syncBuffer
 	exited chan error
 }
@@ -142,6 +144,7 @@ func startPostie(ctx context.Context, t *testing.T, cmd *exec.Cmd) *runningPosti
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	app.pid = cmd.Process.Pid
 	done := make(chan struct{})
 	go func() {
 		err := cmd.Wait()
@@ -174,24 +177,38 @@ func (app *runningPostie) waitFor(ctx context.Context, t *testing.T, what string
 	}
 }
 
-// waitForWindow waits for the X server to report a window named "Postie".
+// waitForWindow waits for the X server to report a window of the app's
+// named "Postie".
 func (app *runningPostie) waitForWindow(ctx context.Context, t *testing.T) {
 	t.Helper()
 	app.waitFor(ctx, t, "window titled Postie", func() bool { return app.hasWindow(t) })
 }
 
-var titledPostie = regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ "Postie":`)
+var titledPostie = regexp.MustCompile(`(?m)^\s+(0x[0-9a-f]+) "Postie":`)
 
-// hasWindow reports whether the X server has a window named "Postie".
+// hasWindow reports whether the X server has a window named "Postie" that
+// belongs to the app: other tests share the display and may have their own.
 func (app *runningPostie) hasWindow(t *testing.T) bool {
 	t.Helper()
-	xwininfo, err := exec.LookPath("xwininfo")
-	if err != nil {
-		t.Fatal("xwininfo is missing: make test installs x11-utils")
-	}
-	tree, err := exec.Command(xwininfo, "-root", "-tree").Output()
+	tree, err := exec.Command(x11Tool(t, "xwininfo"), "-root", "-tree").Output()
 	if err != nil {
 		t.Fatalf("xwininfo: %v", err)
 	}
-	return titledPostie.Match(tree)
+	for _, m := range titledPostie.FindAllSubmatch(tree, -1) {
+		// GLFW, under Fyne, sets _NET_WM_PID on the windows it makes.
+		out, err := exec.Command(x11Tool(t, "xprop"), "-id", string(m[1]), "_NET_WM_PID").Output()
+		if err == nil && strings.TrimSpace(string(out)) == fmt.Sprintf("_NET_WM_PID(CARDINAL) = %d", app.pid) {
+			return true
+		}
+	}
+	return false
+}
+
+func x11Tool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(name + " is missing: make test installs x11-utils")
+	}
+	return path
 }
