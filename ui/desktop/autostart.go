@@ -14,11 +14,6 @@ import (
 // Postie: it runs without showing its window and sends what is due.
 const BackgroundFlag = "--background"
 
-// autostartFileName is the name of the XDG autostart entry: the app ID, as
-// for the package's own desktop entry, so a desktop that lists both knows
-// they are the same program.
-const autostartFileName = resources.AppID + ".desktop"
-
 // autostartEntry is the XDG autostart entry that starts the program at
 // exePath, an absolute path, in the background when the user logs in.
 func autostartEntry(exePath string) (string, error) {
@@ -105,15 +100,6 @@ func autostartDisabled(entry string) bool {
 	}
 	return false
 }
-
-// The Windows Run value that starts Postie at login, below
-// HKEY_CURRENT_USER, and the key where Task Manager's Startup page records
-// that the user switched a Run value off.
-const (
-	runKey             = `Software\Microsoft\Windows\CurrentVersion\Run`
-	runValueName       = appName
-	startupApprovedKey = `Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run`
-)
 
 // runCommand is the Run value's data that starts the program at exePath, an
 // absolute Windows path, in the background.

@@ -7,6 +7,15 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
+// The Windows Run value that starts Postie at login, below
+// HKEY_CURRENT_USER, and the key where Task Manager's Startup page records
+// that the user switched a Run value off.
+const (
+	runKey             = `Software\Microsoft\Windows\CurrentVersion\Run`
+	runValueName       = appName
+	startupApprovedKey = `Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run`
+)
+
 // AutostartStatus reports whether Windows starts Postie when the user logs
 // in: whether Postie's Run value exists below HKEY_CURRENT_USER and Task
 // Manager's Startup page has not switched it off. supported is true.

@@ -9,7 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/postie-app/postie/resources"
 )
+
+// autostartFileName is the name of the XDG autostart entry: the app ID, as
+// for the package's own desktop entry, so a desktop that lists both knows
+// they are the same program.
+const autostartFileName = resources.AppID + ".desktop"
 
 // autostartPath is where the XDG autostart specification looks for the
 // user's own entries: $XDG_CONFIG_HOME/autostart, or ~/.config/autostart
