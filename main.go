@@ -1,7 +1,8 @@
 // Postie is a desktop application for sending email. Without arguments, or
-// with a mailto: link or --demo, it opens its window; otherwise it runs one
-// command-line subcommand (`postie help` lists them). It only chooses
-// between the two; it must never hold logic of its own.
+// with a mailto: link, --demo or --background (hidden, as at login), it
+// starts its window; otherwise it runs one command-line subcommand
+// (`postie help` lists them). It only chooses between the two; it must never
+// hold logic of its own.
 package main
 
 import (

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/resources"
+	"github.com/postie-app/postie/ui/instance"
 )
 
 // runAsPostieEnv makes the test binary behave as the postie binary, so these
@@ -70,49 +74,179 @@ func TestUnknownCommandExitsWithUsage(t *testing.T) {
 // "Postie".
 func TestWindowOpensTitledPostie(t *testing.T) {
 	testpeer.RequireSession(t)
-	xwininfo, err := exec.LookPath("xwininfo")
-	if err != nil {
-		t.Fatal("xwininfo is missing: make test installs x11-utils")
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	app := postie(ctx, t)
-	var appOutput bytes.Buffer
-	app.Stdout, app.Stderr = &appOutput, &appOutput
+	app := startPostie(ctx, t, postie(ctx, t))
+	app.waitForWindow(ctx, t)
+}
+
+// TestBackgroundStartShowsNoWindowUntilLaunchedAgain starts Postie as the
+// login session does: it keeps running, listening for later launches, with
+// no window; a later launch (the menu entry) shows the window.
+func TestBackgroundStartShowsNoWindowUntilLaunchedAgain(t *testing.T) {
+	testpeer.RequireSession(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	dataDir := t.TempDir()
+	// A message scheduled for later: Postie has work to wait for, so it
+	// stays although no tray host runs in this session.
+	scheduleMessage(ctx, t, dataDir)
+	app := startPostie(ctx, t, postieIn(ctx, dataDir, "--background"))
+	app.waitFor(ctx, t, "the hand-off socket", func() bool {
+		_, err := os.Stat(filepath.Join(dataDir, instance.SocketName))
+		return err == nil
+	})
+	// Another start at login is handed over and changes nothing. Once it
+	// was handed over, the app is in its main loop, past where a window
+	// that was going to open at start would have opened.
+	if out, err := postieIn(ctx, dataDir, "--background").CombinedOutput(); err != nil {
+		t.Fatalf("a second postie --background: %v\n%s", err, out)
+	}
+	if app.hasWindow(t) {
+		t.Fatalf("postie --background shows a window\n%s", app.output.String())
+	}
+	if out, err := postieIn(ctx, dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("a second launch: %v\n%s", err, out)
+	}
+	app.waitForWindow(ctx, t)
+}
+
+// A start at login with nothing to send and no tray to live in would be a
+// process nobody can see: it quits by itself.
+func TestBackgroundStartWithNothingToSendQuits(t *testing.T) {
+	testpeer.RequireSession(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	app := startPostie(ctx, t, postieIn(ctx, t.TempDir(), "--background"))
+	select {
+	case err := <-app.exited:
+		if err != nil {
+			t.Fatalf("postie --background ended with %v\n%s", err, app.output.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("postie --background with nothing to send kept running\n%s", app.output.String())
+	}
+}
+
+// scheduleMessage adds an account and schedules a message for it two hours
+// from now, through the command line.
+func scheduleMessage(ctx context.Context, t *testing.T, dataDir string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"accounts", "add", "--email", "sam@example.org", "--host", "127.0.0.1", "--port", "9", "--security", "starttls",
+			"--name", "sam", "--user", "sam", "--password-stdin", "--no-test"},
+		{"send", "--to", "anna@example.org", "--subject", "Later", "--later", "2h", "--body-file", "-"},
+	} {
+		cmd := postieIn(ctx, dataDir, args...)
+		cmd.Stdin = strings.NewReader("secret\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("postie %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Cleanup(func() { postieIn(context.Background(), dataDir, "accounts", "remove", "sam").Run() })
+}
+
+// runningPostie is the real program running in the test's X session.
+type runningPostie struct {
+	pid    int
+	output syncBuffer
+	exited chan error
+}
+
+// syncBuffer collects the app's output while the test may read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startPostie starts cmd and kills it at the end of the test.
+func startPostie(ctx context.Context, t *testing.T, cmd *exec.Cmd) *runningPostie {
+	t.Helper()
+	app := &runningPostie{exited: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = &app.output, &app.output
 	// A helper the app starts (a D-Bus activation, say) may keep the output
 	// pipe open after the app is gone; Wait must not hang on it.
-	app.WaitDelay = 5 * time.Second
-	if err := app.Start(); err != nil {
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- app.Wait() }()
-	running := true
-	defer func() {
-		if running {
-			app.Process.Kill()
-			<-exited
-		}
+	app.pid = cmd.Process.Pid
+	done := make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		app.exited <- err
+		close(done)
 	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return app
+}
 
-	titled := regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ "Postie":`)
+// waitFor polls cond until it holds, failing if the app exits first.
+func (app *runningPostie) waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
 	poll := time.NewTicker(100 * time.Millisecond)
 	defer poll.Stop()
 	for {
 		select {
-		case err := <-exited:
-			running = false
-			t.Fatalf("postie exited before opening its window: %v\n%s", err, appOutput.String())
+		case err := <-app.exited:
+			t.Fatalf("postie exited before %s: %v\n%s", what, err, app.output.String())
 		case <-ctx.Done():
-			t.Fatalf("no window titled Postie appeared within the time limit\n%s", appOutput.String())
+			t.Fatalf("no %s within the time limit\n%s", what, app.output.String())
 		case <-poll.C:
-			tree, err := exec.Command(xwininfo, "-root", "-tree").Output()
-			if err != nil {
-				t.Fatalf("xwininfo: %v", err)
-			}
-			if titled.Match(tree) {
+			if cond() {
 				return
 			}
 		}
 	}
+}
+
+// waitForWindow waits for the X server to report a window of the app's
+// named "Postie".
+func (app *runningPostie) waitForWindow(ctx context.Context, t *testing.T) {
+	t.Helper()
+	app.waitFor(ctx, t, "window titled Postie", func() bool { return app.hasWindow(t) })
+}
+
+var titledPostie = regexp.MustCompile(`(?m)^\s+(0x[0-9a-f]+) "Postie":`)
+
+// hasWindow reports whether the X server has a window named "Postie" that
+// belongs to the app: other tests share the display and may have their own.
+func (app *runningPostie) hasWindow(t *testing.T) bool {
+	t.Helper()
+	tree, err := exec.Command(x11Tool(t, "xwininfo"), "-root", "-tree").Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	for _, m := range titledPostie.FindAllSubmatch(tree, -1) {
+		// GLFW, under Fyne, sets _NET_WM_PID on the windows it makes.
+		out, err := exec.Command(x11Tool(t, "xprop"), "-id", string(m[1]), "_NET_WM_PID").Output()
+		if err == nil && strings.TrimSpace(string(out)) == fmt.Sprintf("_NET_WM_PID(CARDINAL) = %d", app.pid) {
+			return true
+		}
+	}
+	return false
+}
+
+func x11Tool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(name + " is missing: make test installs x11-utils")
+	}
+	return path
 }

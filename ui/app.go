@@ -17,7 +17,8 @@
 // background.go the tray that keeps sending once the window is closed, and
 // services.go what the views call into. addressfield.go, entries.go and
 // format.go are shared widgets and formatting; mailtohandler.go offers to
-// open email links; i18n.go loads the translations.
+// open email links; autostart.go, Settings' start at login; i18n.go loads
+// the translations.
 package ui
 
 import (
@@ -35,13 +36,17 @@ import (
 
 	"github.com/postie-app/postie/mail/store"
 	"github.com/postie-app/postie/resources"
+	postiedesktop "github.com/postie-app/postie/ui/desktop"
 	"github.com/postie-app/postie/ui/instance"
 )
 
 // options are the window's command-line arguments.
 type options struct {
-	demo   bool
-	mailto string
+	demo bool
+	// background starts Postie without showing its window, as the login
+	// session does (postiedesktop.BackgroundFlag).
+	background bool
+	mailto     string
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -49,6 +54,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("postie", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&opts.demo, "demo", false, "try Postie with a built-in demo mail server")
+	fs.BoolVar(&opts.background, strings.TrimPrefix(postiedesktop.BackgroundFlag, "--"), false, "start without showing the window, as at login")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
@@ -118,7 +124,15 @@ func run(args []string, drive func(*mainWindow)) int {
 			fyne.Do(a.Quit)
 		}()
 	}
-	w.win.ShowAndRun()
+	if opts.background {
+		// Started at login: the outbox works without the window, which
+		// stays hidden. What the user sees meanwhile (a tray icon, say) is
+		// the background mode's to show; a later launch shows the window
+		// (handleLaunch).
+		a.Run()
+	} else {
+		w.win.ShowAndRun()
+	}
 	w.shutdown()
 	return 0
 }

@@ -40,6 +40,9 @@ type background struct {
 	// quitWhenSent is set once the user chose "Send now and quit": Postie
 	// quits when nothing due is left.
 	quitWhenSent bool
+	// resident is set for a start at login with a tray to live in: Postie
+	// stays there, with nothing to send too, until the user quits.
+	resident bool
 
 	menu        *fyne.Menu     // the tray menu, nil until first needed
 	pendingItem *fyne.MenuItem // its line saying what is waiting
@@ -110,10 +113,33 @@ func (w *mainWindow) pendingChanged() {
 		switch {
 		case w.bg.quitWhenSent && p.Held+p.Due == 0:
 			w.app.Quit()
-		case w.bg.hidden && p.None():
+		case w.bg.hidden && !w.bg.resident && p.None():
 			w.app.Quit()
 		}
 	}, func(err error) { fyne.LogError("Cannot count the messages still to send", err) })
+}
+
+// startInBackground is a start at login (--background): the window stays
+// hidden and Postie sends what is due. With a tray it lives there until
+// the user quits; without one nothing would show that it runs, so it quits
+// once nothing is left to send, as a window closed with work pending does.
+func (w *mainWindow) startInBackground() {
+	w.bg.hidden = true
+	trayHost := w.bg.trayHost
+	if trayHost == nil {
+		trayHost = trayHostPresent
+	}
+	_, canTray := w.app.(desktop.App)
+	w.background(func(context.Context, *services) func() {
+		hasTray := canTray && trayHost()
+		return func() {
+			if hasTray {
+				w.bg.resident = true
+				w.installTray()
+			}
+			w.pendingChanged()
+		}
+	})
 }
 
 // hideInTray hides the window and leaves the tray icon to bring it back.

@@ -23,7 +23,7 @@ var (
 )
 
 // settingsView edits the undo window, the retry limit, what happens when
-// some recipients are refused, and Markdown by default.
+// some recipients are refused, Markdown by default and starting at login.
 type settingsView struct {
 	w        *mainWindow
 	content  fyne.CanvasObject
@@ -31,7 +31,9 @@ type settingsView struct {
 	retry    *widget.Select
 	partial  *widget.RadioGroup
 	markdown *widget.Check
-	loading  bool
+	// autostart is not in appSettings: see autostartOption.
+	autostart *autostartOption
+	loading   bool
 	// saving and again order the saves: two changes in a row must not race
 	// to the database, where the older one could land last.
 	saving, again bool
@@ -56,7 +58,8 @@ func newSettingsView(w *mainWindow) *settingsView {
 		widget.NewFormItem(lang.L("Markdown"), v.markdown),
 	)
 	form.Orientation = widget.Vertical
-	v.content = container.NewVScroll(container.NewVBox(form, mailtoHandlerOffer(w)))
+	v.autostart = newAutostartOption(w)
+	v.content = container.NewVScroll(container.NewVBox(form, v.autostart.content, mailtoHandlerOffer(w)))
 	v.load()
 	return v
 }

@@ -189,6 +189,9 @@ func (w *mainWindow) openServices(demoMode bool) {
 			} else {
 				w.showWelcome()
 			}
+			if w.opts.background {
+				w.startInBackground()
+			}
 		}
 	})
 }
@@ -297,8 +300,8 @@ func (w *mainWindow) selectView(content fyne.CanvasObject) {
 // handleLaunch receives the arguments of a second launch.
 func (w *mainWindow) handleLaunch(args []string) {
 	opts, err := parseArgs(args, io.Discard)
-	if err != nil {
-		return
+	if err != nil || opts.background {
+		return // a start at login while Postie runs already changes nothing
 	}
 	w.showWindow() // from the tray, too
 	if opts.mailto != "" {

@@ -66,13 +66,15 @@ func command(name string) (Command, bool) {
 
 // WantsWindow reports whether the arguments ask for the desktop window
 // rather than a subcommand: no arguments, a mailto: link (RFC 6068) handed
-// over by the desktop, or window flags such as --demo.
+// over by the desktop, or window flags: --demo, or --background, with which
+// the login session starts the window's process without showing the window.
 func WantsWindow(args []string) bool {
 	if len(args) == 0 {
 		return true
 	}
 	first := args[0]
-	return strings.HasPrefix(strings.ToLower(first), "mailto:") || first == "--demo" || first == "-demo"
+	return strings.HasPrefix(strings.ToLower(first), "mailto:") ||
+		first == "--demo" || first == "-demo" || first == "--background" || first == "-background"
 }
 
 // Main runs the subcommand named by args[0] with the process's streams and

@@ -66,6 +66,8 @@ func TestWantsWindow(t *testing.T) {
 		{[]string{"mailto:a@example.org"}, true},
 		{[]string{"MAILTO:a@example.org?subject=Hi"}, true},
 		{[]string{"--demo"}, true},
+		{[]string{"--background"}, true},
+		{[]string{"--background", "--demo"}, true},
 		{[]string{"version"}, false},
 		{[]string{"send", "--to", "a@example.org"}, false},
 	} {

@@ -1,5 +1,8 @@
 // Package desktop makes Postie the program that opens mailto: links, where
-// the operating system wants a running program to ask for that.
+// the operating system wants a running program to ask for that, and has the
+// desktop start Postie in the background at login (autostart*.go: an XDG
+// autostart entry, or a Run value below HKEY_CURRENT_USER on Windows; on
+// macOS the user adds Postie to Login Items).
 //
 // On Windows that takes per-user registry keys below HKEY_CURRENT_USER:
 // a ProgID that opens links with Postie, and the Capabilities that list
