@@ -105,7 +105,7 @@ func testEmailLinks(t *testing.T, pkg string) {
 			// The packaged program sets up the account the message is
 			// written from; then the reporting build takes its place.
 			data := shortTempDir(t)
-			dataEnv := append(env, store.DataDirEnv+"="+data)
+			dataEnv := slices.Concat(env, []string{store.DataDirEnv + "=" + data})
 			run(t, dataEnv, program, "accounts", "add", "--email", "sam@example.org", "--display-name", "Sam Sender",
 				"--host", "smtp.example.org", "--port", "587", "--security", "starttls", "--no-test")
 			copyProgram(t, reporting, program)
@@ -116,7 +116,7 @@ func testEmailLinks(t *testing.T, pkg string) {
 			if out := run(t, env, "gio", "mime", "x-scheme-handler/mailto"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], ": "+desktopName) {
 				t.Fatalf("after xdg-mime default, gio mime x-scheme-handler/mailto says\n%s", out)
 			}
-			report := openLinks(t, xdgOpen, append(dataEnv, windowEnv(t, strings.ReplaceAll(opener.name, " ", "-"), shots)...))
+			report := openLinks(t, xdgOpen, slices.Concat(dataEnv, windowEnv(t, strings.ReplaceAll(opener.name, " ", "-"), shots)))
 			checkWindowReport(t, report)
 		})
 	}
@@ -124,7 +124,7 @@ func testEmailLinks(t *testing.T, pkg string) {
 
 // desktopEnvironment is the environment of a person whose home is home, on
 // the desktop named (none: the generic opener). Whatever would let xdg-open
-// guess another desktop is left out.
+// guess another desktop is emptied, which xdg-open and GLib take as unset.
 func desktopEnvironment(home, desktop string) []string {
 	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"XDG_DATA_HOME=" + filepath.Join(home, ".local/share"), "XDG_CURRENT_DESKTOP=" + desktop}
@@ -186,8 +186,12 @@ func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	group := first.Process.Pid
-	t.Cleanup(func() { syscall.Kill(-group, syscall.SIGKILL) })
+	group, ended := first.Process.Pid, false
+	t.Cleanup(func() {
+		if !ended {
+			syscall.Kill(-group, syscall.SIGKILL)
+		}
+	})
 	firstDone := make(chan error, 1)
 	go func() { firstDone <- first.Wait() }()
 	// The generic opener waits for the program, gio does not, so the first
@@ -227,7 +231,8 @@ func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
 		if err := firstFailed(); err != nil {
 			return false, err
 		}
-		return exists(reportPath) && syscall.Kill(-group, 0) == syscall.ESRCH, nil
+		ended = syscall.Kill(-group, 0) == syscall.ESRCH
+		return exists(reportPath) && ended, nil
 	}); err != nil {
 		t.Fatalf("%v\n%s", err, log())
 	}
