@@ -116,7 +116,8 @@ func testEmailLinks(t *testing.T, pkg string) {
 			if out := run(t, env, "gio", "mime", "x-scheme-handler/mailto"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], ": "+desktopName) {
 				t.Fatalf("after xdg-mime default, gio mime x-scheme-handler/mailto says\n%s", out)
 			}
-			report := openLinks(t, xdgOpen, slices.Concat(dataEnv, windowEnv(t, strings.ReplaceAll(opener.name, " ", "-"), shots)))
+			window := newReportingWindow(t, strings.ReplaceAll(opener.name, " ", "-"), shots)
+			report := openLinks(t, xdgOpen, dataEnv, window)
 			checkWindowReport(t, report)
 		})
 	}
@@ -135,8 +136,16 @@ func desktopEnvironment(home, desktop string) []string {
 	return env
 }
 
-// windowEnv tells the reporting build what to expect and where to report.
-func windowEnv(t *testing.T, scenario, shots string) []string {
+// reportingWindow is how the reporting build is told what to expect and
+// where to report: env, naming the files it writes.
+type reportingWindow struct {
+	env []string
+	// report is written when the window closes; ready when it may be handed
+	// a second link.
+	report, ready string
+}
+
+func newReportingWindow(t *testing.T, scenario, shots string) reportingWindow {
 	var want []composerFields
 	for _, l := range emailLinks {
 		want = append(want, l.shown)
@@ -146,26 +155,19 @@ func windowEnv(t *testing.T, scenario, shots string) []string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	return []string{uiWindowChildEnv + "=window", uiMailtoScenarioEnv + "=xdg-open-" + scenario,
+	w := reportingWindow{report: filepath.Join(dir, "report.json"), ready: filepath.Join(dir, "ready")}
+	w.env = []string{uiWindowChildEnv + "=window", uiMailtoScenarioEnv + "=xdg-open-" + scenario,
 		uiMailtoWantEnv + "=" + string(wantJSON), uiScreenshotsEnv + "=" + shots,
-		uiMailtoReportEnv + "=" + filepath.Join(dir, "report.json"),
-		uiMailtoReadyFileEnv + "=" + filepath.Join(dir, "ready")}
+		uiMailtoReportEnv + "=" + w.report, uiMailtoReadyFileEnv + "=" + w.ready}
+	return w
 }
 
 // openLinks opens the first link with xdg-open, waits until the window it
 // started is ready for another, opens the second the same way and returns
-// the window's report once every program xdg-open started has ended.
-func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
+// the window's report once every program xdg-open started has ended. They
+// run with env and window's settings added to the environment.
+func openLinks(t *testing.T, xdgOpen string, env []string, window reportingWindow) windowReport {
 	t.Helper()
-	var reportPath, readyPath string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, uiMailtoReportEnv+"="); ok {
-			reportPath = v
-		}
-		if v, ok := strings.CutPrefix(kv, uiMailtoReadyFileEnv+"="); ok {
-			readyPath = v
-		}
-	}
 	// The programs write their logs to a file: gio returns at once, and the
 	// window it started would hold a pipe open.
 	logPath := filepath.Join(t.TempDir(), "xdg-open.log")
@@ -180,7 +182,7 @@ func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
 	// outlive it, share one process group: the test waits for it to empty
 	// and, should it fail first, ends it.
 	first := exec.Command(xdgOpen, emailLinks[0].link)
-	first.Env = append(environment(), env...)
+	first.Env = slices.Concat(environment(), env, window.env)
 	first.Stdout, first.Stderr = logFile, logFile
 	first.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := first.Start(); err != nil {
@@ -212,10 +214,10 @@ func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
 		if err := firstFailed(); err != nil {
 			return false, err
 		}
-		if exists(reportPath) {
+		if exists(window.report) {
 			return false, errors.New("the window closed before the second link")
 		}
-		return exists(readyPath), nil
+		return exists(window.ready), nil
 	}); err != nil {
 		t.Fatalf("%v\n%s", err, log())
 	}
@@ -232,11 +234,11 @@ func openLinks(t *testing.T, xdgOpen string, env []string) windowReport {
 			return false, err
 		}
 		ended = syscall.Kill(-group, 0) == syscall.ESRCH
-		return exists(reportPath) && ended, nil
+		return exists(window.report) && ended, nil
 	}); err != nil {
 		t.Fatalf("%v\n%s", err, log())
 	}
-	data, err := os.ReadFile(reportPath)
+	data, err := os.ReadFile(window.report)
 	if err != nil {
 		t.Fatal(err)
 	}
