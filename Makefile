@@ -89,10 +89,13 @@ FYNE_TOOLS_VERSION := v1.7.4
 PACKAGE_DIR ?= dist
 WINDOWS_CC := x86_64-w64-mingw32-gcc
 # What the packaging tests run: the tools that validate desktop entries and
-# AppStream metadata, gio (libglib2.0-bin) that launches the autostart entry
-# as GNOME does, the Windows cross-compiler, xz for the Linux archive and
-# rsvg-convert to check that the committed icon.png matches icon.svg.
-PACKAGING_TEST_PACKAGES := desktop-file-utils libglib2.0-bin appstream gcc-mingw-w64-x86-64 xz-utils librsvg2-bin
+# AppStream metadata, the Windows cross-compiler, xz for the Linux archive,
+# rsvg-convert to check that the committed icon.png matches icon.svg, and
+# the openers of the desktops (xdg-utils' xdg-open and xdg-mime, GLib's gio)
+# that must start the installed Postie for a mailto: link and, as GNOME
+# does, launch the autostart entry.
+PACKAGING_TEST_PACKAGES := desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils librsvg2-bin \
+	xdg-utils libglib2.0-bin
 PACKAGE_INPUTS := go.mod go.sum FyneApp.toml $(shell find . \( -path ./.git -o -path ./dist -o -path './$(PACKAGE_DIR)' \) -prune \
 	-o -type f \( -name '*.go' -o -path './resources/*' \) ! -name '*_test.go' -print)
 

@@ -35,13 +35,24 @@ import (
 // setup. A child process runs the app through run(); its driver reads the
 // composer's fields from the running window, saves a screenshot and writes
 // a report for the test to check.
+//
+// The same child is the program the packaging tests install in place of the
+// packaged one, to check that the desktop's link opener starts it and hands
+// a second link to it (resources/packaging): that is why its settings are
+// environment variables, which xdg-open passes on, and why its signals are
+// files as well as lines on standard output.
 const (
 	// windowChildEnv makes the test binary the program: "window" runs the
 	// window with the mailto driver, "launch" is a plain second launch.
 	windowChildEnv    = "POSTIE_UI_WINDOW_CHILD"
 	mailtoScenarioEnv = "POSTIE_UI_MAILTO_SCENARIO"
-	mailtoWantEnv     = "POSTIE_UI_MAILTO_WANT"
-	mailtoReportEnv   = "POSTIE_UI_MAILTO_REPORT"
+	// mailtoWantEnv holds the fields the composer must show, one set per
+	// link in the order the links arrive: a JSON list of linkFields.
+	mailtoWantEnv   = "POSTIE_UI_MAILTO_WANT"
+	mailtoReportEnv = "POSTIE_UI_MAILTO_REPORT"
+	// mailtoReadyFileEnv, when set, names a file the window creates each
+	// time it prints readyLine, holding the number of links shown so far.
+	mailtoReadyFileEnv = "POSTIE_UI_MAILTO_READY_FILE"
 	// readyLine is what the running window prints once a second launch may
 	// hand it a link.
 	readyLine = "postie-window-ready"
@@ -49,9 +60,9 @@ const (
 
 // mailtoReport is what the child saw in its window.
 type mailtoReport struct {
-	Shown       linkFields
-	Drafts      []string // subjects of the saved drafts
-	WelcomeNote string   // the welcome screen's note about the waiting link
+	Shown       linkFields // the last link's
+	Drafts      []string   // subjects of the saved drafts
+	WelcomeNote string     // the welcome screen's note about the waiting link
 	Screenshots []string
 	Error       string
 }
@@ -76,28 +87,38 @@ func runWindowChild(args []string) int {
 func driveMailto(w *mainWindow) (report mailtoReport) {
 	shots := os.Getenv(smokeShotsEnv)
 	scenario := os.Getenv(mailtoScenarioEnv)
-	var want linkFields
-	err := json.Unmarshal([]byte(os.Getenv(mailtoWantEnv)), &want)
+	var wants []linkFields
+	err := json.Unmarshal([]byte(os.Getenv(mailtoWantEnv)), &wants)
 	if err == nil && scenario == "first-run" {
 		err = setUpFirstAccount(w, shots, &report)
 	}
-	if err == nil && scenario == "second-launch" {
-		err = waitOnUI("the main views, loaded", func() bool { return w.tabs != nil && w.compose.loaded && idle(w) })
-		fmt.Println(readyLine) // the test now hands the link over
+	for i, want := range wants {
+		if err != nil {
+			break
+		}
+		// A link after the first, and the only one of a second launch,
+		// comes from a second run of the program, once the window is ready.
+		if i > 0 || scenario == "second-launch" {
+			err = signalReady(w, i)
+		}
+		if err == nil {
+			// The start-up load used to wipe the link after it was shown, so
+			// the fields count only once no background work is left.
+			err = waitOnUI(fmt.Sprintf("link %d's message in the composer", i+1), func() bool {
+				if w.compose != nil {
+					report.Shown = w.compose.shownFields()
+				}
+				return w.compose != nil && idle(w) && report.Shown == want
+			})
+		}
+		// What the window shows is worth a picture and a look at the drafts
+		// even when the fields are wrong.
+		name := "mailto-" + scenario
+		if i > 0 {
+			name += "-" + strconv.Itoa(i+1)
+		}
+		err = errors.Join(err, saveScreenshot(w, shots, name, &report))
 	}
-	if err == nil {
-		// The start-up load used to wipe the link after it was shown, so
-		// the fields count only once no background work is left.
-		err = waitOnUI("the link's message in the composer", func() bool {
-			if w.compose != nil {
-				report.Shown = w.compose.shownFields()
-			}
-			return w.compose != nil && idle(w) && report.Shown == want
-		})
-	}
-	// What the window shows is worth a picture and a look at the drafts
-	// even when the fields are wrong.
-	err = errors.Join(err, saveScreenshot(w, shots, "mailto-"+scenario, &report))
 	var svc *services
 	fyne.DoAndWait(func() { svc = w.svc })
 	if svc != nil {
@@ -111,6 +132,24 @@ func driveMailto(w *mainWindow) (report mailtoReport) {
 		report.Error = err.Error()
 	}
 	return report
+}
+
+// signalReady waits until the main views are loaded and idle, then tells the
+// test that a second launch may hand the window a link.
+func signalReady(w *mainWindow, linksShown int) error {
+	if err := waitOnUI("the main views, loaded", func() bool { return w.tabs != nil && w.compose.loaded && idle(w) }); err != nil {
+		return err
+	}
+	fmt.Println(readyLine)
+	path := os.Getenv(mailtoReadyFileEnv)
+	if path == "" {
+		return nil
+	}
+	// Renamed into place, so that the test never reads it half written.
+	if err := os.WriteFile(path+".part", []byte(strconv.Itoa(linksShown)), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(path+".part", path)
 }
 
 // setUpFirstAccount reads the welcome screen, then adds an account as a
@@ -278,7 +317,7 @@ func runMailtoWindow(t *testing.T, dir, scenario, shots string, want linkFields,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	wantJSON, _ := json.Marshal(want)
+	wantJSON, _ := json.Marshal([]linkFields{want})
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	window := exec.CommandContext(ctx, os.Args[0], args...)
 	window.Env = append(os.Environ(), windowChildEnv+"=window", store.DataDirEnv+"="+dir,

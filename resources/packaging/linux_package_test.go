@@ -68,7 +68,10 @@ func TestLinuxPackage(t *testing.T) {
 		checkInstalled(t, local)
 		applications := filepath.Join(local, "share/applications")
 		entry := desktopEntry(t, filepath.Join(applications, desktopName))
-		if want := `"` + filepath.Join(local, "bin/postie") + `" %u`; entry["Exec"] != want {
+		// Unquoted: the path holds no character the Desktop Entry
+		// specification reserves, and xdg-open's generic opener cannot run
+		// a quoted one.
+		if want := filepath.Join(local, "bin/postie") + ` %u`; entry["Exec"] != want {
 			t.Errorf("Exec=%s, want %s: ~/.local/bin need not be on PATH", entry["Exec"], want)
 		}
 		// update-desktop-database's cache is where programs look up the
@@ -88,6 +91,8 @@ func TestLinuxPackage(t *testing.T) {
 			t.Errorf("after user-uninstall mimeinfo.cache still lists Postie:\n%s", cache)
 		}
 	})
+
+	t.Run("email links", func(t *testing.T) { testEmailLinks(t, pkg) })
 }
 
 // checkInstalled checks the installed files below prefix: each present with
