@@ -76,6 +76,8 @@ func runWindowChild(args []string) int {
 		return run(args, func(w *mainWindow) { driveTrayClose(w, true) })
 	case "tray-close": // close at once
 		return run(args, func(w *mainWindow) { driveTrayClose(w, false) })
+	case "tray-quit": // send, then quit at once, sending first
+		return run(args, driveQuitSendingFirst)
 	}
 	return run(args, func(w *mainWindow) {
 		report := driveMailto(w)

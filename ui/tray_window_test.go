@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/postie-app/postie/accounts"
@@ -22,9 +24,14 @@ import (
 	"github.com/postie-app/postie/ui/cli"
 )
 
-// trayHiddenLine is what the tray scenario's child prints once its window
-// has closed into the tray.
-const trayHiddenLine = "postie-window-in-tray"
+const (
+	// trayHiddenLine is what the tray scenarios' child prints once its
+	// window has closed into the tray.
+	trayHiddenLine = "postie-window-in-tray"
+	// quitAskedLine starts what the quit scenario's child prints once Quit
+	// asked, followed by the question's text on one line.
+	quitAskedLine = "postie-quit-asked: "
+)
 
 // statusNotifierWatcherStandIn answers what Fyne's tray asks of a tray
 // host on the session bus: it registers the icon and shows nothing.
@@ -67,6 +74,7 @@ type trayChild struct {
 	cmd    *exec.Cmd
 	logs   *strings.Builder
 	hidden chan time.Time // when the window closed into the tray
+	asked  chan string    // what Quit asked
 	exited chan error
 }
 
@@ -75,7 +83,7 @@ type trayChild struct {
 func startTrayChild(t *testing.T, ctx context.Context, dir, scenario string) *trayChild {
 	t.Helper()
 	c := &trayChild{cmd: exec.CommandContext(ctx, os.Args[0]), logs: new(strings.Builder),
-		hidden: make(chan time.Time, 1), exited: make(chan error, 1)}
+		hidden: make(chan time.Time, 1), asked: make(chan string, 1), exited: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), windowChildEnv+"="+scenario, store.DataDirEnv+"="+dir)
 	c.cmd.Stderr = c.logs
 	stdout, err := c.cmd.StdoutPipe()
@@ -88,8 +96,11 @@ func startTrayChild(t *testing.T, ctx context.Context, dir, scenario string) *tr
 	go func() {
 		lines := bufio.NewScanner(stdout)
 		for lines.Scan() {
-			if lines.Text() == trayHiddenLine {
+			switch line := lines.Text(); {
+			case line == trayHiddenLine:
 				c.hidden <- time.Now()
+			case strings.HasPrefix(line, quitAskedLine):
+				c.asked <- strings.TrimPrefix(line, quitAskedLine)
 			}
 		}
 		c.exited <- c.cmd.Wait()
@@ -293,6 +304,45 @@ func TestRealWindowSendsAScheduledMessageWithTheWindowClosed(t *testing.T) {
 	}
 }
 
+// The real program: the user sends a message (held for its five-minute
+// undo window) and quits at once. Postie asks, naming the message; "Send
+// now and quit" delivers it, and only then does the process end.
+func TestRealWindowQuitCanSendFirst(t *testing.T) {
+	testpeer.RequireSession(t)
+	server := testpeer.Run(t, testpeer.Options{})
+	arrived := make(chan time.Time, 10)
+	server.OnDot(func(string) error { arrived <- time.Now(); return nil })
+	dir := trayDataFolder(t, server, 5*time.Minute)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	started := time.Now()
+	window := startTrayChild(t, ctx, dir, "tray-quit")
+	var askedAt time.Time
+	select {
+	case question := <-window.asked:
+		askedAt = time.Now()
+		if want := "1 message is still being sent"; !strings.Contains(question, want) {
+			t.Errorf("Quit asked %q; want it to say %q", question, want)
+		}
+	case err := <-window.exited:
+		t.Fatalf("Postie ended (%v) without asking, with a message in its undo window\n%s", err, window.logs.String())
+	case <-ctx.Done():
+		t.Fatalf("Quit never asked\n%s", window.logs.String())
+	}
+	window.waitExit(t, ctx)
+	select {
+	case deliveredAt := <-arrived:
+		t.Logf("asked after %v; delivered %v and ended %v after the answer",
+			askedAt.Sub(started).Round(time.Millisecond), deliveredAt.Sub(askedAt).Round(time.Millisecond), time.Since(askedAt).Round(time.Millisecond))
+	default:
+		t.Fatalf("Postie ended before the message was delivered\n%s", window.logs.String())
+	}
+	if sent := sentLog(t, dir); len(sent) != 1 {
+		t.Errorf("sent log = %v; want the one message", sent)
+	}
+}
+
 // clockTicksPerSecond is the unit of /proc/PID/stat's CPU times (USER_HZ,
 // 100 on every Linux that Go supports).
 const clockTicksPerSecond = 100
@@ -318,6 +368,49 @@ func cpuTicks(pid int) (int64, error) {
 	return utime + stime, nil
 }
 
+// driveQuitSendingFirst is the quit scenario's child: it sends a message,
+// quits at once (Ctrl+Q), reports the question and answers "Send now and
+// quit"; the app then quits by itself once the message is sent.
+func driveQuitSendingFirst(w *mainWindow) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "quit driver:", err)
+		os.Exit(1)
+	}
+	if err := waitOnUI("the main views", func() bool { return w.tabs != nil }); err != nil {
+		fail(err)
+	}
+	composeAndSend(w)
+	fyne.DoAndWait(w.requestQuit)
+	var sendNow *widget.Button
+	if err := waitOnUI("Quit to ask", func() bool {
+		if top := w.win.Canvas().Overlays().Top(); top != nil {
+			sendNow = findButton(top, "Send now and quit")
+		}
+		return sendNow != nil
+	}); err != nil {
+		fail(err)
+	}
+	fyne.DoAndWait(func() {
+		question := strings.Join(labelTexts(w.win.Canvas().Overlays().Top()), " ")
+		fmt.Println(quitAskedLine + strings.ReplaceAll(question, "\n", " "))
+		test.Tap(sendNow)
+	})
+	select {}
+}
+
+// composeAndSend writes a message in the composer and sends it, as a user
+// would; it returns once the message is held in its undo window.
+func composeAndSend(w *mainWindow) {
+	fyne.DoAndWait(func() {
+		w.selectView(w.compose.content)
+		w.compose.to.entry.SetText("Anna Lind <anna@example.org>")
+		w.compose.subject.SetText("Closed at once")
+		w.compose.body.SetText("Sent while the window was closed.")
+		w.compose.send()
+	})
+	w.tasks.wait()
+}
+
 // driveTrayClose is the tray scenarios' child: it sends a message when
 // send is set, closes the window at once, as a user would, then leaves the
 // app to quit by itself.
@@ -330,14 +423,7 @@ func driveTrayClose(w *mainWindow, send bool) {
 		fail(err)
 	}
 	if send {
-		fyne.DoAndWait(func() {
-			w.selectView(w.compose.content)
-			w.compose.to.entry.SetText("Anna Lind <anna@example.org>")
-			w.compose.subject.SetText("Closed at once")
-			w.compose.body.SetText("Sent while the window was closed.")
-			w.compose.send()
-		})
-		w.tasks.wait() // the message is queued, in its undo window
+		composeAndSend(w)
 	}
 	fyne.DoAndWait(w.requestClose)
 	if err := waitOnUI("the window to close into the tray", func() bool { return w.bg.hidden }); err != nil {
