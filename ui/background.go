@@ -18,10 +18,12 @@ import (
 // quits as it always did. With messages still to send (held in their undo
 // window, due, retrying or scheduled) it keeps running without its window,
 // with an icon in the system tray, and quits by itself once the last one
-// is sent; a scheduled message keeps it there until its time. Without a
-// tray to come back from, closing asks as Quit does. Quitting with work
-// pending always asks first, naming what would wait, so that no way out
-// strands a message the user believes sent.
+// is sent; a scheduled message keeps it there until its time, and so does
+// a message that failed meanwhile, until the user opened Postie on it (its
+// notification cannot be clicked). Without a tray to come back from,
+// closing asks as Quit does. Quitting with work pending always asks first,
+// naming what would wait, so that no way out strands a message the user
+// believes sent.
 
 // prefTrayExplained remembers that the notification explaining the tray
 // was shown; it is shown once.
