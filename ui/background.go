@@ -18,10 +18,12 @@ import (
 // quits as it always did. With messages still to send (held in their undo
 // window, due, retrying or scheduled) it keeps running without its window,
 // with an icon in the system tray, and quits by itself once the last one
-// is sent; a scheduled message keeps it there until its time. Without a
-// tray to come back from, closing asks as Quit does. Quitting with work
-// pending always asks first, naming what would wait, so that no way out
-// strands a message the user believes sent.
+// is sent; a scheduled message keeps it there until its time, and so does
+// a message that failed meanwhile, until the user opened Postie on it (its
+// notification cannot be clicked). Without a tray to come back from,
+// closing asks as Quit does. Quitting with work pending always asks first,
+// naming what would wait, so that no way out strands a message the user
+// believes sent.
 
 // prefTrayExplained remembers that the notification explaining the tray
 // was shown; it is shown once.
@@ -43,6 +45,11 @@ type background struct {
 	// resident is set for a start at login with a tray to live in: Postie
 	// stays there, with nothing to send too, until the user quits.
 	resident bool
+	// unseenFailure is the last message that failed (or may not have been
+	// sent) while the window was closed. Fyne's notifications cannot be
+	// clicked, so opening Postie shows its details instead; until then it
+	// keeps Postie in the tray, or the only way back to it would be gone.
+	unseenFailure int64
 
 	menu        *fyne.Menu     // the tray menu, nil until first needed
 	pendingItem *fyne.MenuItem // its line saying what is waiting
@@ -113,7 +120,7 @@ func (w *mainWindow) pendingChanged() {
 		switch {
 		case w.bg.quitWhenSent && p.Held+p.Due == 0:
 			w.app.Quit()
-		case w.bg.hidden && !w.bg.resident && p.None():
+		case w.bg.hidden && !w.bg.resident && w.bg.unseenFailure == 0 && p.None():
 			w.app.Quit()
 		}
 	}, func(err error) { fyne.LogError("Cannot count the messages still to send", err) })
@@ -167,7 +174,7 @@ func (w *mainWindow) installTray() {
 	quit := fyne.NewMenuItem(lang.L("Quit"), w.requestQuit)
 	quit.IsQuit = true // Fyne adds a Quit of its own, which would not ask, unless one is marked
 	w.bg.menu = fyne.NewMenu("Postie", open, w.bg.pendingItem, fyne.NewMenuItemSeparator(), quit)
-	w.bg.pendingItem.Label = pendingLine(w.bg.pending)
+	w.bg.pendingItem.Label = w.pendingLine()
 	tray.SetSystemTrayMenu(w.bg.menu)
 }
 
@@ -177,7 +184,7 @@ func (w *mainWindow) refreshTray() {
 	if w.bg.menu == nil {
 		return
 	}
-	line := pendingLine(w.bg.pending)
+	line := w.pendingLine()
 	if line == w.bg.pendingItem.Label {
 		return
 	}
@@ -185,11 +192,28 @@ func (w *mainWindow) refreshTray() {
 	w.app.(desktop.App).SetSystemTrayMenu(w.bg.menu)
 }
 
-// showWindow brings the window back from the tray.
+// showWindow brings the window back from the tray, on the details of the
+// message that failed meanwhile, if one did.
 func (w *mainWindow) showWindow() {
 	w.bg.hidden = false
 	w.win.Show()
 	w.win.RequestFocus()
+	if id := w.bg.unseenFailure; id != 0 && w.tabs != nil {
+		w.bg.unseenFailure = 0
+		w.refreshTray()
+		w.selectView(w.outbox.content)
+		w.outbox.showMessage(id)
+	}
+}
+
+// failedWhileHidden remembers a message that failed with the window
+// closed, for showWindow, and says so in the tray.
+func (w *mainWindow) failedWhileHidden(ev outboxEvent) {
+	if !w.bg.hidden || (ev.State != outbox.StateFailed && ev.State != outbox.StateUnknown) {
+		return
+	}
+	w.bg.unseenFailure = ev.ID
+	w.refreshTray()
 }
 
 // requestQuit is Quit (from the tray or Ctrl+Q): it quits at once with
@@ -278,12 +302,17 @@ func (w *mainWindow) sendThenQuit(n int) {
 	})
 }
 
-// pendingLine is the tray's line about what is waiting.
-func pendingLine(p outbox.Pending) string {
-	if p.None() {
-		return lang.L("Nothing waiting to be sent")
+// pendingLine is the tray's line about what is waiting, or about the
+// message that failed when nothing is.
+func (w *mainWindow) pendingLine() string {
+	p := w.bg.pending
+	switch {
+	case !p.None():
+		return lang.XN("tray.waiting", "{{.Count}} messages waiting", p.Total(), countData(p.Total()))
+	case w.bg.unseenFailure != 0:
+		return lang.L("A message could not be sent")
 	}
-	return lang.XN("tray.waiting", "{{.Count}} messages waiting", p.Total(), countData(p.Total()))
+	return lang.L("Nothing waiting to be sent")
 }
 
 // waitingSentence names what would wait if Postie quit now, such as

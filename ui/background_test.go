@@ -86,26 +86,43 @@ func openTrayWindow(t *testing.T, hostPresent bool) (*mainWindow, *trayApp) {
 // for tomorrow.
 func holdMessages(t *testing.T, w *mainWindow, held, later int) {
 	t.Helper()
+	setLongUndoWindow(t, w)
+	for i := range held + later {
+		until := time.Time{}
+		if i >= held {
+			until = time.Now().Add(24 * time.Hour)
+		}
+		holdMessage(t, w, "anna@example.org", "Waiting", until)
+	}
+}
+
+// setLongUndoWindow makes the undo window five minutes, so that a held
+// message leaves during a test only when released.
+func setLongUndoWindow(t *testing.T, w *mainWindow) {
+	t.Helper()
 	c := realCore(w)
 	st := c.Settings()
 	st.UndoWindow = 5 * time.Minute
 	if err := c.SaveSettings(t.Context(), st); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// holdMessage puts one message in its undo window, or schedules it for
+// until when that is set, and returns its id.
+func holdMessage(t *testing.T, w *mainWindow, to, subject string, until time.Time) int64 {
+	t.Helper()
+	c := realCore(w)
 	account, err := c.DefaultAccount(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range held + later {
-		until := time.Time{}
-		if i >= held {
-			until = time.Now().Add(24 * time.Hour)
-		}
-		msg := &mail.Message{To: []mail.Address{{Email: "anna@example.org"}}, Subject: "Waiting", Body: "Hi"}
-		if _, err := c.Hold(t.Context(), account.ID, msg, until, 0); err != nil {
-			t.Fatal(err)
-		}
+	msg := &mail.Message{To: []mail.Address{{Email: to}}, Subject: subject, Body: "Hi"}
+	id, err := c.Hold(t.Context(), account.ID, msg, until, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return id
 }
 
 // closeWindow does what the window manager's close button does.
@@ -274,6 +291,55 @@ func TestQuitWithWorkPendingAsksAndCanSendFirst(t *testing.T) {
 	}
 	if p, err := realCore(w).PendingWork(t.Context()); err != nil || p.Scheduled != 3 {
 		t.Errorf("after quitting: %+v, %v; want the three scheduled ones left", p, err)
+	}
+}
+
+// A message that fails with the window closed says so in a notification
+// and in the tray, keeps Postie there (the tray is the only way back to
+// it), and Open Postie shows that message's details.
+func TestAFailureWhileClosedIsShownOnOpening(t *testing.T) {
+	w, a := openTrayWindow(t, true)
+	setLongUndoWindow(t, w)
+	id := holdMessage(t, w, "bounce@example.org", "Doomed", time.Time{})
+	closeWindow(w)
+	if !w.bg.hidden {
+		t.Fatal("closing with a held message did not go to the tray")
+	}
+	if err := realCore(w).Outbox().Retry(t.Context(), id); err != nil { // the undo window ends
+		t.Fatal(err)
+	}
+	want := &fyne.Notification{Title: "A message could not be sent",
+		Content: "Doomed: The server says the address bounce@example.org does not exist. Nothing was sent."}
+	w.waitUntil(t, "a notification that the message failed", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return slices.ContainsFunc(a.notifications, func(n *fyne.Notification) bool { return *n == *want })
+	})
+	w.waitUntil(t, "the tray to say a message could not be sent", func() bool {
+		got := a.trayLabels()
+		return len(got) > 1 && got[1] == "A message could not be sent"
+	})
+	w.settle()
+	if a.quitCalled() || !w.bg.hidden {
+		t.Fatalf("after the failure: quit %v, hidden %v; want Postie in the tray until the user looked", a.quitCalled(), w.bg.hidden)
+	}
+
+	a.trayItem("Open Postie").Action()
+	w.waitUntil(t, "the failed message's details", func() bool {
+		d := w.outbox.details.current
+		return d != nil && d.ID == id
+	})
+	if w.tabs.Selected().Content != w.outbox.content || w.outbox.selectedID != id {
+		t.Errorf("Open Postie showed tab %q with message %d selected; want the Outbox on message %d",
+			w.tabs.Selected().Text, w.outbox.selectedID, id)
+	}
+	if d := w.outbox.details.current; d.State != outbox.StateFailed || !strings.Contains(d.Error, "does not exist") {
+		t.Errorf("details = %s, %q; want the failure", d.State, d.Error)
+	}
+
+	// Seen now: closing again, with nothing to send, quits.
+	if closed := closeWindow(w); !*closed {
+		t.Error("closing once the failure was seen, with nothing to send, did not quit")
 	}
 }
 

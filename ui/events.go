@@ -39,6 +39,7 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 		defer func() { w.eventApplied <- ev }()
 	}
 	if !ev.Progress {
+		w.failedWhileHidden(ev) // first: it keeps a hidden Postie from quitting
 		w.pendingChanged()
 	}
 	if w.tabs == nil {
@@ -52,14 +53,24 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 	w.reloadLists()
 	switch {
 	case ev.State == outbox.StateFailed:
-		w.notify(lang.L("A message could not be sent"), fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), failureMessage(ev.Failure)))
+		w.notify(lang.L("A message could not be sent"), subjectAndReason(ev))
 	case ev.State == outbox.StateUnknown:
-		w.notify(lang.L("A message may not have been sent"), subjectOrPlaceholder(ev.Subject))
+		w.notify(lang.L("A message may not have been sent"), subjectAndReason(ev))
 	case ev.State == outbox.StateSent && ev.WasScheduled:
 		w.notify(lang.L("Your scheduled message was sent"), subjectOrPlaceholder(ev.Subject))
 	case ev.State == outbox.StateSent:
 		w.status.flash(fmt.Sprintf(lang.L("Sent: %s"), subjectOrPlaceholder(ev.Subject)))
 	}
+}
+
+// subjectAndReason names the message and says why it was not sent, in a
+// notification.
+func subjectAndReason(ev outboxEvent) string {
+	reason := failureMessage(ev.Failure)
+	if reason == "" {
+		return subjectOrPlaceholder(ev.Subject)
+	}
+	return fmt.Sprintf("%s: %s", subjectOrPlaceholder(ev.Subject), reason)
 }
 
 func subjectOrPlaceholder(subject string) string {

@@ -72,8 +72,12 @@ func runWindowChild(args []string) int {
 	switch os.Getenv(windowChildEnv) {
 	case "launch":
 		return Run(args)
-	case "tray":
-		return run(args, driveTrayClose)
+	case "tray": // send, then close at once
+		return run(args, func(w *mainWindow) { driveTrayClose(w, true) })
+	case "tray-close": // close at once
+		return run(args, func(w *mainWindow) { driveTrayClose(w, false) })
+	case "tray-quit": // send, then quit at once, sending first
+		return run(args, driveQuitSendingFirst)
 	}
 	return run(args, func(w *mainWindow) {
 		report := driveMailto(w)

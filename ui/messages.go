@@ -99,6 +99,22 @@ func newMessageList(w *mainWindow, kind listKind) *messageList {
 	return m
 }
 
+// showMessage selects the message id and shows its details, as a tap on
+// its row does; the row is highlighted when it is among the rows loaded.
+func (m *messageList) showMessage(id int64) {
+	m.list.UnselectAll() // Select does nothing for the row already selected
+	for page, rows := range m.pages {
+		for i, row := range rows {
+			if row.ID == id {
+				m.list.Select(page*pageSize + i) // OnSelected shows the details
+				return
+			}
+		}
+	}
+	m.selectedID = id
+	m.details.show(id)
+}
+
 // row is the summary at index id, starting to load its page when it is not
 // there yet.
 func (m *messageList) row(id int) (messageSummary, bool) {
