@@ -1,28 +1,15 @@
 package core
 
 import (
-	"net"
 	"testing"
 	"time"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
-
-// refusedPort is a local port on which nothing listens, so that an attempt
-// fails for now and the message waits for a retry.
-func refusedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
 
 // PendingWork tells each kind of waiting message apart, in a real outbox:
 // held in its undo window, due now, waiting for a retry, scheduled with
@@ -31,7 +18,7 @@ func refusedPort(t *testing.T) int {
 func TestPendingWorkCountsEachKindOfWaitingMessage(t *testing.T) {
 	ctx := t.Context()
 	c := openCore(t)
-	a := accounts.Account{Name: "relay", Email: "me@example.org", Host: "127.0.0.1", Port: refusedPort(t), Security: smtpclient.SecurityNone}
+	a := accounts.Account{Name: "relay", Email: "me@example.org", Host: "127.0.0.1", Port: testpeer.FreePort(t), Security: smtpclient.SecurityNone}
 	if err := c.SaveAccount(ctx, &a, "", true); err != nil {
 		t.Fatal(err)
 	}

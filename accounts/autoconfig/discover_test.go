@@ -38,8 +38,8 @@ func (l *lab) discoverer(t *testing.T) *Discoverer {
 		ISPDBURL:        "https://ispdb.test/v1.1/",
 		DNSServer:       l.dns.addr,
 		RootCAs:         l.ca.Pool(),
-		ImplicitTLSPort: closedPort(t),
-		STARTTLSPort:    closedPort(t),
+		ImplicitTLSPort: testpeer.FreePort(t),
+		STARTTLSPort:    testpeer.FreePort(t),
 		Budget:          5 * time.Second,
 	}
 }

@@ -164,15 +164,3 @@ func startSMTP(t *testing.T, cert tls.Certificate, implicitTLS bool) int {
 	return testpeer.Run(t, testpeer.Options{Security: security, Cert: &cert,
 		Backend: &testpeer.Backend{Mechanisms: []string{sasl.Plain, sasl.Login}}}).Port
 }
-
-// closedPort returns a loopback port that refuses connections.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
