@@ -70,14 +70,10 @@ func (w *mainWindow) countPending(then func(p outbox.Pending, trayHost bool), fa
 	}
 	w.bg.counted++
 	seq := w.bg.counted
-	trayHost := w.bg.trayHost
-	if trayHost == nil {
-		trayHost = trayHostPresent
-	}
-	_, canTray := w.app.(desktop.App)
+	trayShown := w.trayShown()
 	w.background(func(ctx context.Context, svc *services) func() {
 		p, err := svc.pendingWork(ctx)
-		hasTray := canTray && err == nil && !p.None() && trayHost()
+		hasTray := err == nil && !p.None() && trayShown()
 		return func() {
 			if err != nil {
 				failed(err)
@@ -126,19 +122,27 @@ func (w *mainWindow) pendingChanged() {
 	}, func(err error) { fyne.LogError("Cannot count the messages still to send", err) })
 }
 
+// trayShown returns a check whether a tray icon of Postie's would be seen:
+// the app can have one and the desktop runs a tray host. Read on the UI
+// goroutine; the check may block, so it runs off it.
+func (w *mainWindow) trayShown() func() bool {
+	host := w.bg.trayHost
+	if host == nil {
+		host = trayHostPresent
+	}
+	_, canTray := w.app.(desktop.App)
+	return func() bool { return canTray && host() }
+}
+
 // startInBackground is a start at login (--background): the window stays
 // hidden and Postie sends what is due. With a tray it lives there until
 // the user quits; without one nothing would show that it runs, so it quits
 // once nothing is left to send, as a window closed with work pending does.
 func (w *mainWindow) startInBackground() {
 	w.bg.hidden = true
-	trayHost := w.bg.trayHost
-	if trayHost == nil {
-		trayHost = trayHostPresent
-	}
-	_, canTray := w.app.(desktop.App)
+	trayShown := w.trayShown()
 	w.background(func(context.Context, *services) func() {
-		hasTray := canTray && trayHost()
+		hasTray := trayShown()
 		return func() {
 			if hasTray {
 				w.bg.resident = true
