@@ -49,7 +49,56 @@ type Account struct {
 	// MaxMessageSize is the server's SIZE limit in bytes (RFC 1870) as the
 	// last connection test found it; 0 while unknown or unlimited.
 	MaxMessageSize int64 `json:"max_message_size"`
+
+	// OAuthProvider is the id of the provider the account signs in with
+	// ("google", "microsoft", "yahoo", "aol" or one from
+	// POSTIE_OAUTH_PROVIDERS); "" for an account with a password. The
+	// keyring then holds the refresh token, never the access token.
+	OAuthProvider string `json:"oauth_provider,omitempty"`
+	// OAuthClientID replaces the provider's client id, for an organisation
+	// whose administrators require their own app registration; "" uses
+	// the one built into Postie.
+	OAuthClientID string `json:"oauth_client_id,omitempty"`
+	// OAuthTenant is the Microsoft Entra tenant; "" means "common".
+	OAuthTenant string `json:"oauth_tenant,omitempty"`
+
+	// IMAP is the incoming server, used to file a copy of each sent
+	// message in the mailbox's Sent folder.
+	IMAP IMAPServer `json:"imap"`
+	// SentCopy says when a copy is filed in the Sent folder.
+	SentCopy SentCopyMode `json:"sent_copy"`
+	// SentFolder is the Sent folder as last found on the IMAP server, ""
+	// until one was found.
+	SentFolder string `json:"sent_folder"`
 }
+
+// IMAPServer is an account's incoming (IMAP) server. A zero Host means
+// none is known.
+type IMAPServer struct {
+	Host     string              `json:"host"`
+	Port     int                 `json:"port"`
+	Security smtpclient.Security `json:"security"`
+	// Username signs in to the IMAP server; "" means the SMTP user name.
+	Username string `json:"username"`
+	// OwnSecret says the IMAP server has its own password in the keyring
+	// (under IMAPSecretID); otherwise it uses the account's secret.
+	OwnSecret bool `json:"own_secret"`
+}
+
+// SentCopyMode is the choice "Save a copy in Sent".
+type SentCopyMode string
+
+const (
+	// SentCopyAuto files a copy unless the provider files its own.
+	SentCopyAuto SentCopyMode = "auto"
+	// SentCopyAlways files a copy whatever the provider does.
+	SentCopyAlways SentCopyMode = "always"
+	// SentCopyNever files no copy.
+	SentCopyNever SentCopyMode = "never"
+)
+
+// IMAPSecretID is the keyring user of the IMAP server's own password.
+func (a Account) IMAPSecretID() string { return a.ID + "/imap" }
 
 // InvalidProblem names what is wrong with an account setting. The window
 // and the command line each turn it into a sentence.
@@ -113,6 +162,14 @@ func (a *Account) normalize() {
 	a.Username = strings.TrimSpace(a.Username)
 	a.CAFile = strings.TrimSpace(a.CAFile)
 	a.PinSHA256 = NormalizePin(a.PinSHA256)
+	a.OAuthProvider = strings.ToLower(strings.TrimSpace(a.OAuthProvider))
+	a.OAuthClientID = strings.TrimSpace(a.OAuthClientID)
+	a.OAuthTenant = strings.TrimSpace(a.OAuthTenant)
+	a.IMAP.Host = normalizeHost(a.IMAP.Host)
+	a.IMAP.Username = strings.TrimSpace(a.IMAP.Username)
+	if a.SentCopy == "" {
+		a.SentCopy = SentCopyAuto
+	}
 	for i, m := range a.Mechanisms {
 		a.Mechanisms[i] = strings.ToUpper(strings.TrimSpace(m))
 	}
@@ -197,8 +254,12 @@ func (a *Account) Validate() error {
 }
 
 // IsOAuth reports whether the account signs in with an OAuth token rather
-// than a password: its mechanisms are all OAuth mechanisms.
+// than a password: it names an OAuth provider, or its mechanisms are all
+// OAuth mechanisms (a token given by hand).
 func (a Account) IsOAuth() bool {
+	if a.OAuthProvider != "" {
+		return true
+	}
 	if len(a.Mechanisms) == 0 {
 		return false
 	}

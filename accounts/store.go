@@ -46,6 +46,18 @@ var migrations = []string{
 		WHEN instr(trim(host, '[]'), ':') > 0 THEN '[' || trim(host, '[]') || ']:' || port
 		ELSE host || ':' || port END
 	WHERE pin_sha256 <> ''`,
+	// Sign-in with the provider (OAuth 2.0); the refresh token is in the keyring.
+	`ALTER TABLE accounts ADD COLUMN oauth_provider TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN oauth_client_id TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN oauth_tenant TEXT NOT NULL DEFAULT ''`,
+	// The incoming server, for the copy in the Sent folder.
+	`ALTER TABLE accounts ADD COLUMN imap_host TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN imap_port INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN imap_security TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN imap_username TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN imap_own_secret INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE accounts ADD COLUMN sent_copy TEXT NOT NULL DEFAULT 'auto'`,
+	`ALTER TABLE accounts ADD COLUMN sent_folder TEXT NOT NULL DEFAULT ''`,
 }
 
 // NotFoundError says that no account has the name.
@@ -95,13 +107,17 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 }
 
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
-	ca_file, pin_sha256, pin_for, signature, is_default, has_secret, max_message_size`
+	ca_file, pin_sha256, pin_for, signature, is_default, has_secret, max_message_size,
+	oauth_provider, oauth_client_id, oauth_tenant,
+	imap_host, imap_port, imap_security, imap_username, imap_own_secret, sent_copy, sent_folder`
 
 func scan(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
 	var mechanisms string
 	err := row.Scan(&a.ID, &a.Name, &a.DisplayName, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username,
-		&mechanisms, &a.CAFile, &a.PinSHA256, &a.PinFor, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize)
+		&mechanisms, &a.CAFile, &a.PinSHA256, &a.PinFor, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize,
+		&a.OAuthProvider, &a.OAuthClientID, &a.OAuthTenant,
+		&a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.Username, &a.IMAP.OwnSecret, &a.SentCopy, &a.SentFolder)
 	a.Mechanisms = strings.Fields(mechanisms)
 	return a, err
 }
@@ -226,9 +242,11 @@ func (s *Store) insert(ctx context.Context, a *Account) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts(`+columns+`, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
 			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
+			a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
+			a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy, a.SentFolder,
 			time.Now().UTC().Format(time.RFC3339))
 		return nameTaken(err, a.Name)
 	})
@@ -270,10 +288,13 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 	a.DropPinOfOtherServer()
 	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET name = ?, display_name = ?, email = ?, host = ?, port = ?,
 		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, pin_for = ?, signature = ?,
-		max_message_size = ?
+		max_message_size = ?, oauth_provider = ?, oauth_client_id = ?, oauth_tenant = ?,
+		imap_host = ?, imap_port = ?, imap_security = ?, imap_username = ?, imap_own_secret = ?,
+		sent_copy = ?, sent_folder = ?
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
-		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.ID)
+		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
+		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy, a.SentFolder, a.ID)
 	var dup *DuplicateError
 	if err = nameTaken(err, a.Name); errors.As(err, &dup) {
 		return err

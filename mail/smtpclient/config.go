@@ -24,6 +24,15 @@ const (
 	SecurityNone Security = "none"
 )
 
+// TokenSource gives the current OAuth access token of an account. With
+// renew set it must get a new one from the provider even if the one it has
+// looks valid. An error whose NeedsSignIn method returns true means that
+// only a new sign-in by the user can help: smtpclient reports it as
+// ReasonSignInNeeded.
+type TokenSource interface {
+	AccessToken(ctx context.Context, renew bool) (string, error)
+}
+
 // Config describes one account's submission server.
 type Config struct {
 	Host     string
@@ -37,6 +46,11 @@ type Config struct {
 	// OAuth says that Secret is an OAuth 2.0 bearer token, to be used with
 	// OAUTHBEARER (RFC 7628) or XOAUTH2 instead of a password mechanism.
 	OAuth bool
+	// Tokens, when set with OAuth, supplies the access token instead of
+	// Secret: the token is asked for just before AUTH, and once more with
+	// renew set when the server refuses a token believed valid, after
+	// which AUTH is tried once again (CONTRACT: being implemented).
+	Tokens TokenSource
 	// Mechanisms lists the SASL mechanisms the account allows (upper case,
 	// e.g. "PLAIN"). Empty means automatic: see chooseMechanism.
 	Mechanisms []string
