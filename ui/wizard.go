@@ -311,10 +311,17 @@ func (z *accountWizard) submit() {
 		showProblem(z.emailErr, errorMessage(err))
 		return
 	}
+	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
 	if z.signIn.lookingUp {
-		// Whether the address signs in in the browser is not known yet.
+		// Whether the address signs in in the browser is not known yet:
+		// continue once it is, unless the user stops.
 		z.signIn.submitWhenKnown = true
-		z.setBusy(lang.L("Checking how this address signs in…"))
+		z.setBusy(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
+		z.stop = func() {
+			z.signIn.submitWhenKnown = false
+			z.setBusy("")
+			z.advanced.Open(0)
+		}
 		return
 	}
 	if z.signsIn() {
@@ -329,7 +336,6 @@ func (z *accountWizard) submit() {
 		z.test(addr.Email)
 		return
 	}
-	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
 	step, stopped := z.step(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
 	email := addr.Email
 	z.w.background(func(_ context.Context, svc *services) func() {
