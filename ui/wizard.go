@@ -324,7 +324,7 @@ func (z *accountWizard) submit() {
 		}
 		return
 	}
-	if z.signsIn() {
+	if z.signsIn() && z.editing == nil {
 		z.startSignIn(addr.Email)
 		return
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/core"
+	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -504,5 +506,109 @@ func TestAccountsViewOffersToSwitchAPasswordAccountToSignIn(t *testing.T) {
 	}
 	if cards := accountCards(t, v); !strings.HasSuffix(cardSummary(v.list.Objects[0]), "Signs in with Microsoft") || cards[0].buttons["Sign in again"] == nil {
 		t.Errorf("after the switch the card says %q", cardSummary(v.list.Objects[0]))
+	}
+}
+
+func TestMessageDetailsOfferTheSignInTheAccountNeeds(t *testing.T) {
+	google := accounts.Account{Name: "work", Email: "anna@gmail.com", OAuthProvider: "google"}
+	office := accounts.Account{Name: "office", Email: "anna@contoso.example"}
+	refusedToken := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonPasswordRefused, OAuth: true}}
+	basicAuthOff := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonOAuthRequired, Code: 535, EnhancedCode: "5.7.139"}}
+	wrongPassword := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonPasswordRefused}}
+	for _, c := range []struct {
+		name    string
+		state   outbox.State
+		failure *outbox.Failure
+		account accounts.Account
+		want    signInAction
+	}{
+		{"token refused", outbox.StateFailed, refusedToken, google, offerSignInAgain},
+		{"basic auth turned off", outbox.StateFailed, basicAuthOff, office, offerSwitchToSignIn},
+		{"basic auth turned off, already signing in", outbox.StateFailed, basicAuthOff, google, noSignInAction},
+		{"wrong password", outbox.StateFailed, wrongPassword, office, noSignInAction},
+		{"sent", outbox.StateSent, refusedToken, google, noSignInAction},
+		{"no failure", outbox.StateQueued, nil, google, noSignInAction},
+	} {
+		if got := signInOffer(c.state, c.failure, c.account); got != c.want {
+			t.Errorf("%s: offer %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	fake := newFakeSignIn(google, office)
+	w := windowOnFake(t, fake)
+	recordBrowser(w)
+	w.status = newStatusBar(w)
+	d := &detailsView{w: w}
+	buttonsOf := func(m *messageDetail) map[string]*widget.Button {
+		box := d.actions(m).(*fyne.Container)
+		w.settle()
+		buttons := map[string]*widget.Button{}
+		for _, o := range box.Objects {
+			buttons[o.(*widget.Button).Text] = o.(*widget.Button)
+		}
+		return buttons
+	}
+	failed := messageSummary{ID: 1, State: outbox.StateFailed}
+	again := buttonsOf(&messageDetail{messageSummary: failed, AccountInfo: google, ProviderName: "Google", signIn: offerSignInAgain})["Sign in again"]
+	if again == nil {
+		t.Fatal("a message whose account's sign-in was refused offers no Sign in again")
+	}
+	test.Tap(again)
+	signInStarted(t, w, fake)
+	fake.finish <- nil
+	w.settle()
+	if len(fake.again) != 1 || fake.again[0] != "work" {
+		t.Fatalf("signed in again: %v", fake.again)
+	}
+
+	switchTo := buttonsOf(&messageDetail{messageSummary: failed, AccountInfo: office, signIn: offerSwitchToSignIn})["Switch to Sign in with Microsoft"]
+	if switchTo == nil {
+		t.Fatal("a message refused because Microsoft 365 wants its sign-in offers no switch")
+	}
+	test.Tap(switchTo)
+	signInStarted(t, w, fake)
+	fake.finish <- nil
+	w.settle()
+	if len(fake.switched) != 1 || fake.switched[0] != "office → microsoft" {
+		t.Fatalf("switched: %v", fake.switched)
+	}
+}
+
+func (f *fakeSignIn) SaveAccount(_ context.Context, a *accounts.Account, password string, _ bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if password != "" && a.OAuthProvider != "" {
+		return errors.New("a password saved for an account that signs in")
+	}
+	for i := range f.list {
+		if f.list[i].Name == a.Name {
+			f.list[i] = *a
+			return nil
+		}
+	}
+	f.list = append(f.list, *a)
+	return nil
+}
+
+func TestAccountWizardEditsAnAccountThatSignsIn(t *testing.T) {
+	a := accounts.Account{Name: "work", Email: "anna@outlook.com", Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS,
+		Username: "anna@outlook.com", OAuthProvider: "microsoft", OAuthClientID: "contoso-app", OAuthTenant: "contoso.onmicrosoft.com"}
+	fake := newFakeSignIn(a)
+	w := windowOnFake(t, fake)
+	saved := false
+	z := newAccountWizard(w, &a, func() { saved = true })
+	w.settle()
+	if z.passwordRow[1].Visible() || z.continueButton.Text != "Continue" || !z.signIn.settings.Visible() || z.serverForm.Visible() {
+		t.Fatalf("editing: password shown %v, action %q", z.passwordRow[1].Visible(), z.continueButton.Text)
+	}
+	if z.signIn.clientID.Text != "contoso-app" || z.signIn.tenant.Text != "contoso.onmicrosoft.com" || !z.signIn.tenantRow[1].Visible() {
+		t.Errorf("the organisation's registration: %q, tenant %q", z.signIn.clientID.Text, z.signIn.tenant.Text)
+	}
+	z.signature.SetText("Anna")
+	test.Tap(z.continueButton)
+	w.settle()
+	list, _ := fake.ListAccounts(t.Context())
+	if !saved || len(list) != 1 || list[0].Signature != "Anna" || list[0].OAuthProvider != "microsoft" || list[0].OAuthClientID != "contoso-app" {
+		t.Errorf("saved %v: %+v; problems %q %q", saved, list, z.pwErr.Text, z.hostErr.Text)
 	}
 }
