@@ -425,7 +425,7 @@ func (l *oauthLab) outboxState(subject string) string {
 // real keyring and comes back whole, as the provider accepts it in the
 // next process.
 func TestOAuthSixThousandByteTokenRoundTripsThroughTheKeyring(t *testing.T) {
-	l := newOAuthLab(t, testpeer.OAuthOptions{RefreshSize: 6000, AccessSize: 6000})
+	l := newOAuthLab(t, testpeer.OAuthOptions{RefreshSize: 6000})
 	l.add()
 	id, _, _ := l.account()
 	saved := l.savedRefreshToken(id)
