@@ -459,9 +459,11 @@ func TestOAuthSignInFailuresSaveNothing(t *testing.T) {
 	nothingSaved("consent denied")
 
 	// A redirect with another state is not the answer to Postie's
-	// request: its code is never exchanged.
+	// request: its code is never exchanged, and Postie waits on for the
+	// right one (here until a short timeout).
 	l.oauth.SetMode(testpeer.OAuthWrongState)
-	if code, _, stderr := l.run(l.browser(nil), "", add...); code == cli.ExitOK {
+	shortWait := append(add[:len(add)-1:len(add)-1], "2s")
+	if code, _, stderr := l.run(l.browser(nil), "", shortWait...); code == cli.ExitOK {
 		t.Fatalf("a wrong state was accepted: %s", stderr)
 	}
 	if c := l.oauth.Counts(); c.Exchanges != 0 {
@@ -471,8 +473,7 @@ func TestOAuthSignInFailuresSaveNothing(t *testing.T) {
 
 	// Nobody comes back from the browser.
 	l.oauth.SetMode(testpeer.OAuthAllow)
-	timeout := []string{"accounts", "add", "--email", oauthEmail, "--oauth", "testmail", "--no-browser", "--sign-in-timeout", "1s"}
-	l.expect(cli.ExitTempFail, nil, "", timeout...)
+	l.expect(cli.ExitTempFail, nil, "", append(add[:len(add)-1:len(add)-1], "1s")...)
 	nothingSaved("timed out")
 
 	// Ctrl+C while Postie waits for the browser.
