@@ -483,3 +483,36 @@ func TestOAuthSignInFailuresSaveNothing(t *testing.T) {
 		t.Fatalf("a failed sign-in exchanged a code: %+v", c)
 	}
 }
+
+// Without --no-browser and with no program to open one, the address that
+// Postie printed is enough.
+func TestOAuthSignInWithoutABrowserToOpen(t *testing.T) {
+	l := newOAuthLab(t, testpeer.OAuthOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := l.command(ctx, "accounts", "add", "--email", oauthEmail, "--oauth", "testmail")
+	cmd.Env = append(cmd.Env, "PATH="+t.TempDir()) // no xdg-open, no open
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	scanner := bufio.NewScanner(errPipe)
+	for scanner.Scan() {
+		stderr.WriteString(scanner.Text() + "\n")
+		if address, ok := strings.CutPrefix(scanner.Text(), cli.SignInPrompt); ok {
+			go l.browser(nil)(address)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("accounts add without a browser to open: %v\n%s%s", err, &out, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "could not open a browser") {
+		t.Errorf("stderr does not say that no browser opened:\n%s", &stderr)
+	}
+}

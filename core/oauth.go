@@ -137,6 +137,50 @@ func (c *Core) SignInAgainResuming(ctx context.Context, name string, open func(u
 	return c.resumeAfterSignIn(ctx, a.ID)
 }
 
+// SwitchToSignIn moves the named password account to the sign-in with
+// the provider (providerID): for an account at a provider that turned
+// passwords off, such as Microsoft 365's "basic authentication is
+// disabled" (535 5.7.139). It signs in in the browser, points the account
+// at the provider's server for its address, replaces the password in the
+// keyring with the refresh token, and queues again the messages that
+// waited for a sign-in. It returns how many.
+func (c *Core) SwitchToSignIn(ctx context.Context, name, providerID string, open func(url string)) (int, error) {
+	a, err := c.accounts.Get(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	switched := a
+	switched.OAuthProvider = providerID
+	p, err := c.accounts.Provider(switched)
+	if err != nil {
+		return 0, err
+	}
+	server := smtpServerFor(p, a.Email)
+	switched.Host, switched.Port, switched.Security = server.Host, server.Port, server.Security
+	switched.Username, switched.Mechanisms, switched.CAFile = a.Email, nil, ""
+	switched.PinSHA256, switched.PinFor, switched.MaxMessageSize = "", "", 0
+	if err := switched.Validate(); err != nil {
+		return 0, err
+	}
+	token, err := c.signIn(ctx, p, switched, open)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.accounts.Update(ctx, &switched); err != nil {
+		c.revokeUnsaved(ctx, p, switched, token)
+		return 0, err
+	}
+	if err := c.accounts.SetSignIn(ctx, &switched, token); err != nil {
+		// Back to the password, which the keyring still holds.
+		if undo := c.accounts.Update(context.WithoutCancel(ctx), &a); undo != nil {
+			c.logError("cannot switch an account back to its password after a failed sign-in", undo)
+		}
+		c.revokeUnsaved(ctx, p, switched, token)
+		return 0, err
+	}
+	return c.resumeAfterSignIn(ctx, a.ID)
+}
+
 // signIn runs the browser sign-in for the account. A cancelled ctx is
 // reported as oauth ProblemCancelled, whatever stage it stopped.
 func (c *Core) signIn(ctx context.Context, p oauth.Provider, a accounts.Account, open func(string)) (oauth.Token, error) {

@@ -150,3 +150,30 @@ func TestOAuthAddThatFailsTheConnectionTestRevokes(t *testing.T) {
 		t.Fatalf("%d revocations, want the unsaved sign-in revoked", n)
 	}
 }
+
+// A password account whose provider turned passwords off moves to the
+// sign-in: the provider's server, the refresh token in place of the
+// password, and it sends.
+func TestOAuthSwitchAPasswordAccountToSignIn(t *testing.T) {
+	c := openOAuthCore(t, testpeer.OAuthOptions{})
+	a := accounts.Account{Name: "Anna", Email: "anna@oauth.test", Host: "smtp.oauth.test", Port: 465,
+		Security: smtpclient.SecurityTLS, Username: "anna", Mechanisms: []string{"PLAIN"}}
+	if err := c.SaveAccount(t.Context(), &a, "an old password", false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.RemoveAccount(context.Background(), a.Name) })
+	if _, err := c.SwitchToSignIn(t.Context(), "Anna", "testmail", browse(t)); err != nil {
+		t.Fatalf("SwitchToSignIn: %v", err)
+	}
+	switched, err := c.Account(t.Context(), "Anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if switched.OAuthProvider != "testmail" || switched.Port != c.smtp.Port || switched.Username != "anna@oauth.test" || len(switched.Mechanisms) != 0 {
+		t.Fatalf("after the switch: %+v", switched)
+	}
+	if secret, err := c.Accounts().Secret(t.Context(), switched); err != nil || secret == "an old password" {
+		t.Fatalf("the keyring still holds the password (%v)", err)
+	}
+	c.sendOne(t, switched, "Switched")
+}
