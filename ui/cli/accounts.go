@@ -112,12 +112,6 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	if !ok {
 		return code
 	}
-	if o.signIn.provider != "" {
-		return accountsAddWithSignIn(ctx, env, &o, positional)
-	}
-	if o.signIn.clientID != "" || o.signIn.tenant != "" || o.signIn.noBrowser || o.signIn.timeout != 0 {
-		return usageError(env, accountsUsage, "postie accounts add: --no-browser, --sign-in-timeout, --oauth-client-id and --oauth-tenant need --oauth")
-	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "host":
@@ -128,6 +122,12 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			o.secuSet = true
 		}
 	})
+	if o.signIn.provider != "" {
+		return accountsAddWithSignIn(ctx, env, &o, positional)
+	}
+	if o.signIn.clientID != "" || o.signIn.tenant != "" || o.signIn.noBrowser || o.signIn.timeout != 0 {
+		return usageError(env, accountsUsage, "postie accounts add: --no-browser, --sign-in-timeout, --oauth-client-id and --oauth-tenant need --oauth")
+	}
 	switch {
 	case len(positional) > 0:
 		return usageError(env, accountsUsage, "postie accounts add: unexpected argument %q", positional[0])
