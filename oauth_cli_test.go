@@ -390,6 +390,13 @@ func TestOAuthAddSendRotateRevokeSignInAgain(t *testing.T) {
 		t.Fatal("the message that waited for the sign-in did not go out after it")
 	}
 
+	// The transcripts of the attempts, with their AUTH lines, are in the
+	// output that checkNoTokenLeaked searches.
+	for _, msg := range []string{"1", "3"} {
+		if out := l.expect(cli.ExitOK, nil, "", "log", "show", msg); !strings.Contains(out, "AUTH") {
+			t.Errorf("log show %s has no transcript with AUTH:\n%s", msg, out)
+		}
+	}
 	l.checkNoTokenLeaked()
 	last := l.savedRefreshToken(id)
 	l.expect(cli.ExitOK, nil, "", "accounts", "remove", oauthEmail)
