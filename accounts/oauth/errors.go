@@ -51,7 +51,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := "oauth " + e.Provider + ": " + string(e.Problem)
+	msg := "oauth: "
+	if e.Provider != "" {
+		msg = "oauth " + e.Provider + ": "
+	}
+	msg += string(e.Problem)
 	if e.Code != "" {
 		msg += " (" + e.Code + ")"
 	}

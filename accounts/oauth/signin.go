@@ -22,7 +22,8 @@ type SignInOptions struct {
 	// Open is called with the authorization URL once the loopback
 	// listener is ready: show it and open the browser (or not).
 	Open func(url string)
-	// Timeout is how long to wait for the browser; zero means 5 minutes.
+	// Timeout is how long to wait for the browser, counted from when Open
+	// returns; zero means 5 minutes.
 	Timeout time.Duration
 	// Page is the text of the page the browser shows at the end, in the
 	// user's language; empty fields are English.
