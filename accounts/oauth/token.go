@@ -27,9 +27,13 @@ const requestTimeout = 30 * time.Second
 // kilobytes (Microsoft's refresh tokens reach about 6 KB).
 const maxResponse = 1 << 20
 
-// httpClient talks to providers; the per-request timeout is set with the
-// context so that it also covers reading the body.
-var httpClient = &http.Client{Timeout: requestTimeout}
+// httpClient talks to providers. It follows no redirect: a token endpoint
+// that redirects could carry the code, the verifier or a refresh token to
+// a place the provider table never named (and perhaps to plain http).
+var httpClient = &http.Client{
+	Timeout:       requestTimeout,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
 
 // Refresh exchanges a refresh token for a new access token (and perhaps a
 // new refresh token, which the caller must persist before using the access
