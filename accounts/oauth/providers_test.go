@@ -109,7 +109,8 @@ func TestLoadAddsAndOverridesProvidersByID(t *testing.T) {
 	 {"id":"corp","name":"Corp","authorization_url":"https://id.corp.example/auth","token_url":"https://id.corp.example/token",
 	  "client_id":"postie","scopes":["smtp"],"domains":["corp.example"],"mx":["mx.corp.example"],
 	  "authorization_params":{"prompt":"login"},
-	  "smtp":{"host":"smtp.corp.example","port":465,"security":"tls"},"imap":{"host":"imap.corp.example","port":993,"security":"tls"}}]}`)
+	  "smtp":{"host":"smtp.corp.example","port":465,"security":"tls"},"imap":{"host":"imap.corp.example","port":993,"security":"tls"},
+	  "org_smtp":{"host":"smtp.org.corp.example","port":587,"security":"starttls"}}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +124,9 @@ func TestLoadAddsAndOverridesProvidersByID(t *testing.T) {
 	corp, ok := ps.ForAddress("ann@sub.example", []string{"mx.corp.example"})
 	if !ok || corp.ID != "corp" || corp.IMAP.Host != "imap.corp.example" || corp.AuthParams["prompt"] != "login" {
 		t.Errorf("corp by MX: %+v %v", corp, ok)
+	}
+	if got := corp.SMTPFor("ann@sub.example").Host; got != "smtp.org.corp.example" {
+		t.Errorf("corp's custom-domain SMTP is %s", got)
 	}
 	if ps, err := Load(func(string) string { return "" }); err != nil || len(ps) != len(BuiltIn()) {
 		t.Errorf("without the variable: %d providers, %v", len(ps), err)
@@ -146,6 +150,7 @@ func TestLoadRefusesABadProvidersFile(t *testing.T) {
 		{"missing smtp", `{"providers":[{"id":"x","name":"X","authorization_url":"https://a/","token_url":"https://a/t"}]}`, DefMissing, "providers[0].smtp", ""},
 		{"bad security", `{"providers":[{"id":"x","name":"X","authorization_url":"https://a/","token_url":"https://a/t","smtp":{"host":"h","port":25,"security":"ssl"}}]}`, DefBadValue, "providers[0].smtp.security", "ssl"},
 		{"bad port", `{"providers":[{"id":"x","name":"X","authorization_url":"https://a/","token_url":"https://a/t","smtp":{"host":"h","port":70000,"security":"tls"}}]}`, DefBadValue, "providers[0].smtp.port", "70000"},
+		{"bad imap", `{"providers":[{"id":"x","name":"X","authorization_url":"https://a/","token_url":"https://a/t","smtp":{"host":"h","port":25,"security":"tls"},"imap":{"host":"","port":993,"security":"tls"}}]}`, DefMissing, "providers[0].imap.host", ""},
 		{"duplicate id", `{"providers":[{` + sprintf(goodProvider, "https://a/") + `},{` + sprintf(goodProvider, "https://a/") + `}]}`, DefDuplicateID, "providers[1].id", "corp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

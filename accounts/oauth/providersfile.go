@@ -18,7 +18,9 @@ import (
 //	  "revocation_url"?,"client_id","client_secret"?,"scopes":[…],
 //	  "domains":[…],"mx"?:[…],"authorization_params"?:{…},
 //	  "smtp":{"host","port","security":"tls|starttls|none"},
-//	  "imap"?:{…},"app_password_url"?}]}
+//	  "imap"?:{…},"org_smtp"?:{…},"app_password_url"?}]}
+//
+// org_smtp is Provider.OrgSMTP, the server of custom-domain accounts.
 //
 // Unknown fields are refused, so that a misspelt one is not silently
 // ignored.
@@ -40,6 +42,7 @@ type providerDef struct {
 	MX               []string          `json:"mx"`
 	SMTP             *Server           `json:"smtp"`
 	IMAP             *Server           `json:"imap"`
+	OrgSMTP          *Server           `json:"org_smtp"`
 	AppPasswordURL   string            `json:"app_password_url"`
 }
 
@@ -142,9 +145,12 @@ func (d providerDef) provider() (p Provider, field, code, value string) {
 	if field, code, value := checkServer(*d.SMTP); field != "" {
 		return p, "smtp." + field, code, value
 	}
-	if d.IMAP != nil {
-		if field, code, value := checkServer(*d.IMAP); field != "" {
-			return p, "imap." + field, code, value
+	for name, server := range map[string]*Server{"imap": d.IMAP, "org_smtp": d.OrgSMTP} {
+		if server == nil {
+			continue
+		}
+		if field, code, value := checkServer(*server); field != "" {
+			return p, name + "." + field, code, value
 		}
 	}
 	p = Provider{
@@ -156,6 +162,9 @@ func (d providerDef) provider() (p Provider, field, code, value string) {
 	}
 	if d.IMAP != nil {
 		p.IMAP = *d.IMAP
+	}
+	if d.OrgSMTP != nil {
+		p.OrgSMTP = *d.OrgSMTP
 	}
 	return p, "", "", ""
 }
