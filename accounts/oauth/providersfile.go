@@ -145,12 +145,16 @@ func (d providerDef) provider() (p Provider, field, code, value string) {
 	if field, code, value := checkServer(*d.SMTP); field != "" {
 		return p, "smtp." + field, code, value
 	}
-	for name, server := range map[string]*Server{"imap": d.IMAP, "org_smtp": d.OrgSMTP} {
-		if server == nil {
+	optional := []struct {
+		name   string
+		server *Server
+	}{{"imap", d.IMAP}, {"org_smtp", d.OrgSMTP}}
+	for _, o := range optional {
+		if o.server == nil {
 			continue
 		}
-		if field, code, value := checkServer(*server); field != "" {
-			return p, name + "." + field, code, value
+		if field, code, value := checkServer(*o.server); field != "" {
+			return p, o.name + "." + field, code, value
 		}
 	}
 	p = Provider{
