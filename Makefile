@@ -18,7 +18,7 @@ BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
 # What the test suite runs against: a real X server, a real Secret Service,
 # python3's email package as an independent MIME parser, and X tools for
 # inspecting windows.
-TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3
+TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3 dovecot-imapd
 # What the fast tier (make check) runs: python3's email package, the
 # dbus-daemon behind the keyring's stand-in Secret Service, and rsvg-convert
 # for the icon test.
