@@ -16,7 +16,8 @@ STATICCHECK_VERSION := v0.8.2
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev wayland-protocols
 # What the test suite runs against: a real X server, a real Secret Service,
-# python3's email package as an independent MIME parser, and X tools for
+# python3's email package as an independent MIME parser, Dovecot as the IMAP
+# server the copies in Sent are filed with, and X tools for
 # inspecting windows.
 TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3 dovecot-imapd
 # What the fast tier (make check) runs: python3's email package, the
