@@ -169,6 +169,17 @@ bench: build bench-deps
 	$(GO) test -run '^$$' -bench 'Flush' -benchtime 3x ./mail/outbox/
 	mail/outbox/bench/bench.sh ./postie
 
+# --- IMAP benchmark ---
+# make bench-imap  files a 25 MiB copy of a sent message in a private Dovecot's
+#                  Sent folder (mail/imapclient/bench_test.go): throughput
+#                  (MB/s), CPU share and peak RSS; fails above 64 MiB peak
+#                  RSS (issue 14). Not part of `make test`.
+.PHONY: bench-imap
+
+bench-imap:
+	@.ci/install-packages dovecot-imapd
+	$(GO) test -run '^$$' -bench 'Append25MiBToDovecot' -benchtime 3x ./mail/imapclient/
+
 # --- Start-up benchmark ---
 # make bench-startup  time from process start to the first frame of Postie's
 #                     window with 100,000 sent messages, side by side with an
