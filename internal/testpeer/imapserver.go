@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
 )
 
 // IMAPServer is an IMAP server on 127.0.0.1 built from go-imap's own
@@ -31,6 +32,8 @@ type IMAPServer struct {
 	folders  map[string][]imap.MailboxAttr // name → special use
 	stored   map[string][][]byte           // folder → messages appended
 	logins   int
+	tokens   []string // the tokens tried, in order
+	opts     IMAPOptions
 	received bytes.Buffer // every byte received, before TLS where there is any
 }
 
@@ -51,6 +54,11 @@ type IMAPOptions struct {
 	SentFolder string
 	// CreateSpecialUse announces CREATE-SPECIAL-USE (RFC 6154 §3).
 	CreateSpecialUse bool
+	// Mechanisms are the SASL mechanisms offered (PLAIN, XOAUTH2,
+	// OAUTHBEARER); empty means PLAIN. Token is the OAuth access token
+	// accepted.
+	Mechanisms []string
+	Token      string
 }
 
 // IMAPFault is what the server does wrong, until changed with Fault.
@@ -72,7 +80,7 @@ type IMAPFault struct {
 // StartIMAP runs an IMAPServer until the test ends.
 func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 	t.Helper()
-	s := &IMAPServer{Host: "127.0.0.1", folders: map[string][]imap.MailboxAttr{"INBOX": nil}, stored: map[string][][]byte{}}
+	s := &IMAPServer{Host: "127.0.0.1", opts: opts, folders: map[string][]imap.MailboxAttr{"INBOX": nil}, stored: map[string][][]byte{}}
 	switch {
 	case opts.Cert != nil:
 		s.Cert = *opts.Cert
@@ -165,6 +173,13 @@ func (s *IMAPServer) Logins() int {
 	return s.logins
 }
 
+// Tokens returns the OAuth tokens tried, in order.
+func (s *IMAPServer) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tokens...)
+}
+
 // Received returns every byte the server received on the wire: plain
 // text where no TLS is used, ciphertext otherwise.
 func (s *IMAPServer) Received() string {
@@ -220,6 +235,44 @@ func (f *faultSession) Login(user, password string) error {
 		return errLoginRefused
 	}
 	return f.Session.Login(user, password)
+}
+
+// AuthenticateMechanisms and Authenticate serve AUTHENTICATE (RFC 9051
+// §6.2.2) with the mechanisms of IMAPOptions.
+func (f *faultSession) AuthenticateMechanisms() []string {
+	if len(f.server.opts.Mechanisms) == 0 {
+		return []string{sasl.Plain}
+	}
+	return f.server.opts.Mechanisms
+}
+
+func (f *faultSession) Authenticate(mech string) (sasl.Server, error) {
+	s := f.server
+	checkToken := func(user, token string) error {
+		s.mu.Lock()
+		s.logins++
+		s.tokens = append(s.tokens, token)
+		refuse := s.fault.RefuseLogin || user != s.opts.User || token != s.opts.Token
+		s.mu.Unlock()
+		if refuse {
+			return errLoginRefused
+		}
+		return f.Session.Login(s.opts.User, s.opts.Password)
+	}
+	switch strings.ToUpper(mech) {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(_, user, pass string) error { return f.Login(user, pass) }), nil
+	case "XOAUTH2":
+		return &xoauth2Server{check: checkToken}, nil
+	case sasl.OAuthBearer:
+		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if checkToken(o.Username, o.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		}), nil
+	}
+	return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Unsupported mechanism"}
 }
 
 func (f *faultSession) Create(name string, opts *imap.CreateOptions) error {

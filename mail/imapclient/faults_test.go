@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -321,4 +322,89 @@ func TestSilentServerTimesOut(t *testing.T) {
 	if e := asError(t, err); e.Reason != imapclient.ReasonTimeout || e.Timeout != cfg.Timeout || e.Stage != imapclient.StageGreeting {
 		t.Fatalf("error %+v; want greeting timeout after %v", e, cfg.Timeout)
 	}
+}
+
+// tokens is an OAuth token source: the cached token, then a renewed one.
+type tokens struct {
+	cached, renewed string
+	err             error
+	asked           []bool // the renew argument of each call
+}
+
+func (s *tokens) AccessToken(_ context.Context, renew bool) (string, error) {
+	s.asked = append(s.asked, renew)
+	if s.err != nil {
+		return "", s.err
+	}
+	if renew {
+		return s.renewed, nil
+	}
+	return s.cached, nil
+}
+
+type needsSignIn struct{}
+
+func (needsSignIn) Error() string     { return "refresh token revoked" }
+func (needsSignIn) NeedsSignIn() bool { return true }
+
+func TestOAuthTokenRefusedIsRenewedOnceAndNeverShown(t *testing.T) {
+	for _, mech := range []string{"OAUTHBEARER", "XOAUTH2"} {
+		t.Run(mech, func(t *testing.T) {
+			s, cfg, log := startFaulty(t, testpeer.IMAPOptions{Mechanisms: []string{mech}, Token: "ya29.fresh-token", SentFolder: "Sent"})
+			src := &tokens{cached: "ya29.stale-token", renewed: "ya29.fresh-token"}
+			cfg.OAuth, cfg.Secret, cfg.Tokens = true, "", src
+			c := dial(t, cfg)
+			if _, err := c.SentFolder(context.Background(), ""); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Tokens(); len(got) != 2 || got[0] != "ya29.stale-token" || got[1] != "ya29.fresh-token" {
+				t.Fatalf("tokens tried %v, want the stale one then the renewed one", got)
+			}
+			if len(src.asked) != 2 || src.asked[0] || !src.asked[1] {
+				t.Fatalf("token source asked with renew %v, want [false true]", src.asked)
+			}
+			for _, secret := range []string{"ya29", "eWEy"} { // eWEy: base64 of "ya2"
+				if strings.Contains(log.String(), secret) {
+					t.Fatalf("the transcript shows the token:\n%s", log)
+				}
+			}
+		})
+	}
+}
+
+func TestOAuthRefusedTwiceIsLoginRefused(t *testing.T) {
+	s, cfg, _ := startFaulty(t, testpeer.IMAPOptions{Mechanisms: []string{"XOAUTH2"}, Token: "valid"})
+	cfg.OAuth, cfg.Tokens = true, &tokens{cached: "old", renewed: "also-old"}
+	_, err := imapclient.Dial(context.Background(), cfg)
+	if e := asError(t, err); e.Reason != imapclient.ReasonLoginRefused || !e.OAuth || e.Stage != imapclient.StageAuth {
+		t.Fatalf("error %+v; want auth login-refused for OAuth", e)
+	}
+	if n := len(s.Tokens()); n != 2 {
+		t.Fatalf("%d tokens tried, want 2 (one renewal only)", n)
+	}
+}
+
+func TestOAuthSignInNeededIsAFact(t *testing.T) {
+	s, cfg, _ := startFaulty(t, testpeer.IMAPOptions{Mechanisms: []string{"OAUTHBEARER"}, Token: "valid"})
+	cfg.OAuth, cfg.Tokens = true, &tokens{err: fmt.Errorf("provider: %w", needsSignIn{})}
+	_, err := imapclient.Dial(context.Background(), cfg)
+	if e := asError(t, err); e.Reason != imapclient.ReasonSignInNeeded || e.Class != imapclient.Permanent {
+		t.Fatalf("error %+v; want sign-in-needed", e)
+	}
+	if s.Logins() != 0 {
+		t.Fatal("signed in without a token")
+	}
+}
+
+func TestPasswordGoesByLoginWhereNoPasswordMechanismIsOfferedAndIsRedacted(t *testing.T) {
+	s, cfg, log := startFaulty(t, testpeer.IMAPOptions{Mechanisms: []string{"XOAUTH2"}, Token: "valid"})
+	c := dial(t, cfg) // no AUTH=PLAIN: the LOGIN command (RFC 9051 §6.2.3)
+	c.Close()
+	if s.Logins() != 1 {
+		t.Fatalf("%d logins, want 1", s.Logins())
+	}
+	if !strings.Contains(log.String(), " LOGIN [redacted]") {
+		t.Fatalf("the transcript should show the redacted LOGIN:\n%s", log)
+	}
+	assertNoSecret(t, log.String(), faultPassword)
 }
