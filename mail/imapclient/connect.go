@@ -122,7 +122,7 @@ func (c *Client) handshake(ctx context.Context, conn net.Conn, conf *tls.Config)
 		}
 		return nil, c.fail(ctx, StageTLS, err)
 	}
-	c.log.note("TLS " + tls.VersionName(tlsConn.ConnectionState().Version) + " with " + c.cfg.Host)
+	c.log.note(tls.VersionName(tlsConn.ConnectionState().Version) + " with " + c.cfg.Host)
 	return tlsConn, nil
 }
 

@@ -1,7 +1,6 @@
 package imapclient
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -242,12 +241,4 @@ func connectReason(err error) Reason {
 		return ReasonTimeout
 	}
 	return ReasonConnectFailed
-}
-
-// ctxReason is ReasonCancelled for an ended context.
-func ctxReason(ctx context.Context) (Reason, bool) {
-	if ctx.Err() != nil {
-		return ReasonCancelled, true
-	}
-	return "", false
 }

@@ -408,3 +408,16 @@ func TestPasswordGoesByLoginWhereNoPasswordMechanismIsOfferedAndIsRedacted(t *te
 	}
 	assertNoSecret(t, log.String(), faultPassword)
 }
+
+func TestShortMessageIsNotFiledAndClosesTheConnection(t *testing.T) {
+	s, cfg, _ := startFaulty(t, testpeer.IMAPOptions{SentFolder: "Sent"})
+	c := dial(t, cfg)
+	msg := message("<short@postie.test>", 8000)
+	err := c.Append(context.Background(), "Sent", int64(len(msg))+1, bytes.NewReader(msg), time.Now())
+	if e := asError(t, err); e.Reason != imapclient.ReasonMessageUnreadable || e.MayBeFiled || e.Stage != imapclient.StageAppend {
+		t.Fatalf("error %+v; want append message-unreadable, not filed", e)
+	}
+	if n := len(s.Stored("Sent")); n != 0 {
+		t.Fatalf("%d copies stored from a message one byte short", n)
+	}
+}
