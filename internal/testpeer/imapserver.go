@@ -323,6 +323,9 @@ func (f *faultSession) Append(folder string, r imap.LiteralReader, opts *imap.Ap
 		return nil, io.ErrUnexpectedEOF
 	}
 	data, err := io.ReadAll(r)
+	if err == nil && int64(len(data)) != r.Size() {
+		err = io.ErrUnexpectedEOF // go-imap's literal reader ends quietly at a hang-up
+	}
 	if err != nil {
 		return nil, err
 	}
