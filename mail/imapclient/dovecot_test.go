@@ -3,6 +3,7 @@ package imapclient_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -149,4 +150,23 @@ func containsFlag(flags []imap.Flag, want imap.Flag) bool {
 		}
 	}
 	return false
+}
+
+func TestProbeSignsInToDovecotAndReportsAWrongPassword(t *testing.T) {
+	ca := testpeer.NewCA(t, "Dovecot CA")
+	d := testpeer.StartDovecot(t, ca, dovecotUser, dovecotPassword)
+	var log lines
+	cfg := dovecotConfig(d, smtpclient.SecurityStartTLS, &log)
+	if err := imapclient.Probe(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Secret = "wrong-" + dovecotPassword
+	err := imapclient.Probe(context.Background(), cfg)
+	var e *imapclient.Error
+	if !errors.As(err, &e) || e.Stage != imapclient.StageAuth || e.Reason != imapclient.ReasonLoginRefused || e.Code != "AUTHENTICATIONFAILED" {
+		t.Fatalf("error %+v; want auth login-refused [AUTHENTICATIONFAILED]", err)
+	}
+	if strings.Contains(log.String(), dovecotPassword) {
+		t.Fatalf("the transcript shows the password:\n%s", log.String())
+	}
 }

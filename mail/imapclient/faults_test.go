@@ -160,7 +160,7 @@ func TestStartTLSOfferedIsUsed(t *testing.T) {
 	}
 }
 
-func TestPlainConnectionIsAllowedOnlyOnLoopback(t *testing.T) {
+func TestPlainConnectionIsAllowedOnLoopback(t *testing.T) {
 	s, cfg, _ := startFaulty(t, testpeer.IMAPOptions{Security: testpeer.None, SentFolder: "Sent"})
 	c := dial(t, cfg) // 127.0.0.1: allowed, as for a local bridge
 	if _, err := c.SentFolder(context.Background(), ""); err != nil {
