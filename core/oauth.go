@@ -8,7 +8,6 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
-	"github.com/postie-app/postie/mail/smtpclient"
 )
 
 // Signing in with a provider (OAuth 2.0, issue 13). The provider table is
@@ -78,7 +77,7 @@ func (c *Core) AddAccountWithSignIn(ctx context.Context, req SignInRequest) (acc
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	server := smtpServerFor(p, req.Email)
+	server := p.SMTPFor(req.Email) // Microsoft 365 or Outlook.com
 	a.Host, a.Port, a.Security, a.Username = server.Host, server.Port, server.Security, strings.TrimSpace(req.Email)
 	// Everything that can be refused without the browser is refused first.
 	if err := a.Validate(); err != nil {
@@ -155,7 +154,7 @@ func (c *Core) SwitchToSignIn(ctx context.Context, name, providerID string, open
 	if err != nil {
 		return 0, err
 	}
-	server := smtpServerFor(p, a.Email)
+	server := p.SMTPFor(a.Email)
 	switched.Host, switched.Port, switched.Security = server.Host, server.Port, server.Security
 	switched.Username, switched.Mechanisms, switched.CAFile = a.Email, nil, ""
 	switched.PinSHA256, switched.PinFor, switched.MaxMessageSize = "", "", 0
@@ -210,27 +209,6 @@ func (c *Core) revokeUnsaved(ctx context.Context, p oauth.Provider, a accounts.A
 	if err := oauth.Revoke(ctx, p, a.OAuthClientID, a.OAuthTenant, t.Refresh); err != nil {
 		c.logError("cannot revoke the sign-in of an account that was not saved", err)
 	}
-}
-
-// smtpServerFor is the submission server of an address at the provider.
-// Microsoft has two: Outlook.com, Hotmail and Live addresses (the
-// provider's own domains) send through smtp-mail.outlook.com, Microsoft 365
-// mailboxes (a custom domain found by its MX) through smtp.office365.com.
-func smtpServerFor(p oauth.Provider, email string) oauth.Server {
-	if p.ID == "microsoft" && !hasDomain(email, p.Domains) {
-		return oauth.Server{Host: "smtp.office365.com", Port: 587, Security: smtpclient.SecurityStartTLS}
-	}
-	return p.SMTP
-}
-
-func hasDomain(email string, domains []string) bool {
-	domain := strings.ToLower(strings.TrimSpace(email[strings.LastIndexByte(email, '@')+1:]))
-	for _, d := range domains {
-		if strings.EqualFold(d, domain) {
-			return true
-		}
-	}
-	return false
 }
 
 // RemoveAccountReporting deletes the named account and its saved password
