@@ -7,6 +7,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -36,10 +37,15 @@ func explain(err error) string {
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
 		bodyRead   *bodyReadError
+		signIn     *oauth.Error
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the sign-in's own problem says best what to do.
+		return explainOAuth(signIn)
 	case errors.As(err, &notRemoved):
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf("The account %q was not removed, because its saved password could not be deleted. %s",
