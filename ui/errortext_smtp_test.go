@@ -124,7 +124,7 @@ func TestErrorMessagesAreTranslated(t *testing.T) {
 	// Every sign-in problem, for a provider with an app-password route and
 	// one without, with and without the provider's error code, alone and
 	// as the cause of a message that could not get a token.
-	for _, problem := range constantsOf(t, "../accounts/oauth/oauth.go", "Problem") {
+	for _, problem := range constantsOf(t, "../accounts/oauth/errors.go", "Problem") {
 		for _, provider := range []string{"Google", "Microsoft"} {
 			for _, code := range []string{"", "AADSTS65001"} {
 				e := &oauth.Error{Problem: oauth.Problem(problem), Provider: provider, Code: code}
