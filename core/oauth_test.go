@@ -177,3 +177,31 @@ func TestOAuthSwitchAPasswordAccountToSignIn(t *testing.T) {
 	}
 	c.sendOne(t, switched, "Switched")
 }
+
+// Removing an account whose provider cannot be reached to revoke its
+// sign-in removes it all the same, its token out of the keyring, and says
+// that the revocation failed.
+func TestOAuthRemoveWhenTheProviderCannotRevoke(t *testing.T) {
+	c := openOAuthCore(t, testpeer.OAuthOptions{})
+	a := c.add(t)
+	unreachable := append(oauth.Providers(nil), c.OAuthProviders()...)
+	for i := range unreachable {
+		if unreachable[i].ID == "testmail" {
+			unreachable[i].RevocationURL = "http://127.0.0.1:1/revoke" // nothing listens there
+		}
+	}
+	c.Accounts().SetProviders(unreachable, nil)
+	removal, err := c.RemoveAccountReporting(t.Context(), a.Name)
+	if err != nil {
+		t.Fatalf("RemoveAccountReporting: %v", err)
+	}
+	if removal.RevokeErr == nil {
+		t.Error("the failed revocation is not reported")
+	}
+	if _, err := c.Account(t.Context(), a.Name); err == nil {
+		t.Error("the account was kept")
+	}
+	if _, err := c.Accounts().Secret(t.Context(), a); !errors.Is(err, accounts.ErrNoSecret) {
+		t.Errorf("the refresh token is still in the keyring (%v)", err)
+	}
+}
