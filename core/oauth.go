@@ -43,6 +43,14 @@ type SignInRequest struct {
 // by POSTIE_OAUTH_PROVIDERS (or Options.OAuthProviders).
 func (c *Core) OAuthProviders() oauth.Providers { return c.accounts.Providers() }
 
+// OAuthProvider returns the provider with the id. When the
+// POSTIE_OAUTH_PROVIDERS file could not be read, the table is empty and
+// the error is that file's problem (an *oauth.Error, bad-provider-file);
+// an id the table lacks is an *accounts.InvalidError.
+func (c *Core) OAuthProvider(id string) (oauth.Provider, error) {
+	return c.accounts.Provider(accounts.Account{OAuthProvider: strings.ToLower(strings.TrimSpace(id))})
+}
+
 // OAuthProviderFor returns the provider whose sign-in the address uses,
 // from its domain or its MX hosts; false for a password account.
 func (c *Core) OAuthProviderFor(ctx context.Context, email string) (oauth.Provider, bool) {

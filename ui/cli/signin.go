@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -74,10 +75,16 @@ func accountsAddWithSignIn(ctx context.Context, env *Env, o *addOptions, positio
 	}
 	return o.signIn.withCore(ctx, env, func(c *core.Core) int {
 		id := strings.ToLower(strings.TrimSpace(o.signIn.provider))
-		p, ok := c.OAuthProviders().Find(id)
-		if !ok {
+		p, err := c.OAuthProvider(id)
+		var unknown *accounts.InvalidError
+		switch {
+		case errors.As(err, &unknown):
 			return usageError(env, accountsUsage, "postie accounts add: unknown provider %q for --oauth; Postie knows %s",
 				o.signIn.provider, providerIDs(c))
+		case err != nil: // the POSTIE_OAUTH_PROVIDERS file is wrong
+			fmt.Fprintln(env.Stderr, explain(err))
+			fmt.Fprintln(env.Stderr, "Nothing was saved.")
+			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "Signing in with %s as %s...\n", p.Name, o.email)
 		a, err := c.AddAccountWithSignIn(ctx, core.SignInRequest{

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,5 +67,27 @@ func TestAccountsSignInNeedsAnAccountThatSignsInWithAProvider(t *testing.T) {
 	_, out, _ := runIn(t, dir, "", "accounts", "list", "--json")
 	if !strings.Contains(out, `"sign_in": "none"`) {
 		t.Errorf("accounts list --json lacks sign_in:\n%s", out)
+	}
+}
+
+// A wrong POSTIE_OAUTH_PROVIDERS file is a configuration error for the
+// sign-in with a provider (78), and keeps nobody from using passwords.
+func TestBadProvidersFileStopsOnlyTheSignIn(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "providers.json")
+	if err := os.WriteFile(bad, []byte(`{"providers": [{"id": "corp"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("POSTIE_OAUTH_PROVIDERS", bad)
+	dir := t.TempDir()
+	code, _, errOut := runIn(t, dir, "", "accounts", "add", "--email", "anna@gmail.com", "--oauth", "google", "--no-browser")
+	if code != ExitConfig || !strings.Contains(errOut, "Nothing was saved.") {
+		t.Errorf("sign-in with a bad providers file: exit %d, want %d\n%s", code, ExitConfig, errOut)
+	}
+	if code, out, errOut := runIn(t, dir, "", "accounts", "add", "--email", "sam@example.org", "--host", "127.0.0.1",
+		"--port", "2525", "--security", "none", "--no-test"); code != ExitOK {
+		t.Fatalf("a password account with a bad providers file: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runIn(t, dir, "", "accounts", "list"); code != ExitOK || !strings.Contains(out, "sam@example.org") {
+		t.Errorf("accounts list with a bad providers file: exit %d\n%s", code, out)
 	}
 }
