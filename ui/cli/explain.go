@@ -137,6 +137,11 @@ func explainInvalid(e *accounts.InvalidError) string {
 		return fmt.Sprintf("The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----).", e.Value)
 	case accounts.InvalidCleartextAuth:
 		return "Postie will not send your password over an unencrypted connection. Choose tls or starttls as the security."
+	case accounts.InvalidOAuthProvider:
+		if e.Value == "" {
+			return "This account signs in with a password, not with a provider in the browser."
+		}
+		return fmt.Sprintf("Postie does not know the sign-in provider %q. Is it in the file named by POSTIE_OAUTH_PROVIDERS?", e.Value)
 	}
 	return e.Error()
 }
