@@ -37,7 +37,7 @@ func (v *accountsView) reload() {
 		names := map[string]string{} // provider names by account name
 		for _, a := range list {
 			if a.OAuthProvider != "" {
-				names[a.Name] = svc.providerName(ctx, a)
+				names[a.Name] = svc.providerName(a)
 			}
 		}
 		return func() {

@@ -31,10 +31,11 @@ type backend interface {
 	SaveAccount(ctx context.Context, a *accounts.Account, password string, sessionOnly bool) error
 	RemoveAccount(ctx context.Context, name string) error
 	SetDefaultAccount(ctx context.Context, name string) error
+	OAuthProvider(id string) (oauth.Provider, error)
 	OAuthProviderFor(ctx context.Context, email string) (oauth.Provider, bool)
 	AddAccountWithSignIn(ctx context.Context, req core.SignInRequest) (accounts.Account, error)
 	SignInAgain(ctx context.Context, name string, open func(url string)) error
-	SwitchToSignIn(ctx context.Context, name, provider string, open func(url string)) error
+	SwitchToSignIn(ctx context.Context, name, provider string, open func(url string)) (int, error)
 
 	Suggest(ctx context.Context, prefix string, n int) ([]string, error)
 	Hold(ctx context.Context, accountID string, msg *mail.Message, until time.Time, draftID int64) (int64, error)
@@ -155,7 +156,8 @@ func (s *services) signInAgain(ctx context.Context, a accounts.Account, open fun
 // switchToSignIn turns a password account into one that signs in with the
 // provider, signing in on the way.
 func (s *services) switchToSignIn(ctx context.Context, a accounts.Account, provider oauth.Provider, open func(url string)) error {
-	return s.core.SwitchToSignIn(ctx, a.Name, provider.ID, open)
+	_, err := s.core.SwitchToSignIn(ctx, a.Name, provider.ID, open)
+	return err
 }
 
 // ---- composing ----
@@ -257,7 +259,7 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 	if accountErr == nil {
 		d.signIn = signInOffer(e.State, e.Failure, a)
 		if d.signIn == offerSignInAgain {
-			d.ProviderName = s.providerName(ctx, a)
+			d.ProviderName = s.providerName(a)
 		}
 	}
 	if d.Headers, err = s.core.Headers(ctx, id); err != nil {

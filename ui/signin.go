@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postie-app/postie/accounts"
-	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -123,22 +121,6 @@ func signsInWith(a accounts.Account, providerName string) string {
 	return fmt.Sprintf(lang.L("Signs in with %s"), providerName)
 }
 
-// providerNames maps provider ids to their names, for accounts saved with
-// only the id. It reads the provider table (and the POSTIE_OAUTH_PROVIDERS
-// file, if any), so call it off the UI goroutine; an unknown id stands for
-// itself.
-func providerNames() func(id string) string {
-	table, err := oauth.Load(os.Getenv)
-	return func(id string) string {
-		if err == nil {
-			if p, ok := table.Find(id); ok && p.Name != "" {
-				return p.Name
-			}
-		}
-		return id
-	}
-}
-
 // signInDialog runs a sign-in for an account that exists already (sign in
 // again, or switch to signing in): a dialog says what Postie waits for,
 // shows the address, and its Cancel button cancels the sign-in. done
@@ -177,14 +159,13 @@ func (w *mainWindow) signInDialog(providerName string,
 	})
 }
 
-// providerName names the provider account a signs in with: the one the core
-// finds for its address, or from the provider table by id. It may ask DNS,
-// so call it off the UI goroutine.
-func (s *services) providerName(ctx context.Context, a accounts.Account) string {
-	if p, found := s.oauthProviderFor(ctx, a.Email); found && p.ID == a.OAuthProvider {
+// providerName names the provider account a signs in with, from the
+// provider table; an id the table lacks stands for itself.
+func (s *services) providerName(a accounts.Account) string {
+	if p, err := s.core.OAuthProvider(a.OAuthProvider); err == nil && p.Name != "" {
 		return p.Name
 	}
-	return providerNames()(a.OAuthProvider)
+	return a.OAuthProvider
 }
 
 // signInAgain signs the account in again in the browser; the messages
@@ -223,7 +204,7 @@ const (
 // signInOffer decides what a message's details offer about its account's
 // sign-in, from the message's state and last failure.
 func signInOffer(state outbox.State, f *outbox.Failure, a accounts.Account) signInAction {
-	if state != outbox.StateFailed && state != outbox.StateRetrying && state != outbox.StateQueued {
+	if state != outbox.StateWaitingForSignIn && state != outbox.StateFailed && state != outbox.StateRetrying && state != outbox.StateQueued {
 		return noSignInAction
 	}
 	var cause *smtpclient.Error
@@ -231,7 +212,10 @@ func signInOffer(state outbox.State, f *outbox.Failure, a accounts.Account) sign
 		cause = f.Cause
 	}
 	switch {
-	case a.OAuthProvider != "" && cause != nil && cause.OAuth && cause.Reason == smtpclient.ReasonPasswordRefused:
+	case a.OAuthProvider != "" && state == outbox.StateWaitingForSignIn:
+		return offerSignInAgain
+	case a.OAuthProvider != "" && cause != nil && (cause.Reason == smtpclient.ReasonSignInNeeded ||
+		cause.OAuth && cause.Reason == smtpclient.ReasonPasswordRefused):
 		return offerSignInAgain
 	case a.OAuthProvider == "" && cause != nil && cause.Reason == smtpclient.ReasonOAuthRequired:
 		return offerSwitchToSignIn

@@ -119,9 +119,9 @@ func (f *fakeSignIn) SignInAgain(ctx context.Context, name string, open func(str
 	return nil
 }
 
-func (f *fakeSignIn) SwitchToSignIn(ctx context.Context, name, provider string, open func(string)) error {
+func (f *fakeSignIn) SwitchToSignIn(ctx context.Context, name, provider string, open func(string)) (int, error) {
 	if err := f.waitInBrowser(ctx, core.SignInRequest{Email: name, Provider: provider, Open: open}); err != nil {
-		return err
+		return 0, err
 	}
 	f.smu.Lock()
 	f.switched = append(f.switched, name+" → "+provider)
@@ -133,7 +133,16 @@ func (f *fakeSignIn) SwitchToSignIn(ctx context.Context, name, provider string, 
 		}
 	}
 	f.mu.Unlock()
-	return nil
+	return 0, nil
+}
+
+func (f *fakeSignIn) OAuthProvider(id string) (oauth.Provider, error) {
+	for _, p := range f.providers {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return oauth.Provider{}, &accounts.InvalidError{Field: "oauth provider", Problem: accounts.InvalidOAuthProvider, Value: id}
 }
 
 // signInStarted waits until the window has started a sign-in that now
@@ -528,6 +537,8 @@ func TestMessageDetailsOfferTheSignInTheAccountNeeds(t *testing.T) {
 		{"wrong password", outbox.StateFailed, wrongPassword, office, noSignInAction},
 		{"sent", outbox.StateSent, refusedToken, google, noSignInAction},
 		{"no failure", outbox.StateQueued, nil, google, noSignInAction},
+		{"waiting for sign-in", outbox.StateWaitingForSignIn, &outbox.Failure{Note: outbox.NoteSignInNeeded}, google, offerSignInAgain},
+		{"sign-in needed", outbox.StateFailed, &outbox.Failure{Cause: &smtpclient.Error{Reason: smtpclient.ReasonSignInNeeded, OAuth: true}}, google, offerSignInAgain},
 	} {
 		if got := signInOffer(c.state, c.failure, c.account); got != c.want {
 			t.Errorf("%s: offer %v, want %v", c.name, got, c.want)

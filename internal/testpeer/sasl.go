@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"strings"
 
 	"github.com/emersion/go-sasl"
@@ -33,6 +34,16 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		s.mechanism = mech
 		return nil
 	}
+	// checkToken is check for a bearer token, asking ValidToken if set.
+	checkToken := func(user, token string) error {
+		if s.b.ValidToken == nil {
+			return check(user, token, s.b.Token)
+		}
+		if s.b.AuthErr == nil && user == s.b.User && !s.b.ValidToken(user, token) {
+			return ErrAuthFailed
+		}
+		return check(user, token, token)
+	}
 	switch mech {
 	case sasl.Plain:
 		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass, s.b.Password) }), nil
@@ -41,14 +52,14 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	case "CRAM-MD5":
 		return &cramServer{secret: s.b.Password, check: check}, nil
 	case "XOAUTH2":
-		return &xoauth2Server{check: func(user, token string) error { return check(user, token, s.b.Token) }}, nil
+		return &xoauth2Server{check: checkToken}, nil
 	case sasl.OAuthBearer:
-		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
-			if check(o.Username, o.Token, s.b.Token) != nil {
+		return finalReply{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if checkToken(o.Username, o.Token) != nil {
 				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			return nil
-		}), nil
+		})}, nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
@@ -114,4 +125,19 @@ func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 		return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.example.test/"}`), false, nil
 	}
 	return nil, true, nil
+}
+
+// finalReply makes the final refusal of an OAUTHBEARER exchange, after the
+// client answered the error challenge with %x01 (RFC 7628 §3.2.3), the
+// 535 5.7.8 that Gmail and Microsoft send, instead of go-smtp's 454 for
+// an error that is not an SMTP reply.
+type finalReply struct{ sasl.Server }
+
+func (s finalReply) Next(resp []byte) ([]byte, bool, error) {
+	challenge, done, err := s.Server.Next(resp)
+	var bearer *sasl.OAuthBearerError
+	if errors.As(err, &bearer) {
+		err = ErrAuthFailed
+	}
+	return challenge, done, err
 }

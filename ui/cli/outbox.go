@@ -15,7 +15,8 @@ import (
 )
 
 const outboxUsage = `Usage:
-  postie outbox list [--json]   messages not sent yet: queued, retrying, failed, unknown
+  postie outbox list [--json]   messages not sent yet: queued, retrying, waiting for
+                                sign-in, failed, unknown
   postie outbox flush           send every message that is due now
   postie outbox retry ID        send a message now; for a failed or unknown one this
                                 sends it again with the same Message-ID
@@ -75,8 +76,12 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
 		sum, err := c.Flush(ctx)
-		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.\n",
+		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.",
 			sum.Sent, sum.Retrying, sum.Failed, sum.Unknown)
+		if sum.WaitingForSignIn > 0 {
+			fmt.Fprintf(env.Stdout, " Waiting for sign-in: %d.", sum.WaitingForSignIn)
+		}
+		fmt.Fprintln(env.Stdout)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			fmt.Fprintln(env.Stderr, "Stopped; the messages not sent yet stay in the outbox.")
@@ -89,6 +94,8 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, "Some messages may or may not have been sent; see: postie outbox list")
 		case ExitUnavailable:
 			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
+		case ExitNoPerm:
+			fmt.Fprintln(env.Stderr, "Some messages wait for their account to sign in again; they are sent once it has. See: postie outbox list")
 		}
 		return code
 	})
