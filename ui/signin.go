@@ -183,12 +183,17 @@ func (w *mainWindow) signInAgain(a accounts.Account, providerName string, done f
 	})
 }
 
-// wantsSignIn reports whether the server refused a password because the
-// provider accepts only its own sign-in (smtpclient ReasonOAuthRequired:
-// Microsoft 365 and Outlook.com's 535 5.7.139, 550 5.7.30 and the like).
+// wantsSignIn reports whether the server refused a password as a provider
+// does that no longer accepts passwords, so that its own sign-in may work
+// (smtpclient's OAuthMayHelp: Microsoft 365 and Outlook.com's 535 5.7.3,
+// 535 5.7.139 and 550 5.7.30).
 func wantsSignIn(err error) bool {
 	var sendErr *smtpclient.Error
-	return errors.As(err, &sendErr) && sendErr.Reason == smtpclient.ReasonOAuthRequired
+	return errors.As(err, &sendErr) && oauthMayHelp(sendErr)
+}
+
+func oauthMayHelp(e *smtpclient.Error) bool {
+	return !e.OAuth && (e.OAuthMayHelp || e.Reason == smtpclient.ReasonOAuthRequired)
 }
 
 // signInAction is what the details of a message offer about its account's
@@ -217,7 +222,7 @@ func signInOffer(state outbox.State, f *outbox.Failure, a accounts.Account) sign
 	case a.OAuthProvider != "" && cause != nil && (cause.Reason == smtpclient.ReasonSignInNeeded ||
 		cause.OAuth && cause.Reason == smtpclient.ReasonPasswordRefused):
 		return offerSignInAgain
-	case a.OAuthProvider == "" && cause != nil && cause.Reason == smtpclient.ReasonOAuthRequired:
+	case a.OAuthProvider == "" && cause != nil && oauthMayHelp(cause):
 		return offerSwitchToSignIn
 	}
 	return noSignInAction

@@ -470,7 +470,7 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 	switch sendErr.Stage {
 	case smtpclient.StageAuth:
 		showProblem(z.pwErr, errorMessage(sendErr))
-		if sendErr.Reason == smtpclient.ReasonOAuthRequired {
+		if wantsSignIn(sendErr) {
 			z.offerSignInInstead()
 		}
 	case smtpclient.StageTLS:

@@ -289,7 +289,13 @@ func (w *mainWindow) offerSwitch(a accounts.Account, box *fyne.Container, done f
 			if !found || !p.Configured() {
 				return
 			}
-			box.Add(switchButton(w, a, p, done))
+			b := switchButton(w, a, p, done)
+			for _, o := range box.Objects {
+				if offered, ok := o.(*widget.Button); ok && offered.Text == b.Text {
+					return // offered after an earlier failure
+				}
+			}
+			box.Add(b)
 		}
 	})
 }

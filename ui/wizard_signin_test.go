@@ -524,6 +524,7 @@ func TestMessageDetailsOfferTheSignInTheAccountNeeds(t *testing.T) {
 	refusedToken := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonPasswordRefused, OAuth: true}}
 	basicAuthOff := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonOAuthRequired, Code: 535, EnhancedCode: "5.7.139"}}
 	wrongPassword := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonPasswordRefused}}
+	microsoft573 := &outbox.Failure{Cause: &smtpclient.Error{Stage: smtpclient.StageAuth, Reason: smtpclient.ReasonPasswordRefused, Code: 535, EnhancedCode: "5.7.3", OAuthMayHelp: true}}
 	for _, c := range []struct {
 		name    string
 		state   outbox.State
@@ -535,6 +536,7 @@ func TestMessageDetailsOfferTheSignInTheAccountNeeds(t *testing.T) {
 		{"basic auth turned off", outbox.StateFailed, basicAuthOff, office, offerSwitchToSignIn},
 		{"basic auth turned off, already signing in", outbox.StateFailed, basicAuthOff, google, noSignInAction},
 		{"wrong password", outbox.StateFailed, wrongPassword, office, noSignInAction},
+		{"Microsoft's 535 5.7.3", outbox.StateFailed, microsoft573, office, offerSwitchToSignIn},
 		{"sent", outbox.StateSent, refusedToken, google, noSignInAction},
 		{"no failure", outbox.StateQueued, nil, google, noSignInAction},
 		{"waiting for sign-in", outbox.StateWaitingForSignIn, &outbox.Failure{Note: outbox.NoteSignInNeeded}, google, offerSignInAgain},
@@ -621,5 +623,50 @@ func TestAccountWizardEditsAnAccountThatSignsIn(t *testing.T) {
 	list, _ := fake.ListAccounts(t.Context())
 	if !saved || len(list) != 1 || list[0].Signature != "Anna" || list[0].OAuthProvider != "microsoft" || list[0].OAuthClientID != "contoso-app" {
 		t.Errorf("saved %v: %+v; problems %q %q", saved, list, z.pwErr.Text, z.hostErr.Text)
+	}
+}
+
+func TestAccountWizardOffersToSwitchWhenThePasswordIsRefusedForGood(t *testing.T) {
+	a := accounts.Account{ID: "1", Name: "work", Email: "anna@contoso.example", Host: "smtp.office365.com", Port: 587,
+		Security: smtpclient.SecurityStartTLS, Username: "anna@contoso.example"}
+	fake := newFakeSignIn(a)
+	// Microsoft's reply when it no longer takes passwords.
+	fake.testFail = &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonOAuthRequired,
+		Code: 535, EnhancedCode: "5.7.139", OAuthMayHelp: true}
+	w := windowOnFake(t, fake)
+	recordBrowser(w)
+	w.status = newStatusBar(w)
+	done := 0
+	z := newAccountWizard(w, &a, func() { done++ })
+	w.settle()
+	if !z.passwordRow[1].Visible() || z.continueButton.Text != "Continue" {
+		t.Fatal("editing a password account does not show its password")
+	}
+	switchOffers := func() []*widget.Button {
+		var buttons []*widget.Button
+		for _, o := range z.signIn.box.Objects {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && b.Text == "Switch to Sign in with Microsoft" {
+				buttons = append(buttons, b)
+			}
+		}
+		return buttons
+	}
+	test.Tap(z.continueButton)
+	w.settle()
+	test.Tap(z.continueButton) // twice: still one offer
+	w.settle()
+	if want := errorMessage(fake.testFail); !z.pwErr.Visible() || z.pwErr.Text != want {
+		t.Errorf("the password problem says %q, want %q", z.pwErr.Text, want)
+	}
+	offers := switchOffers()
+	if len(offers) != 1 {
+		t.Fatalf("%d offers to switch to Microsoft's sign-in", len(offers))
+	}
+	test.Tap(offers[0])
+	signInStarted(t, w, fake)
+	fake.finish <- nil
+	w.settle()
+	if done != 1 || len(fake.switched) != 1 || fake.switched[0] != "work → microsoft" {
+		t.Errorf("after the switch: done %d, switched %v", done, fake.switched)
 	}
 }
