@@ -160,9 +160,12 @@ func TestRealWindowSignsInWithMicrosoft(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	reportPath := filepath.Join(t.TempDir(), "report.json")
+	dir := shortTempDir(t)
+	t.Setenv(oauth.EnvProviders, providers) // for the child, and for the clean-up below
+	t.Cleanup(func() { removeAccounts(t, dir) }) // the refresh token out of the keyring
 	window := exec.CommandContext(ctx, os.Args[0])
-	window.Env = append(os.Environ(), windowChildEnv+"=signin", store.DataDirEnv+"="+shortTempDir(t),
-		oauth.EnvProviders+"="+providers, signInReportEnv+"="+reportPath, smokeShotsEnv+"="+shots)
+	window.Env = append(os.Environ(), windowChildEnv+"=signin", store.DataDirEnv+"="+dir,
+		signInReportEnv+"="+reportPath, smokeShotsEnv+"="+shots)
 	out, err := window.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the window ended with %v\n%s", err, out)
@@ -197,4 +200,24 @@ func TestRealWindowSignsInWithMicrosoft(t *testing.T) {
 		t.Errorf("screenshots: %q", report.Screenshots)
 	}
 	t.Logf("screenshots: %s", strings.Join(report.Screenshots, ", "))
+}
+
+// removeAccounts removes the accounts saved in the data folder dir, and
+// with them their secrets in the keyring.
+func removeAccounts(t *testing.T, dir string) {
+	svc, err := openServices(context.Background(), dir, false)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer svc.close()
+	list, err := svc.listAccounts(context.Background())
+	if err != nil {
+		t.Error(err)
+	}
+	for _, a := range list {
+		if err := svc.removeAccount(context.Background(), a); err != nil {
+			t.Error(err)
+		}
+	}
 }
