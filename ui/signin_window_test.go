@@ -161,7 +161,7 @@ func TestRealWindowSignsInWithMicrosoft(t *testing.T) {
 	defer cancel()
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	dir := shortTempDir(t)
-	t.Setenv(oauth.EnvProviders, providers) // for the child, and for the clean-up below
+	t.Setenv(oauth.EnvProviders, providers)      // for the child, and for the clean-up below
 	t.Cleanup(func() { removeAccounts(t, dir) }) // the refresh token out of the keyring
 	window := exec.CommandContext(ctx, os.Args[0])
 	window.Env = append(os.Environ(), windowChildEnv+"=signin", store.DataDirEnv+"="+dir,
