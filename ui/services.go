@@ -31,6 +31,7 @@ type backend interface {
 	SaveAccount(ctx context.Context, a *accounts.Account, password string, sessionOnly bool) error
 	RemoveAccount(ctx context.Context, name string) error
 	SetDefaultAccount(ctx context.Context, name string) error
+	OAuthProviders() oauth.Providers
 	OAuthProvider(id string) (oauth.Provider, error)
 	OAuthProviderFor(ctx context.Context, email string) (oauth.Provider, bool)
 	AddAccountWithSignIn(ctx context.Context, req core.SignInRequest) (accounts.Account, error)
@@ -134,7 +135,12 @@ func (s *services) setDefaultAccount(ctx context.Context, a accounts.Account) er
 // address is treated as a password account.
 const providerLookupTimeout = 5 * time.Second
 
-// oauthProviderFor returns the provider an address signs in with, if any.
+// oauthProviders is the provider table, already in memory: views may call
+// it on the UI goroutine.
+func (s *services) oauthProviders() oauth.Providers { return s.core.OAuthProviders() }
+
+// oauthProviderFor returns the provider an address signs in with, if any,
+// from its domain or its MX hosts.
 func (s *services) oauthProviderFor(ctx context.Context, email string) (oauth.Provider, bool) {
 	ctx, cancel := context.WithTimeout(ctx, providerLookupTimeout)
 	defer cancel()

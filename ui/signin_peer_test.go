@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,47 @@ func TestWelcomeWizardSignsInWithTheLocalProvider(t *testing.T) {
 	}
 	if n := srv.Counts().Exchanges; n != 1 {
 		t.Errorf("%d codes exchanged", n)
+	}
+}
+
+// TestAccountWizardWithTheBuiltInProviders types Gmail and Outlook.com
+// addresses against the real provider table: a build with the provider's
+// client ID offers its sign-in; one without (as `go test` builds are,
+// unless the Makefile's client IDs are given) says so in a sentence,
+// with the app-password route where the provider has one, and offers no
+// button that cannot work.
+func TestAccountWizardWithTheBuiltInProviders(t *testing.T) {
+	w := openDemoWindow(t)
+	for _, c := range []struct {
+		address, id, name string
+		appPasswords      bool
+	}{
+		{"anna@gmail.com", "google", "Google", true},
+		{"anna@outlook.com", "microsoft", "Microsoft", false},
+		{"anna@hotmail.com", "microsoft", "Microsoft", false},
+		{"anna@yahoo.com", "yahoo", "Yahoo", true},
+	} {
+		z := newAccountWizard(w, nil, func() {})
+		test.Type(z.email, c.address)
+		w.settle()
+		p, err := realCore(w).OAuthProvider(c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if z.passwordRow[1].Visible() {
+			t.Errorf("%s: the password is asked for", c.address)
+		}
+		if p.Configured() {
+			if !z.continueButton.Visible() || z.continueButton.Text != "Sign in with "+p.Name || z.signIn.notConfigured.Visible() {
+				t.Errorf("%s, with a client ID: action %q (visible %v)", c.address, z.continueButton.Text, z.continueButton.Visible())
+			}
+		} else {
+			if z.continueButton.Visible() || !z.signIn.notConfigured.Visible() || !strings.Contains(z.signIn.notConfigured.Text, "cannot sign in with "+c.name) {
+				t.Errorf("%s, without a client ID: button %q shown %v; sentence %q", c.address, z.continueButton.Text, z.continueButton.Visible(), z.signIn.notConfigured.Text)
+			}
+		}
+		if z.signIn.appPassword.Visible() != c.appPasswords {
+			t.Errorf("%s: app-password route shown %v", c.address, z.signIn.appPassword.Visible())
+		}
 	}
 }

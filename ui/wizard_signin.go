@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -103,9 +104,16 @@ func (z *accountWizard) configured() bool {
 	return p != nil && (p.Configured() || strings.TrimSpace(z.signIn.clientID.Text) != "")
 }
 
-// lookUpProvider asks the core, off the UI goroutine, which provider the
-// typed address signs in with. Each keystroke starts a new lookup and
-// cancels the one before.
+// typingPause is how long the address must stay unchanged before Postie
+// asks DNS whether its domain is hosted by a provider: not every prefix of
+// a domain being typed goes to the network.
+const typingPause = 300 * time.Millisecond
+
+// lookUpProvider finds which provider the typed address signs in with: at
+// once from the provider table for a provider's own domains, or after a
+// pause in typing, off the UI goroutine, from the MX hosts of a custom
+// domain (Google Workspace, Microsoft 365). Each keystroke cancels the
+// lookup before.
 func (z *accountWizard) lookUpProvider() {
 	s := &z.signIn
 	if s.stopLookup != nil {
@@ -115,15 +123,25 @@ func (z *accountWizard) lookUpProvider() {
 	s.lookupSeq++
 	seq := s.lookupSeq
 	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
+	s.lookingUp = false
 	if err != nil || (z.editing != nil && z.editing.OAuthProvider == "") {
-		s.lookingUp = false
 		z.setProvider(nil)
 		return
 	}
+	if p, found := z.w.svc.oauthProviders().ForAddress(addr.Email, nil); found {
+		z.setProvider(&p)
+		return
+	}
+	z.setProvider(nil) // unless its MX says otherwise
 	s.lookingUp = true
 	ctx, cancel := context.WithCancel(z.w.ctx)
 	s.stopLookup = cancel
 	z.w.background(func(_ context.Context, svc *services) func() {
+		select {
+		case <-ctx.Done():
+			return nil // typed on
+		case <-time.After(typingPause):
+		}
 		p, found := svc.oauthProviderFor(ctx, addr.Email)
 		return func() {
 			if seq != s.lookupSeq {

@@ -136,6 +136,8 @@ func (f *fakeSignIn) SwitchToSignIn(ctx context.Context, name, provider string, 
 	return 0, nil
 }
 
+func (f *fakeSignIn) OAuthProviders() oauth.Providers { return f.providers }
+
 func (f *fakeSignIn) OAuthProvider(id string) (oauth.Provider, error) {
 	for _, p := range f.providers {
 		if p.ID == id {
@@ -319,6 +321,9 @@ func TestAccountWizardAppPasswordRoute(t *testing.T) {
 	if !z.signIn.appPasswordAt.Visible() {
 		t.Error("no link to create an app password")
 	}
+	if !z.hint.Visible() || !strings.Contains(z.hint.Text, "app password") {
+		t.Errorf("Gmail's hint on the app-password route: %q (visible %v)", z.hint.Text, z.hint.Visible())
+	}
 	z.signIn.appPasswordAt.OnTapped() // a tap on its text; test.Tap taps beside it
 	if len(*opened) != 1 || (*opened)[0] != fakeGoogle.AppPasswordURL {
 		t.Errorf("the app-password link opened %q", *opened)
@@ -327,8 +332,8 @@ func TestAccountWizardAppPasswordRoute(t *testing.T) {
 		t.Fatalf("no way back to the sign-in: %q (visible %v)", b.Text, b.Visible())
 	}
 	test.Tap(z.signIn.backToSignIn)
-	if z.passwordRow[1].Visible() || z.continueButton.Text != "Sign in with Google" {
-		t.Errorf("back at the sign-in: password shown %v, action %q", z.passwordRow[1].Visible(), z.continueButton.Text)
+	if z.passwordRow[1].Visible() || z.continueButton.Text != "Sign in with Google" || z.hint.Visible() {
+		t.Errorf("back at the sign-in: password shown %v, action %q, app-password hint shown %v", z.passwordRow[1].Visible(), z.continueButton.Text, z.hint.Visible())
 	}
 
 	// Microsoft has no app passwords for mail programs.
