@@ -31,6 +31,7 @@ type signInPanel struct {
 	content *fyne.Container
 	link    *widget.Hyperlink
 	address string // the provider's sign-in address, once known
+	shown   func() // lays out what holds the panel again, if set
 }
 
 func newSignInPanel(w *mainWindow) *signInPanel {
@@ -55,6 +56,9 @@ func (p *signInPanel) show(address string) {
 	p.link.SetText(address)
 	p.link.SetURLFromString(address)
 	p.content.Show()
+	if p.shown != nil {
+		p.shown()
+	}
 }
 
 func (p *signInPanel) hide() {
@@ -133,8 +137,8 @@ func (w *mainWindow) signInDialog(providerName string,
 	activity.Start()
 	waiting := widget.NewLabel(waitingForBrowser(providerName))
 	waiting.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(lang.L("Sign in"), lang.L("Cancel"),
-		container.NewVBox(container.NewBorder(nil, nil, activity, nil, waiting), panel.content), w.win)
+	content := container.NewVBox(container.NewBorder(nil, nil, activity, nil, waiting), panel.content)
+	d := dialog.NewCustom(lang.L("Sign in"), lang.L("Cancel"), content, w.win)
 	finished := false
 	d.SetOnClosed(func() {
 		activity.Stop()
@@ -142,7 +146,15 @@ func (w *mainWindow) signInDialog(providerName string,
 			cancel() // the user's Cancel
 		}
 	})
-	d.Resize(fyne.NewSize(520, 260))
+	size := fyne.NewSize(520, 260)
+	d.Resize(size)
+	// A dialog lays out its content when shown or resized, not when a
+	// part of it appears.
+	panel.shown = func() {
+		content.Refresh()
+		d.Resize(size.Max(d.MinSize()))
+		d.Refresh()
+	}
 	w.show(d)
 	open := w.openerFor(panel)
 	w.background(func(_ context.Context, svc *services) func() {
