@@ -74,6 +74,13 @@ func (o *Outbox) Run(ctx context.Context) {
 	var drains sync.WaitGroup
 	defer drains.Wait()
 	go o.removeOrphansLater(ctx)
+	// The copies in the Sent folder have a worker of their own, so that
+	// IMAP trouble never delays a delivery.
+	drains.Add(1)
+	go func() {
+		defer drains.Done()
+		o.runCopies(ctx)
+	}()
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)
