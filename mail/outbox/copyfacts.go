@@ -3,6 +3,8 @@ package outbox
 import (
 	"context"
 	"errors"
+
+	"github.com/postie-app/postie/accounts"
 )
 
 // copyFailureOf gives the facts of a failed try to file a copy.
@@ -17,21 +19,15 @@ func copyFailureOf(err error) *CopyFailure {
 		// A locked or silent keyring may answer later; a missing password
 		// or account will not come back by waiting.
 		f.Temporary = f.Account == NoteKeyringLocked || f.Account == NoteKeyringTimedOut
-	case errors.Is(err, errNoIMAPServer):
+	case errors.Is(err, accounts.ErrNoIMAPServer):
 		f.Note, f.Temporary = CopyNoteNoIMAPServer, false
+	case errors.Is(err, accounts.ErrIMAPOAuthNotSupported):
+		f.Note, f.Temporary = CopyNoteOAuthUnsupported, false
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		f.Temporary = true
 	}
 	return f
 }
-
-// errNoIMAPServer is what a SentCopier returns for an account that names
-// no IMAP server (any more).
-var errNoIMAPServer = ErrNoIMAPServer
-
-// ErrNoIMAPServer says the account names no IMAP server, so no copy can be
-// filed; SentCopier implementations return it (wrapped or not).
-var ErrNoIMAPServer = errors.New("outbox: the account has no IMAP server")
 
 // copySessionUsable reports whether the IMAP connection is still in step
 // after a failed try: only refusals that the server answered in order
