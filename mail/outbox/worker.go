@@ -32,6 +32,9 @@ var ErrStuck = errors.New("outbox: flush made no progress on due messages")
 // Summary counts the outcomes of a Flush.
 type Summary struct {
 	Sent, Failed, Retrying, Unknown, Other int
+	// Copies counts the copies filed in the Sent folder, when the caller
+	// filed them too (core.Core.Flush does).
+	Copies CopySummary
 }
 
 func (s *Summary) add(state State) {
