@@ -162,4 +162,3 @@ func readSent(t *testing.T, d *testpeer.Dovecot, ca *testpeer.CA, folder string)
 	}
 	return out
 }
-
