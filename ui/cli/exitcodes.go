@@ -7,6 +7,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -133,7 +134,7 @@ func copyExitCode(e outbox.Entry) int {
 	}
 	if e.CopyFailure != nil {
 		switch {
-		case e.CopyFailure.Reason == "login-refused":
+		case e.CopyFailure.Reason == string(imapclient.ReasonLoginRefused):
 			return ExitNoPerm
 		case e.CopyFailure.Account != outbox.NoteNone, e.CopyFailure.Note == outbox.CopyNoteNoIMAPServer,
 			e.CopyFailure.Note == outbox.CopyNoteOAuthUnsupported:
