@@ -524,7 +524,7 @@ func TestCopyWorkerSleepsAfterAFailure(t *testing.T) {
 		t.Fatalf("copy event %+v, want pending: connection refused", ev)
 	}
 	e := mustGet(t, o, id)
-	if e.State != StateSent || e.CopyNextTry.Sub(time.Now()) < 50*time.Second {
+	if e.State != StateSent || time.Until(e.CopyNextTry) < 50*time.Second {
 		t.Fatalf("message %s, copy next try %v: want sent, and a try in a minute", e.State, e.CopyNextTry)
 	}
 	// Every nudge is one pass (the loop that tried nudges too as it ends).
