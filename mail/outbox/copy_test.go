@@ -455,7 +455,13 @@ func TestIMAPHangDoesNotDelaySMTP(t *testing.T) {
 	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
 	events, stop := o.Subscribe()
 	defer stop()
-	startRun(t, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		o.Run(ctx)
+		close(ran)
+	}()
+	defer func() { cancel(); <-ran }()
 
 	first := enqueueRaw(t, o, "a", "first@example.org", "First", time.Time{})
 	awaitState(t, events, first, StateSent)
@@ -473,6 +479,19 @@ func TestIMAPHangDoesNotDelaySMTP(t *testing.T) {
 	}
 	if smtpServer.count("second@example.org") != 1 {
 		t.Fatal("the second message did not reach the SMTP server")
+	}
+	// Closing Postie ends the wait; the copy is tried again at the next
+	// start, at once, and the interruption is not counted as a failure.
+	cancel()
+	<-ran
+	e := mustGet(t, o, first)
+	if e.SentCopy != CopyPending || e.CopyFailure == nil || e.CopyFailure.Reason != string(imapclient.ReasonCancelled) ||
+		e.CopyNextTry.After(time.Now()) {
+		t.Fatalf("after closing: copy %s (%+v), next try %v; want pending, due now", e.SentCopy, e.CopyFailure, e.CopyNextTry)
+	}
+	var failures int
+	if err := o.db.QueryRow(`SELECT copy_failures FROM outbox_messages WHERE id = ?`, first).Scan(&failures); err != nil || failures != 0 {
+		t.Errorf("closing counted as %d failures (%v), want 0", failures, err)
 	}
 }
 
