@@ -565,3 +565,36 @@ func TestCopyWorkerSleepsAfterAFailure(t *testing.T) {
 	second := enqueueRaw(t, o, "a", "after-refusal@example.org", "After", time.Time{})
 	awaitState(t, events, second, StateSent)
 }
+
+// TestMarkSentFilesTheCopy: a message whose fate was unknown (the line
+// dropped after the final dot) has no copy; once the user marks it sent,
+// its copy is pending and filed like any other's, and nothing is sent
+// again.
+func TestMarkSentFilesTheCopy(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := startFaultIMAP(t, ca)
+	smtpServer := startScripted(t)
+	smtpServer.script("dot", "drop")
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	id := enqueueRaw(t, o, "a", "unknown-then-sent@example.org", "Unknown", time.Time{})
+	flushAll(t, o)
+	if e := mustGet(t, o, id); e.State != StateUnknown || e.SentCopy != CopyOff {
+		t.Fatalf("%s with copy %s, want unknown with none", e.State, e.SentCopy)
+	}
+	if err := o.MarkSent(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if e := mustGet(t, o, id); e.SentCopy != CopyPending {
+		t.Fatalf("marked sent: copy %s, want pending", e.SentCopy)
+	}
+	if _, copies := flushAll(t, o); copies.Filed != 1 || len(srv.Stored("Sent")) != 1 {
+		t.Fatalf("copies %+v, %d in Sent; want one filed", copies, len(srv.Stored("Sent")))
+	}
+	if _, dropped := smtpServer.copies("unknown-then-sent@example.org"); dropped != 1 {
+		t.Errorf("the SMTP server read the message %d times, want 1", dropped)
+	}
+}
