@@ -118,6 +118,9 @@ const (
 	InvalidCAFileRead    InvalidProblem = "ca-file-unreadable"
 	InvalidCAFileNoCert  InvalidProblem = "ca-file-holds-no-certificate"
 	InvalidCleartextAuth InvalidProblem = "password-over-unencrypted-connection"
+	// InvalidOAuthProvider: the account names a provider that the provider
+	// table (built in, and POSTIE_OAUTH_PROVIDERS) does not know.
+	InvalidOAuthProvider InvalidProblem = "oauth-provider-unknown"
 )
 
 // InvalidError says which setting of an account is wrong and why. Its

@@ -68,12 +68,13 @@ func TestIMAPConfig(t *testing.T) {
 		t.Errorf("no IMAP server: %v", err)
 	}
 	b.IMAP = IMAPServer{Host: "imap.gmail.com", Port: 993, Security: smtpclient.SecurityTLS}
-	b.OAuthProvider, b.Mechanisms = "google", nil
+	s.SetProviders(testProviders, nil)
+	b.OAuthProvider, b.Mechanisms = "test", nil
 	if err := s.Update(background, b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.IMAPConfig(background, b.ID); !errors.Is(err, ErrIMAPOAuthNotSupported) {
-		t.Errorf("OAuth account: %v", err)
+	if cfg, err := s.IMAPConfig(background, b.ID); err != nil || !cfg.OAuth || cfg.Tokens == nil || cfg.Secret != "" || cfg.Username != "ben@example.org" {
+		t.Errorf("OAuth account: %+v, %v; want the token source and the address as user name", cfg, err)
 	}
 
 	// The Sent folder found is remembered, and nothing else changes.

@@ -37,15 +37,26 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // when the server's certificate is not trusted, its Certificate describes
 // it so the user can accept it as the account's PinSHA256. Accept a
 // certificate only here, at setup or edit time, never while sending.
+//
+// A saved account that signs in with a provider is tested with its access
+// token (refreshed as for sending) when secret is empty; a new one is
+// tested with the access token its sign-in gave, as secret.
 func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclient.ProbeResult, error) {
-	if secret == "" && a.ID != "" && a.Username != "" {
+	cfg := a.SMTPConfig(secret)
+	switch {
+	case secret == "" && a.ID != "" && a.OAuthProvider != "":
+		if err := s.checkProvider(*a); err != nil {
+			return nil, err
+		}
+		cfg = s.oauthConfig(*a)
+	case secret == "" && a.ID != "" && a.Username != "":
 		saved, err := s.Secret(ctx, *a)
 		if err != nil {
 			return nil, err
 		}
-		secret = saved
+		cfg = a.SMTPConfig(saved)
 	}
-	result, err := smtpclient.Probe(ctx, a.SMTPConfig(secret))
+	result, err := smtpclient.Probe(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +82,13 @@ func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Co
 	if err != nil {
 		return smtpclient.Config{}, err
 	}
+	if a.OAuthProvider != "" {
+		// The token is asked for at AUTH, and refreshed there as needed.
+		if err := s.checkProvider(a); err != nil {
+			return smtpclient.Config{}, err
+		}
+		return s.oauthConfig(a), nil
+	}
 	secret := ""
 	if a.Username != "" {
 		if secret, err = s.Secret(ctx, a); err != nil {
@@ -78,6 +96,19 @@ func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Co
 		}
 	}
 	return a.SMTPConfig(secret), nil
+}
+
+// oauthConfig is the configuration of an account that signs in with its
+// provider: no secret, but the account's TokenSource, and the address as
+// the user name (XOAUTH2 and OAUTHBEARER name the mailbox, RFC 7628 §3.1).
+func (s *Store) oauthConfig(a Account) smtpclient.Config {
+	cfg := a.SMTPConfig("")
+	cfg.OAuth = true
+	cfg.Tokens = s.TokenSource(a.ID)
+	if cfg.Username == "" {
+		cfg.Username = a.Email
+	}
+	return cfg
 }
 
 // SizeLimitNotSavedError says that a connection test passed but the server's

@@ -9,6 +9,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -37,6 +38,7 @@ func errorMessage(err error) string {
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
+		signIn     *oauth.Error
 	)
 	switch {
 	case err == nil:
@@ -45,6 +47,10 @@ func errorMessage(err error) string {
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf(lang.L("The account %s was not removed, because its saved password could not be deleted."), notRemoved.Name) +
 			" " + errorMessage(notRemoved.Err)
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the sign-in's own problem says best what to do.
+		return oauthMessage(signIn)
 	case errors.As(err, &sizeLimit):
 		return lang.L("The connection works, but Postie could not save the server's size limit.")
 	case errors.As(err, &invalid):

@@ -9,8 +9,9 @@
 //	draft ──Enqueue──▶ queued ──claim──▶ sending ──▶ sent
 //	  ▲                  │ ▲                 │
 //	  └──Undo/Cancel─────┘ │                 ├──▶ failed    (permanent refusal, or retried too long)
-//	                       └──── retrying ◀──┤    (temporary failure: 4xx, no network, DNS)
-//	                                         └──▶ unknown   (lost after the final dot)
+//	                       ├──── retrying ◀──┤    (temporary failure: 4xx, no network, DNS)
+//	                       │                 ├──▶ unknown   (lost after the final dot)
+//	                       └── ResumeAfterSignIn ─ waiting-for-sign-in ◀──┘ (the account must sign in again)
 //
 // A queued message may be held until a time: the undo window of the
 // window's Send button, or "send later". Temporary failures are retried
@@ -18,7 +19,10 @@
 // (2 days by default) has passed since the first attempt; then the message
 // has failed. Failed and unknown messages are never retried automatically:
 // the user chooses Resend (the same bytes, so the same Message-ID) or
-// Discard, and for unknown also MarkSent. Every state change is recorded
+// Discard, and for unknown also MarkSent. A message whose account must
+// sign in again with its provider (an OAuth refresh token expired or
+// revoked) waits for sign-in: it uses up no retries and is not tried by
+// itself, until the user signs in and ResumeAfterSignIn queues it again. Every state change is recorded
 // with its time as the message's history, and every attempt with the facts
 // of its result (a Failure: stage, class, reason, codes, address…), the
 // server's reply and the redacted transcript. The outbox writes no

@@ -7,6 +7,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -37,10 +38,15 @@ func explain(err error) string {
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
 		bodyRead   *bodyReadError
+		signIn     *oauth.Error
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the sign-in's own problem says best what to do.
+		return explainOAuth(signIn)
 	case errors.As(err, &notRemoved):
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf("The account %q was not removed, because its saved password could not be deleted. %s",
@@ -134,6 +140,11 @@ func explainInvalid(e *accounts.InvalidError) string {
 		return fmt.Sprintf("The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----).", e.Value)
 	case accounts.InvalidCleartextAuth:
 		return "Postie will not send your password over an unencrypted connection. Choose tls or starttls as the security."
+	case accounts.InvalidOAuthProvider:
+		if e.Value == "" {
+			return "This account signs in with a password, not with a provider in the browser."
+		}
+		return fmt.Sprintf("Postie does not know the sign-in provider %q. Is it in the file named by POSTIE_OAUTH_PROVIDERS?", e.Value)
 	}
 	return e.Error()
 }
