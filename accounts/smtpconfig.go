@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -32,12 +33,24 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // a is a saved account whose stored server is the one tested, into the
 // store as well.
 //
+// When a names an IMAP server, Test then signs in there too (see
+// TestWithIMAPSecret), and an IMAP failure comes back as an
+// *IMAPTestError together with the SMTP result: sending works.
+//
 // An empty secret for a saved account that signs in means its saved one.
-// Failures are *smtpclient.Error values whose facts the front ends explain;
-// when the server's certificate is not trusted, its Certificate describes
-// it so the user can accept it as the account's PinSHA256. Accept a
-// certificate only here, at setup or edit time, never while sending.
+// SMTP failures are *smtpclient.Error values whose facts the front ends
+// explain; when the server's certificate is not trusted, its Certificate
+// describes it so the user can accept it as the account's PinSHA256.
+// Accept a certificate only here, at setup or edit time, never while
+// sending.
 func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclient.ProbeResult, error) {
+	return s.TestWithIMAPSecret(ctx, a, secret, "")
+}
+
+// TestWithIMAPSecret is Test with the IMAP server's own password, for
+// settings not saved yet. An empty imapSecret means the saved one when the
+// IMAP server has its own (a.IMAP.OwnSecret), else the account's secret.
+func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imapSecret string) (*smtpclient.ProbeResult, error) {
 	if secret == "" && a.ID != "" && a.Username != "" {
 		saved, err := s.Secret(ctx, *a)
 		if err != nil {
@@ -59,7 +72,34 @@ func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclien
 			return result, &SizeLimitNotSavedError{Err: err}
 		}
 	}
+	if err := s.testIMAP(ctx, a, secret, imapSecret); err != nil {
+		return result, err
+	}
 	return result, nil
+}
+
+// testIMAP signs in to a's IMAP server, if it names one, and logs out.
+func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string) error {
+	if !a.HasIMAP() {
+		return nil
+	}
+	if imapSecret == "" {
+		imapSecret = secret
+		if a.IMAP.OwnSecret && a.ID != "" {
+			saved, err := s.secrets.Get(ctx, a.IMAPSecretID())
+			if err != nil {
+				return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+			}
+			imapSecret = saved
+		}
+	}
+	if imapSecret != "" && a.imapSendsPasswordInClear() {
+		return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: ErrIMAPCleartextPassword}
+	}
+	if err := imapclient.Probe(ctx, a.IMAPConfig(imapSecret)); err != nil {
+		return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+	}
+	return nil
 }
 
 // SMTPConfig returns the settings for sending from the account with the id,
