@@ -241,3 +241,36 @@ func TestDiscoverIMAPGuess(t *testing.T) {
 		}
 	})
 }
+
+// Automatic mode files no copy where the provider's server files its own:
+// decided by the SMTP server that accepts the message, else by the
+// address; every such fact names its source.
+func TestFilesOwnSentCopy(t *testing.T) {
+	for _, tc := range []struct {
+		email, host string
+		want        bool
+	}{
+		{"anna@gmail.com", "smtp.gmail.com", true},
+		{"anna@googlemail.com", "", true},
+		{"anna@workspace.test", "smtp.gmail.com", true},     // Google Workspace
+		{"anna@contoso.test", "smtp.office365.com", true},   // Microsoft 365
+		{"anna@outlook.com", "smtp-mail.outlook.com", true}, // Outlook.com
+		{"anna@hotmail.de", "", true},                       // Outlook.com
+		{"anna@gmail.com", "mail.company.test", false},      // a relay files nothing
+		{"anna@gmx.de", "mail.gmx.net", false},              // GMX does not
+		{"anna@posteo.de", "posteo.de", false},              // nor does Posteo
+		{"anna@example.org", "smtp.example.org", false},     // unknown
+		{"anna@example.org", "SMTP.GMAIL.COM.", true},       // as typed
+		{"not an address", "", false},
+	} {
+		files, source := FilesOwnSentCopy(tc.email, tc.host)
+		if files != tc.want || files != (source != "") {
+			t.Errorf("FilesOwnSentCopy(%q, %q) = %v, %q; want %v with a source", tc.email, tc.host, files, source, tc.want)
+		}
+	}
+	for _, p := range Providers() {
+		if p.FilesSentCopy != "" && !strings.HasPrefix(p.FilesSentCopy, "https://") {
+			t.Errorf("%s: the source %q is not a web page", p.Name, p.FilesSentCopy)
+		}
+	}
+}

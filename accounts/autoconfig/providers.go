@@ -46,6 +46,10 @@ type Provider struct {
 	IMAPHost     string
 	IMAPPort     int
 	IMAPSecurity Security
+	// FilesSentCopy is set when the provider's SMTP server puts a copy of
+	// every submitted message in the Sent folder itself, so that Postie's
+	// automatic mode files none: it is where that is documented.
+	FilesSentCopy string
 }
 
 // HintKind is what a provider wants the user to do before an email
@@ -119,6 +123,10 @@ var providers = []Provider{
 		MX:      []string{"google.com", "googlemail.com"},
 		Host:    "smtp.gmail.com", Port: 465, Security: TLS,
 		IMAPHost: "imap.gmail.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Google's recommended IMAP client settings: "Do NOT save sent
+		// messages on the server … your sent messages will be
+		// automatically copied to the [Gmail]/Sent Mail folder."
+		FilesSentCopy: "https://support.google.com/mail/answer/78892",
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword, NeedOAuth},
 		Hint:  HintAppPassword, HelpURL: "https://myaccount.google.com/apppasswords",
@@ -131,6 +139,10 @@ var providers = []Provider{
 		MX:   []string{"olc.protection.outlook.com"},
 		Host: "smtp-mail.outlook.com", Port: 587, Security: STARTTLS,
 		IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Exchange Online saves a copy of what is sent through it in Sent
+		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
+		// messages (Exchange / Office 365)").
+		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2},
 		Needs: []Need{NeedOAuth},
 		Hint:  HintOAuthOnly,
@@ -141,6 +153,10 @@ var providers = []Provider{
 		MX:      []string{"mail.protection.outlook.com"},
 		Host:    "smtp.office365.com", Port: 587, Security: STARTTLS,
 		IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Exchange Online saves a copy of what is sent through it in Sent
+		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
+		// messages (Exchange / Office 365)").
+		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedOAuth},
 		Hint:  HintAdminEnableSMTP,
@@ -436,13 +452,7 @@ func providerForMX(mxHost string) *Provider {
 // address gets no Gmail advice. Front ends show it with authentication
 // failures.
 func HintFor(host string) Hint {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	for i := range providers {
-		if providers[i].Host == host {
-			return providers[i].hint()
-		}
-	}
-	return providerForDomain(host).hint()
+	return providerForHost(strings.TrimSuffix(strings.ToLower(host), ".")).hint()
 }
 
 // Providers returns a copy of the built-in table.
