@@ -127,7 +127,7 @@ var providers = []Provider{
 		// messages on the server … your sent messages will be
 		// automatically copied to the [Gmail]/Sent Mail folder."
 		FilesSentCopy: "https://support.google.com/mail/answer/78892",
-		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
+		Username:      "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword, NeedOAuth},
 		Hint:  HintAppPassword, HelpURL: "https://myaccount.google.com/apppasswords",
 	},
@@ -143,7 +143,7 @@ var providers = []Provider{
 		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
 		// messages (Exchange / Office 365)").
 		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
-		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2},
+		Username:      "%EMAILADDRESS%", Auth: []string{AuthOAuth2},
 		Needs: []Need{NeedOAuth},
 		Hint:  HintOAuthOnly,
 	},
@@ -157,7 +157,7 @@ var providers = []Provider{
 		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
 		// messages (Exchange / Office 365)").
 		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
-		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
+		Username:      "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedEnableSMTP, NeedOAuth},
 		Hint:  HintAdminEnableSMTP,
 	},
