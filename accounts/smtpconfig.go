@@ -78,10 +78,11 @@ func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imap
 	return result, nil
 }
 
-// testIMAP signs in to a's IMAP server, if it names one, and logs out.
+// testIMAP signs in to a's IMAP server, if it names one and copies may be
+// filed there, and logs out.
 func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string) error {
-	if !a.HasIMAP() {
-		return nil
+	if !a.HasIMAP() || a.SentCopy == SentCopyNever {
+		return nil // no copy is filed there
 	}
 	if imapSecret == "" {
 		imapSecret = secret

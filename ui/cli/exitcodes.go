@@ -56,10 +56,20 @@ func exitCode(err error) int {
 		address  *autoconfig.AddressError
 		state    *outbox.StateError
 		notFound *autoconfig.NotFoundError
+		imapTest *accounts.IMAPTestError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &imapTest):
+		// Sending works; the IMAP server, for the copy in Sent, does not.
+		// Its own keyring trouble keeps its code; anything else is a
+		// setting to fix (or --sent-copy never).
+		var keyring *accounts.KeyringError
+		if errors.As(imapTest.Err, &keyring) {
+			return exitCode(imapTest.Err)
+		}
+		return ExitConfig
 	case errors.As(err, &se):
 		return smtpExitCode(se)
 	case errors.As(err, &keyring):
