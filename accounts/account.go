@@ -330,12 +330,6 @@ func (a Account) IMAPUsername() string {
 	return a.Username
 }
 
-// IMAPAddress is the IMAP server as "host:port", in the form of
-// ServerAddress.
-func (a Account) IMAPAddress() string {
-	return net.JoinHostPort(strings.Trim(normalizeHost(a.IMAP.Host), "[]"), strconv.Itoa(a.IMAP.Port))
-}
-
 // imapSendsPasswordInClear reports whether signing in to the IMAP server
 // would send a secret over an unencrypted connection to another machine:
 // the same rule as for SMTP (sendsPasswordInClear), and LOGIN before TLS

@@ -178,20 +178,6 @@ func TestIMAPServersOwnSecret(t *testing.T) {
 	}
 }
 
-func TestIMAPConfig(t *testing.T) {
-	a := withIMAP(testAccount("Work", "anna@example.org"))
-	a.Username = "anna.smtp"
-	a.PinCertificate("ab")
-	cfg := a.IMAPConfig("s3cret")
-	if cfg.Host != "imap.example.org" || cfg.Port != 993 || cfg.Security != smtpclient.SecurityTLS ||
-		cfg.Username != "anna.smtp" || cfg.Secret != "s3cret" || cfg.PinFor != "smtp.example.org:587" {
-		t.Errorf("IMAPConfig = %+v", cfg)
-	}
-	a.IMAP.Username = "anna.imap"
-	if cfg := a.IMAPConfig(""); cfg.Username != "anna.imap" {
-		t.Errorf("IMAP user name = %q", cfg.Username)
-	}
-}
 
 // The connection test reports an IMAP failure apart from SMTP's: the SMTP
 // result comes back, with an *IMAPTestError naming the IMAP server.
