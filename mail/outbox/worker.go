@@ -32,6 +32,9 @@ var ErrStuck = errors.New("outbox: flush made no progress on due messages")
 // Summary counts the outcomes of a Flush.
 type Summary struct {
 	Sent, Failed, Retrying, Unknown, Other int
+	// Copies counts the copies filed in the Sent folder, when the caller
+	// filed them too (core.Core.Flush does).
+	Copies CopySummary
 }
 
 func (s *Summary) add(state State) {
@@ -74,6 +77,13 @@ func (o *Outbox) Run(ctx context.Context) {
 	var drains sync.WaitGroup
 	defer drains.Wait()
 	go o.removeOrphansLater(ctx)
+	// The copies in the Sent folder have a worker of their own, so that
+	// IMAP trouble never delays a delivery.
+	drains.Add(1)
+	go func() {
+		defer drains.Done()
+		o.runCopies(ctx)
+	}()
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)

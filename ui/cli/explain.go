@@ -32,6 +32,7 @@ func explain(err error) string {
 		newer      *store.NewerSchemaError
 		input      *mail.InputError
 		stateErr   *outbox.StateError
+		copyState  *outbox.CopyStateError
 		spoolErr   *outbox.NotSpooledError
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
@@ -81,6 +82,8 @@ func explain(err error) string {
 			return fmt.Sprintf("The text could not be read from standard input: %v", bodyRead.err)
 		}
 		return fmt.Sprintf("The text file %s could not be read: %v", bodyRead.path, errors.Unwrap(bodyRead.err))
+	case errors.As(err, &copyState):
+		return explainCopyState(copyState)
 	case errors.As(err, &setting):
 		if setting.Setting == outbox.SettingUndoWindow {
 			return fmt.Sprintf("The undo time must be between 0 and %d seconds.", int(setting.Max.Seconds()))

@@ -113,7 +113,32 @@ func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
 		return ExitSoftware
 	}
 	printOutcome(env, out)
+	if out.State == outbox.StateSent {
+		fileCopies(ctx, env, c, id)
+	}
 	return outcomeExitCode(out)
+}
+
+// fileCopies files the copies in the Sent folder that are due, the sent
+// message's among them, and says what became of its copy. The exit code
+// stays that of sending: the message went out whatever happens here, and
+// a copy not filed now is filed by the next `postie outbox flush` or by
+// the window.
+func fileCopies(ctx context.Context, env *Env, c *core.Core, id int64) {
+	if _, err := c.FlushCopies(ctx); err != nil {
+		fmt.Fprintln(env.Stderr, explain(err))
+		return
+	}
+	d, err := c.Message(ctx, id)
+	if err != nil {
+		return
+	}
+	switch d.SentCopy {
+	case outbox.CopyFiled:
+		fmt.Fprintln(env.Stdout, explainCopy(d.Entry))
+	case outbox.CopyPending, outbox.CopyFailed:
+		fmt.Fprintln(env.Stderr, explainCopy(d.Entry))
+	}
 }
 
 func printOutcome(env *Env, out outbox.Outcome) {
