@@ -41,20 +41,20 @@ type accountWizard struct {
 	imapSecurity, sentCopy       *widget.Select
 	imapErr                      *widget.Label
 	imapManual                   bool // the user typed IMAP settings
-	emailErr, pwErr  *widget.Label
-	hostErr          *widget.Label
-	pinNote          *widget.Label // says that a pin no longer applies
-	hint, progress   *widget.Label
-	activity         *widget.Activity
-	stopButton       *widget.Button
-	stop             context.CancelFunc // cancels the lookup or test under way
-	advanced         *widget.Accordion
-	continueButton   *widget.Button
-	source           string // where the settings came from
-	pin              string // an accepted certificate fingerprint
-	pinFor           string // the server (host:port) pin was accepted for
-	busy             bool
-	manual           bool // the user typed server settings
+	emailErr, pwErr              *widget.Label
+	hostErr                      *widget.Label
+	pinNote                      *widget.Label // says that a pin no longer applies
+	hint, progress               *widget.Label
+	activity                     *widget.Activity
+	stopButton                   *widget.Button
+	stop                         context.CancelFunc // cancels the lookup or test under way
+	advanced                     *widget.Accordion
+	continueButton               *widget.Button
+	source                       string // where the settings came from
+	pin                          string // an accepted certificate fingerprint
+	pinFor                       string // the server (host:port) pin was accepted for
+	busy                         bool
+	manual                       bool // the user typed server settings
 	// confirmedOutside is what the user said yes to when asked whether to
 	// use servers outside the address's domain. It covers only that domain,
 	// host and port: another lookup result asks again before the password
