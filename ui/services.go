@@ -47,6 +47,7 @@ type backend interface {
 	Headers(ctx context.Context, id int64) (string, error)
 	ExportEML(ctx context.Context, id int64, w io.Writer) error
 	Retry(ctx context.Context, id int64) error
+	RetryCopy(ctx context.Context, id int64) error
 	Resend(ctx context.Context, id int64) error
 	MarkSent(ctx context.Context, id int64) error
 	Discard(ctx context.Context, id int64) error
@@ -217,6 +218,8 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		Error:          failureMessage(e.Failure),
 		NextAttempt:    e.NextAttempt,
 	}
+	d.SentCopy, d.CopyText = e.SentCopy, copyMessage(e.Entry)
+	d.CopyProblem = e.SentCopy == outbox.CopyFailed || e.SentCopy == outbox.CopyPending && e.CopyFailure != nil
 	d.Recipients = strings.Join(e.To, ", ")
 	if d.Headers, err = s.core.Headers(ctx, id); err != nil {
 		return nil, err
@@ -228,6 +231,9 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 }
 
 func (s *services) retry(ctx context.Context, id int64) error    { return s.core.Retry(ctx, id) }
+
+// retryCopy files the copy of a sent message in the Sent folder again now.
+func (s *services) retryCopy(ctx context.Context, id int64) error { return s.core.RetryCopy(ctx, id) }
 func (s *services) resend(ctx context.Context, id int64) error   { return s.core.Resend(ctx, id) }
 func (s *services) markSent(ctx context.Context, id int64) error { return s.core.MarkSent(ctx, id) }
 func (s *services) discard(ctx context.Context, id int64) error  { return s.core.Discard(ctx, id) }
