@@ -16,9 +16,10 @@ STATICCHECK_VERSION := v0.8.2
 BUILD_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev wayland-protocols
 # What the test suite runs against: a real X server, a real Secret Service,
-# python3's email package as an independent MIME parser, and X tools for
+# python3's email package as an independent MIME parser, Dovecot as the IMAP
+# server the copies in Sent are filed with, and X tools for
 # inspecting windows.
-TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3
+TEST_PACKAGES := xvfb xauth x11-utils dbus dbus-x11 gnome-keyring python3 dovecot-imapd
 # What the fast tier (make check) runs: python3's email package, the
 # dbus-daemon behind the keyring's stand-in Secret Service, and rsvg-convert
 # for the icon test.
@@ -167,6 +168,17 @@ bench: build bench-deps
 	$(GO) test -run '^$$' -bench 'SentLog' -benchtime 50x ./mail/outbox/
 	$(GO) test -run '^$$' -bench 'Flush' -benchtime 3x ./mail/outbox/
 	mail/outbox/bench/bench.sh ./postie
+
+# --- IMAP benchmark ---
+# make bench-imap  files a 25 MiB copy of a sent message in a private Dovecot's
+#                  Sent folder (mail/imapclient/bench_test.go): throughput
+#                  (MB/s), CPU share and peak RSS; fails above 64 MiB peak
+#                  RSS (issue 14). Not part of `make test`.
+.PHONY: bench-imap
+
+bench-imap:
+	@.ci/install-packages dovecot-imapd
+	$(GO) test -run '^$$' -bench 'Append25MiBToDovecot' -benchtime 3x ./mail/imapclient/
 
 # --- Start-up benchmark ---
 # make bench-startup  time from process start to the first frame of Postie's

@@ -59,6 +59,10 @@ type Backend struct {
 	// OAUTHBEARER User and Token; others are only offered.
 	Mechanisms            []string
 	User, Password, Token string
+	// ValidToken, when set, decides for XOAUTH2 and OAUTHBEARER instead of
+	// Token (the user must still be User): e.g. an OAuthServer's Valid, so
+	// that only the currently valid access token signs in.
+	ValidToken func(user, token string) bool
 	// RequireAuth refuses MAIL (530) until the client signed in.
 	RequireAuth bool
 	// Discard counts each body's bytes instead of keeping them.

@@ -33,6 +33,16 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		s.mechanism = mech
 		return nil
 	}
+	// checkToken is check for a bearer token, asking ValidToken if set.
+	checkToken := func(user, token string) error {
+		if s.b.ValidToken == nil {
+			return check(user, token, s.b.Token)
+		}
+		if s.b.AuthErr == nil && user == s.b.User && !s.b.ValidToken(user, token) {
+			return ErrAuthFailed
+		}
+		return check(user, token, token)
+	}
 	switch mech {
 	case sasl.Plain:
 		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass, s.b.Password) }), nil
@@ -41,10 +51,10 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	case "CRAM-MD5":
 		return &cramServer{secret: s.b.Password, check: check}, nil
 	case "XOAUTH2":
-		return &xoauth2Server{check: func(user, token string) error { return check(user, token, s.b.Token) }}, nil
+		return &xoauth2Server{check: checkToken}, nil
 	case sasl.OAuthBearer:
 		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
-			if check(o.Username, o.Token, s.b.Token) != nil {
+			if checkToken(o.Username, o.Token) != nil {
 				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			return nil

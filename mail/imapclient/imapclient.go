@@ -1,18 +1,33 @@
 // Package imapclient files the copy of a sent message in the mailbox's Sent
 // folder over IMAP (RFC 9051, RFC 3501), with the same security rules as
 // smtpclient: implicit TLS or STARTTLS that is never optional, verified
-// certificates or the pinned one for that server, no LOGIN or AUTHENTICATE
-// before TLS (loopback excepted), and transcripts without secrets.
+// certificates or the pinned one for that server (smtpclient's own rules,
+// through smtpclient.TLSClientConfig), no LOGIN or AUTHENTICATE before TLS
+// (loopback excepted), and transcripts without secrets.
 //
-// CONTRACT STUB: the types and signatures below are what the rest of
-// Postie builds on; the bodies are being written.
+// The protocol is spoken by github.com/emersion/go-imap/v2; this package
+// adds what filing a copy needs: finding the Sent folder whatever its name
+// (RFC 6154 SPECIAL-USE, then the usual names), looking for a Message-ID
+// before appending again after a hang-up (SEARCH HEADER), streaming the
+// message from its spool file, and errors that are facts (*Error with a
+// Stage, a Class and a Reason), never sentences.
+//
+// A Client is one signed-in connection; several copies share it. Every
+// network step has a timeout (Config.Timeout, reset while bytes move, so a
+// large APPEND is not cut short), and cancelling a step's context closes
+// the connection. A Client is not safe for concurrent use.
 package imapclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"io"
+	"net"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -25,8 +40,14 @@ type Config struct {
 	Username string
 	Secret   string // password, or OAuth access token when OAuth is set
 	OAuth    bool
-	Tokens   smtpclient.TokenSource // as in smtpclient.Config
-	CAFile   string
+	// Tokens, when set with OAuth, supplies the access token instead of
+	// Secret: it is asked for just before AUTHENTICATE, and once more with
+	// renew set when the server refuses it, after which the sign-in is
+	// tried once again.
+	Tokens smtpclient.TokenSource
+	CAFile string
+	// RootCAs, when set, replaces the system roots (as in smtpclient).
+	RootCAs *x509.CertPool
 	// PinSHA256 and PinFor as in smtpclient.Config.
 	PinSHA256 string
 	PinFor    string
@@ -36,35 +57,145 @@ type Config struct {
 }
 
 // Client is one signed-in IMAP connection. Several copies share one.
-type Client struct{}
+type Client struct {
+	cfg     Config
+	timeout time.Duration
+	log     *transcript
+	raw     net.Conn // the TCP connection, closed to interrupt anything
+	wire    *wireConn
+	imap    *imapclient.Client
+	broken  error // set when a failure closed the connection
+
+	appending bool // an APPEND's literal has started: MayBeFiled
+}
 
 // Dial connects, secures the connection and signs in.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
-	return nil, errors.New("imapclient: not implemented")
+	c, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.signIn(ctx); err != nil {
+		c.imap.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // Probe connects, signs in and logs out: the connection test.
-func Probe(ctx context.Context, cfg Config) error { return errors.New("imapclient: not implemented") }
-
-// SentFolder finds the Sent folder: the one marked \Sent (RFC 6154), else
-// remembered if it still exists, else a usual name in a usual language,
-// else it creates "Sent" (with USE (\Sent) where CREATE-SPECIAL-USE is
-// offered).
-func (c *Client) SentFolder(ctx context.Context, remembered string) (string, error) {
-	return "", errors.New("imapclient: not implemented")
-}
-
-// HasMessageID reports whether the folder holds a message with the
-// Message-ID (SEARCH HEADER Message-ID), to never file a copy twice.
-func (c *Client) HasMessageID(ctx context.Context, folder, messageID string) (bool, error) {
-	return false, errors.New("imapclient: not implemented")
-}
-
-// Append streams size bytes from r into the folder, flagged \Seen, with
-// the internal date sent; LITERAL+ where offered.
-func (c *Client) Append(ctx context.Context, folder string, size int64, r io.Reader, sent time.Time) error {
-	return errors.New("imapclient: not implemented")
+func Probe(ctx context.Context, cfg Config) error {
+	c, err := Dial(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 // Close logs out and closes the connection.
-func (c *Client) Close() error { return nil }
+func (c *Client) Close() error {
+	if c == nil || c.imap == nil {
+		return nil
+	}
+	if c.broken == nil {
+		c.wire.arm()
+		c.imap.Logout().Wait()
+		c.wire.disarm()
+	}
+	c.broken = errors.New("closed")
+	c.imap.Close()
+	return nil
+}
+
+// step runs one network step at stage: the watchdog is armed, and ending
+// ctx closes the connection. Any failure becomes an *Error; one that
+// broke the connection makes the Client unusable.
+func (c *Client) step(ctx context.Context, stage Stage, run func() error) error {
+	if c.broken != nil {
+		e := c.newError(stage, Temporary, ReasonClosed)
+		e.Err = c.broken
+		return e
+	}
+	if err := ctx.Err(); err != nil {
+		return c.fail(ctx, stage, err)
+	}
+	stop := context.AfterFunc(ctx, func() { c.raw.Close() })
+	c.wire.arm()
+	err := run()
+	c.wire.disarm()
+	stop()
+	if err == nil {
+		return nil
+	}
+	e := c.fail(ctx, stage, err)
+	if e.Code == "" && e.ServerText == "" && e.Reason != ReasonLoginRefused {
+		// Not the server's answer: the connection is gone or unusable.
+		c.broken = e
+		c.raw.Close()
+	}
+	return e
+}
+
+func (c *Client) newError(stage Stage, class Class, reason Reason) *Error {
+	return &Error{Stage: stage, Class: class, Reason: reason, Host: c.cfg.Host, Port: c.cfg.Port, OAuth: c.cfg.OAuth}
+}
+
+// fail turns any error of a step into an *Error for stage.
+func (c *Client) fail(ctx context.Context, stage Stage, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	e = c.newError(stage, Temporary, ReasonUnexpected)
+	e.Err = err
+	var reply *imap.Error
+	var se *smtpclient.Error
+	timedOut := c.wire != nil && c.wire.timedOut.Load()
+	switch {
+	case timedOut || (stage != StageConnect && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil):
+		e.Reason, e.Timeout = ReasonTimeout, c.timeout
+	case ctx.Err() != nil:
+		e.Reason, e.Err = ReasonCancelled, ctx.Err()
+	case errors.As(err, &reply):
+		e = serverError(stage, reply)
+		e.Host, e.Port, e.OAuth = c.cfg.Host, c.cfg.Port, c.cfg.OAuth
+	case errors.As(err, &se):
+		e.Class, e.Reason = Permanent, ReasonInvalidSettings
+	case stage == StageConfig:
+		e.Class, e.Reason = Permanent, ReasonInvalidSettings
+	case stage == StageConnect:
+		e.Reason = connectReason(err)
+		if e.Reason == ReasonTimeout {
+			e.Timeout = c.timeout
+		}
+	case stage == StageTLS:
+		e.Class, e.Reason = Permanent, ReasonTLSFailed
+		if info, problem, ok := smtpclient.CertificateRefusal(err); ok {
+			e.Reason, e.Certificate, e.CertProblem = ReasonCertificateNotTrusted, info, problem
+		} else if errors.As(err, new(tls.RecordHeaderError)) {
+			e.Reason = ReasonNotTLS
+		} else if isConnectionLoss(err) {
+			e.Class, e.Reason = Temporary, ReasonConnectionLost
+		}
+	case isTimeout(err):
+		e.Reason, e.Timeout = ReasonTimeout, c.timeout
+	case isConnectionLoss(err) || (c.imap != nil && isClosed(c.imap)):
+		e.Reason = ReasonConnectionLost
+	}
+	if c.appending && stage == StageAppend && e.Code == "" {
+		switch e.Reason {
+		case ReasonTimeout, ReasonConnectionLost, ReasonCancelled, ReasonUnexpected:
+			e.MayBeFiled = true
+		}
+	}
+	return e
+}
+
+// isClosed reports whether go-imap has seen the connection end.
+func isClosed(ic *imapclient.Client) bool {
+	select {
+	case <-ic.Closed():
+		return true
+	default:
+		return false
+	}
+}
