@@ -7,6 +7,7 @@ import (
 
 	"github.com/postie-app/postie/internal/testpeer"
 	"github.com/postie-app/postie/mail/demo"
+	"github.com/postie-app/postie/mail/imapclient"
 
 	"github.com/zalando/go-keyring"
 
@@ -178,7 +179,6 @@ func TestIMAPServersOwnSecret(t *testing.T) {
 	}
 }
 
-
 // The connection test reports an IMAP failure apart from SMTP's: the SMTP
 // result comes back, with an *IMAPTestError naming the IMAP server.
 func TestTestReportsIMAPApartFromSMTP(t *testing.T) {
@@ -204,5 +204,55 @@ func TestTestReportsIMAPApartFromSMTP(t *testing.T) {
 	}
 	if result == nil || a.MaxMessageSize != demo.MaxMessageBytes {
 		t.Errorf("the SMTP result was lost: %+v, size limit %d", result, a.MaxMessageSize)
+	}
+}
+
+// Against Dovecot: the test signs in to the IMAP server with the account's
+// password, or with the IMAP server's own, and a refused sign-in is an
+// *IMAPTestError with imapclient's facts, apart from SMTP's result.
+func TestTestSignsInToDovecot(t *testing.T) {
+	ca := testpeer.NewCA(t, "Postie accounts test CA")
+	dovecot := testpeer.StartDovecot(t, ca, "anna", "imap password")
+	smtp := testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, CA: ca,
+		Backend: &testpeer.Backend{User: "anna@example.org", Password: "smtp password"}})
+
+	s, _ := openTestStore(t)
+	a := &Account{Email: "anna@example.org", Host: smtp.Host, Port: smtp.Port, Security: smtpclient.SecurityTLS,
+		Username: "anna@example.org", CAFile: smtp.CAFile,
+		IMAP: IMAPServer{Host: dovecot.Host, Port: dovecot.TLSPort, Security: smtpclient.SecurityTLS, Username: "anna"}}
+	add(t, s, a, "smtp password")
+	// The account's password is not Dovecot's.
+	if _, err := s.Test(background, a, ""); !errors.As(err, new(*IMAPTestError)) {
+		t.Fatalf("with the account's password: %v, want an IMAPTestError", err)
+	}
+	if _, err := s.TestWithIMAPSecret(background, a, "", "imap password"); err != nil {
+		t.Fatalf("with the IMAP password: %v", err)
+	}
+	a.IMAP.Port, a.IMAP.Security = dovecot.StartTLSPort, smtpclient.SecurityStartTLS
+	if _, err := s.TestWithIMAPSecret(background, a, "", "imap password"); err != nil {
+		t.Fatalf("with STARTTLS: %v", err)
+	}
+
+	result, err := s.TestWithIMAPSecret(background, a, "", "wrong password")
+	var imapTest *IMAPTestError
+	var imapErr *imapclient.Error
+	if !errors.As(err, &imapTest) || !errors.As(err, &imapErr) || imapErr.Reason != imapclient.ReasonLoginRefused || result == nil {
+		t.Fatalf("wrong IMAP password: %v (result %+v), want an IMAPTestError with login-refused", err, result)
+	}
+
+	// Saved as the IMAP server's own password, the test uses it.
+	if err := s.Update(background, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetIMAPSecret(background, a, "imap password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Test(background, a, ""); err != nil {
+		t.Fatalf("with the saved IMAP password: %v", err)
+	}
+	// "Never" files no copy, so the IMAP server is not asked.
+	a.IMAP.Port, a.SentCopy = testpeer.FreePort(t), SentCopyNever
+	if _, err := s.Test(background, a, ""); err != nil {
+		t.Fatalf("with sent copy never: %v", err)
 	}
 }

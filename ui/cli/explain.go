@@ -8,6 +8,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -49,8 +50,12 @@ func explain(err error) string {
 	case errors.As(err, &imapTest):
 		// Before InvalidError and KeyringError, which it may wrap: sending
 		// works, only the copy in Sent does not.
-		return fmt.Sprintf("Sending works; saving copies to Sent does not: the IMAP server %s:%d: %s",
-			imapTest.Host, imapTest.Port, explain(imapTest.Err))
+		why := explain(imapTest.Err)
+		var imapErr *imapclient.Error
+		if errors.As(imapTest.Err, &imapErr) {
+			why = explainIMAPReason(string(imapErr.Reason), imapErr.ServerText, imapErr.Folder) + "."
+		}
+		return fmt.Sprintf("Sending works; saving copies to Sent does not (IMAP server %s:%d): %s", imapTest.Host, imapTest.Port, why)
 	case errors.As(err, &sizeLimit):
 		return "The connection works, but Postie could not save the server's size limit: " + sizeLimit.Err.Error()
 	case errors.As(err, &invalid):

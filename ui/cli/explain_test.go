@@ -13,6 +13,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -152,7 +153,9 @@ func TestExplainAccountAndStoreErrors(t *testing.T) {
 		{&accounts.InvalidError{Field: "sent copy", Problem: accounts.InvalidSentCopy, Value: "sometimes"}, `--sent-copy must be auto, always or never, not "sometimes".`},
 		{&accounts.InvalidError{Field: "sent copy", Problem: accounts.InvalidSentCopyNoIMAP}, "--sent-copy always needs the IMAP server (--imap-host) to save the copy on."},
 		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &accounts.KeyringError{Problem: accounts.KeyringLocked}},
-			"Sending works; saving copies to Sent does not: the IMAP server imap.example.org:993: Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."},
+			"Sending works; saving copies to Sent does not (IMAP server imap.example.org:993): Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."},
+		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &imapclient.Error{Stage: imapclient.StageAuth, Reason: imapclient.ReasonLoginRefused}},
+			"Sending works; saving copies to Sent does not (IMAP server imap.example.org:993): the incoming (IMAP) server refused the user name or password. Check them with `postie accounts test`."},
 		{&accounts.KeyringError{Problem: accounts.KeyringUnavailable}, "No password store is available on this computer, so Postie cannot save your password. Install or start one (such as GNOME Keyring or KWallet) and try again."},
 		{&accounts.KeyringError{Problem: accounts.KeyringLocked}, "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."},
 		{&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: 10 * time.Second}, "Your password store did not answer within 10s. It may be waiting for you to unlock it in a window that is hidden; unlock it and try again."},

@@ -139,7 +139,7 @@ func TestAccountsAddExplainsAnIMAPFailureApartFromSMTP(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitConfig, out, errOut)
 	}
 	for _, want := range []string{"Testing the IMAP server 127.0.0.1:" + strconv.Itoa(refused),
-		"Sending works; saving copies to Sent does not: the IMAP server 127.0.0.1:" + strconv.Itoa(refused),
+		"Sending works; saving copies to Sent does not (IMAP server 127.0.0.1:" + strconv.Itoa(refused) + "): the incoming (IMAP) server refused the connection.",
 		"Nothing was saved.", "--sent-copy never"} {
 		if !strings.Contains(out+errOut, want) {
 			t.Errorf("output lacks %q:\n%s%s", want, out, errOut)
