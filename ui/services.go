@@ -230,13 +230,13 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 	return d, nil
 }
 
-func (s *services) retry(ctx context.Context, id int64) error    { return s.core.Retry(ctx, id) }
+func (s *services) retry(ctx context.Context, id int64) error { return s.core.Retry(ctx, id) }
 
 // retryCopy files the copy of a sent message in the Sent folder again now.
 func (s *services) retryCopy(ctx context.Context, id int64) error { return s.core.RetryCopy(ctx, id) }
-func (s *services) resend(ctx context.Context, id int64) error   { return s.core.Resend(ctx, id) }
-func (s *services) markSent(ctx context.Context, id int64) error { return s.core.MarkSent(ctx, id) }
-func (s *services) discard(ctx context.Context, id int64) error  { return s.core.Discard(ctx, id) }
+func (s *services) resend(ctx context.Context, id int64) error    { return s.core.Resend(ctx, id) }
+func (s *services) markSent(ctx context.Context, id int64) error  { return s.core.MarkSent(ctx, id) }
+func (s *services) discard(ctx context.Context, id int64) error   { return s.core.Discard(ctx, id) }
 
 func (s *services) exportEML(ctx context.Context, id int64, w io.Writer) error {
 	return s.core.ExportEML(ctx, id, w)
