@@ -408,7 +408,7 @@ func (o *Outbox) fileOne(ctx context.Context, sess CopySession, c *copyClaim, fo
 	if c.attempts > 1 && c.messageID != "" {
 		// An earlier try may have been cut off after the server stored the
 		// copy: look before appending again.
-		found, err := sess.HasMessageID(ctx, folder, c.messageID)
+		found, err := sess.HasMessageID(ctx, folder, "<"+c.messageID+">")
 		if err != nil {
 			return folder, err
 		}

@@ -68,7 +68,7 @@ type CopySession interface {
 	// remembered one while it is still marked or named so.
 	SentFolder(ctx context.Context, remembered string) (string, error)
 	// HasMessageID reports whether folder holds a message with the
-	// Message-ID (given without <>).
+	// Message-ID (given with its <>).
 	HasMessageID(ctx context.Context, folder, messageID string) (bool, error)
 	// Append streams size bytes from r into folder, flagged \Seen, with
 	// internal date sent.
