@@ -10,6 +10,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -49,7 +50,12 @@ func errorMessage(err error) string {
 	case errors.As(err, &imapTest):
 		// Before InvalidError and KeyringError, which it may wrap: sending
 		// works, only the copy in Sent does not.
-		return fmt.Sprintf(lang.L("Sending works; saving copies to Sent does not: %s"), errorMessage(imapTest.Err))
+		why := errorMessage(imapTest.Err)
+		var imapErr *imapclient.Error
+		if errors.As(imapTest.Err, &imapErr) {
+			why = imapReasonMessage(string(imapErr.Reason), imapErr.ServerText, imapErr.Folder) + "."
+		}
+		return fmt.Sprintf(lang.L("Sending works; saving copies to Sent does not: %s"), why)
 	case errors.As(err, &sizeLimit):
 		return lang.L("The connection works, but Postie could not save the server's size limit.")
 	case errors.As(err, &invalid):
