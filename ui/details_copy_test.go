@@ -62,6 +62,8 @@ func labelsAndButtons(o fyne.CanvasObject) (labels []*widget.Label, buttons []*w
 			}
 		case *container.Scroll:
 			walk(v.Content)
+		case *widget.Card:
+			walk(v.Content)
 		case *widget.Form:
 			for _, item := range v.Items {
 				walk(item.Widget)
