@@ -222,9 +222,11 @@ func (d *Discoverer) inspectIMAP(ctx context.Context, s Settings) error {
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return errors.New(describeNetError(err))
 		}
-		c = tc
+		c, r = tc, bufio.NewReaderSize(tc, maxIMAPLine)
 	}
-	fmt.Fprint(c, "a3 LOGOUT\r\n") // a courtesy; the answer does not matter
+	// A courtesy: its answer is awaited so that the server is not left with
+	// a broken connection, but does not matter.
+	imapCommand(c, r, "a3", "LOGOUT", nil)
 	return nil
 }
 
