@@ -199,3 +199,40 @@ func TestHelpDocumentsTheIMAPFlags(t *testing.T) {
 		t.Errorf("help does not mention IMAP:\n%s", out)
 	}
 }
+
+// With Dovecot and the keyring: the IMAP server's own password is read
+// from standard input after the account's, tested, kept in the keyring
+// apart, used by `accounts test`, and deleted with the account.
+func TestAccountsAddWithTheIMAPServersOwnPassword(t *testing.T) {
+	testpeer.RequireSession(t) // the passwords go to the keyring
+	ca := testpeer.NewCA(t, "Postie CLI IMAP CA")
+	dovecot := testpeer.StartDovecot(t, ca, "anna", "own imap password 7f3")
+	smtp := testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, CA: ca,
+		Backend: &testpeer.Backend{User: "anna@example.org", Password: "smtp password 7f3"}})
+	dir := t.TempDir()
+	code, out, errOut := runIn(t, dir, "smtp password 7f3\nown imap password 7f3\n", "accounts", "add", "--email", "anna@example.org",
+		"--host", smtp.Host, "--port", strconv.Itoa(smtp.Port), "--security", "tls", "--ca-file", smtp.CAFile, "--password-stdin",
+		"--imap-host", dovecot.Host, "--imap-port", strconv.Itoa(dovecot.TLSPort), "--imap-security", "tls", "--imap-user", "anna", "--imap-password-stdin")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() { runIn(t, dir, "", "accounts", "remove", "anna@example.org") })
+	if !strings.Contains(out, "The IMAP server works") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	if list := listJSON(t, dir); len(list) != 1 || !list[0].IMAP.OwnSecret || !list[0].HasSecret {
+		t.Fatalf("list = %+v", list)
+	}
+	if !keyringHolds(t, "own imap password 7f3") || !keyringHolds(t, "smtp password 7f3") {
+		t.Fatal("the passwords are not both in the keyring")
+	}
+	if code, out, errOut := runIn(t, dir, "", "accounts", "test", "anna@example.org"); code != ExitOK || !strings.Contains(out, "The IMAP server works") {
+		t.Errorf("accounts test: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runIn(t, dir, "", "accounts", "remove", "anna@example.org"); code != ExitOK {
+		t.Fatalf("remove: %d %s", code, errOut)
+	}
+	if keyringHolds(t, "own imap password 7f3") {
+		t.Error("the IMAP server's own password outlived its account")
+	}
+}
