@@ -27,11 +27,37 @@ CHECK_PACKAGES := python3 dbus librsvg2-bin
 
 .PHONY: run build check test build-deps test-deps mailpit staticcheck lint
 
+# The OAuth client registrations this build signs in with (README, "Signing
+# in with Google, Microsoft, Yahoo and AOL"). They are not secrets, but they
+# are the distributor's: nothing is built in unless given, as in
+#   make package GOOGLE_CLIENT_ID=… GOOGLE_CLIENT_SECRET=… MICROSOFT_CLIENT_ID=…
+# Each one given becomes an -X of the oauth package; a provider without one
+# says that this copy of Postie cannot sign in with it.
+GOOGLE_CLIENT_ID ?=
+GOOGLE_CLIENT_SECRET ?=
+MICROSOFT_CLIENT_ID ?=
+YAHOO_CLIENT_ID ?=
+YAHOO_CLIENT_SECRET ?=
+AOL_CLIENT_ID ?=
+AOL_CLIENT_SECRET ?=
+OAUTH_PACKAGE := github.com/postie-app/postie/accounts/oauth
+# package variable = Makefile variable
+OAUTH_CLIENTS := googleClientID=GOOGLE_CLIENT_ID googleClientSecret=GOOGLE_CLIENT_SECRET \
+	microsoftClientID=MICROSOFT_CLIENT_ID yahooClientID=YAHOO_CLIENT_ID yahooClientSecret=YAHOO_CLIENT_SECRET \
+	aolClientID=AOL_CLIENT_ID aolClientSecret=AOL_CLIENT_SECRET
+# -X=package.variable=value for each one given (none holds a space).
+oauth-var = $(word 1,$(subst =, ,$(1)))
+oauth-make = $(word 2,$(subst =, ,$(1)))
+OAUTH_LDFLAGS := $(strip $(foreach pair,$(OAUTH_CLIENTS),\
+	$(if $($(call oauth-make,$(pair))),-X=$(OAUTH_PACKAGE).$(call oauth-var,$(pair))=$($(call oauth-make,$(pair))))))
+# fyne package takes linker flags only from GOFLAGS, one -ldflags= each.
+OAUTH_GOFLAGS := $(strip $(GOFLAGS) $(addprefix -ldflags=,$(OAUTH_LDFLAGS)))
+
 run: build
 	./postie
 
 build: build-deps
-	$(GO) build -o postie .
+	$(GO) build -ldflags '$(OAUTH_LDFLAGS)' -o postie .
 
 build-deps:
 	@.ci/install-packages $(BUILD_PACKAGES)
@@ -121,18 +147,27 @@ define stage-source
 	tar -c --exclude=./.git --exclude=./dist --exclude='./$(PACKAGE_DIR)' --exclude=./postie --exclude=./postie.exe . | tar -x -C $(1)
 endef
 
-$(PACKAGE_DIR)/Postie.tar.xz: $(PACKAGE_INPUTS) | build-deps fyne-tool
+# A package is remade when the client registrations it embeds change: the
+# stamp holds a digest of them (not the values) and is rewritten only then.
+OAUTH_STAMP := $(PACKAGE_DIR)/oauth-clients.sha256
+.PHONY: oauth-stamp-check
+$(OAUTH_STAMP): oauth-stamp-check
+	@mkdir -p $(@D)
+	@printf '%s' '$(OAUTH_LDFLAGS)' | sha256sum > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(PACKAGE_DIR)/Postie.tar.xz: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | build-deps fyne-tool
 	@.ci/install-packages xz-utils
 	$(call stage-source,$(PACKAGE_DIR)/stage-linux)
-	cd $(PACKAGE_DIR)/stage-linux && fyne package -os linux --release
+	cd $(PACKAGE_DIR)/stage-linux && GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os linux --release
 	resources/linux/finish-package $(PACKAGE_DIR)/stage-linux/Postie.tar.xz
 	mv $(PACKAGE_DIR)/stage-linux/Postie.tar.xz $@
 	rm -rf $(PACKAGE_DIR)/stage-linux
 
-$(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) | fyne-tool
+$(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | fyne-tool
 	@.ci/install-packages gcc-mingw-w64-x86-64
 	$(call stage-source,$(PACKAGE_DIR)/stage-windows)
-	cd $(PACKAGE_DIR)/stage-windows && CC=$(WINDOWS_CC) fyne package -os windows --release
+	cd $(PACKAGE_DIR)/stage-windows && CC=$(WINDOWS_CC) GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os windows --release
 	mv $(PACKAGE_DIR)/stage-windows/Postie.exe $@
 	rm -rf $(PACKAGE_DIR)/stage-windows
 
@@ -143,7 +178,7 @@ $(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) | fyne-tool
 package-darwin: | fyne-tool
 	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see README, \"Building the app on a Mac\")" >&2; exit 1; }
 	$(call stage-source,$(PACKAGE_DIR)/stage-darwin)
-	cd $(PACKAGE_DIR)/stage-darwin && fyne package -os darwin --release
+	cd $(PACKAGE_DIR)/stage-darwin && GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os darwin --release
 	/usr/libexec/PlistBuddy -c "Merge resources/darwin/mailto-url-scheme.plist" $(PACKAGE_DIR)/stage-darwin/Postie.app/Contents/Info.plist
 	rm -rf $(PACKAGE_DIR)/Postie.app && mv $(PACKAGE_DIR)/stage-darwin/Postie.app $(PACKAGE_DIR)/Postie.app
 	rm -rf $(PACKAGE_DIR)/stage-darwin

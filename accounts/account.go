@@ -132,6 +132,9 @@ const (
 	InvalidSentCopy InvalidProblem = "sent-copy-unknown"
 	// InvalidSentCopyNoIMAP: "always" needs an IMAP server to file the copy on.
 	InvalidSentCopyNoIMAP InvalidProblem = "sent-copy-always-without-imap-server"
+	// InvalidOAuthProvider: the account names a provider that the provider
+	// table (built in, and POSTIE_OAUTH_PROVIDERS) does not know.
+	InvalidOAuthProvider InvalidProblem = "oauth-provider-unknown"
 )
 
 // InvalidError says which setting of an account is wrong and why. Its

@@ -15,6 +15,16 @@
 // memory until it exits (Secrets.KeepForSession); nothing ever falls back to
 // writing it to disk.
 //
+// An account that signs in with its provider (OAuth 2.0, Account.OAuthProvider
+// set) keeps its refresh token in the password store, where a password
+// would be, and its access token only in this process's memory
+// (oauthtokens.go). The Store hands smtpclient a TokenSource that refreshes
+// the access token when it expires within a minute or the server refused
+// it, one refresh per account at a time, and saves a rotated refresh token
+// before the new access token is used. Signing in in the browser is
+// package accounts/oauth, driven by the core's use cases; the provider
+// table reaches the Store through SetProviders.
+//
 // Finding an account's server from its address is package
 // accounts/autoconfig; connecting is package mail/smtpclient, which Test
 // and SMTPConfig feed.

@@ -16,8 +16,10 @@ import (
 // of its sent messages can be filed.
 var ErrNoIMAPServer = errors.New("the account has no IMAP server")
 
-// ErrIMAPOAuthNotSupported says that the account signs in with a provider
-// (OAuth), which Postie cannot do over IMAP yet: its copies are not filed.
+// ErrIMAPOAuthNotSupported said that Postie could not sign in to the IMAP
+// server of an account that signs in with its provider. Since the token
+// source landed it does (IMAPConfig), and nothing returns it any more; it
+// is kept for the outbox's facts of copies that failed before.
 var ErrIMAPOAuthNotSupported = errors.New("signing in to the IMAP server with a provider (OAuth) is not supported yet")
 
 // IMAPAddress is the account's IMAP server as "host:port", in the form
@@ -67,8 +69,9 @@ func (a Account) IMAPConfig(secret string) imapclient.Config {
 // IMAPConfig returns the settings for filing copies of the sent messages
 // of the account with the id, with the secret from the keyring (or this
 // session): the IMAP server's own, under IMAPSecretID, when it has one,
-// else the account's. It returns ErrNoIMAPServer for an account without
-// an IMAP server.
+// else the account's; for an account that signs in with its provider, the
+// same TokenSource as for sending. It returns ErrNoIMAPServer for an
+// account without an IMAP server.
 func (s *Store) IMAPConfig(ctx context.Context, accountID string) (imapclient.Config, error) {
 	a, err := s.ByID(ctx, accountID)
 	if err != nil {
@@ -77,8 +80,21 @@ func (s *Store) IMAPConfig(ctx context.Context, accountID string) (imapclient.Co
 	if a.IMAP.Host == "" {
 		return imapclient.Config{}, ErrNoIMAPServer
 	}
-	if a.IsOAuth() {
-		return a.IMAPConfig(""), ErrIMAPOAuthNotSupported
+	if a.OAuthProvider != "" {
+		// The same token as for sending, asked for at AUTHENTICATE and
+		// renewed there when refused; the address names the mailbox.
+		// The provider's scopes must cover IMAP (Google's mail scope
+		// does); where they do not, the server refuses the sign-in and
+		// the copy fails with login-refused.
+		if err := s.checkProvider(a); err != nil {
+			return imapclient.Config{}, err
+		}
+		cfg := a.IMAPConfig("")
+		cfg.OAuth, cfg.Tokens = true, s.TokenSource(a.ID)
+		if cfg.Username == "" {
+			cfg.Username = a.Email
+		}
+		return cfg, nil
 	}
 	secret := ""
 	switch {

@@ -107,7 +107,8 @@ func (s *Secrets) Set(ctx context.Context, id, secret string) error {
 
 // setNew saves the secret of a new account. If the keyring gives up in
 // time but writes the entry later (its prompt was answered after all), the
-// entry is deleted again: the caller was told nothing was saved.
+// entry is deleted again, its chunks too: the caller was told nothing was
+// saved.
 func (s *Secrets) setNew(ctx context.Context, id, secret string) error {
 	return s.set(ctx, id, secret, func(err error) {
 		if err == nil {
@@ -117,7 +118,7 @@ func (s *Secrets) setNew(ctx context.Context, id, secret string) error {
 }
 
 func (s *Secrets) set(ctx context.Context, id, secret string, late func(error)) error {
-	_, err := s.call(ctx, func() (string, error) { return "", s.keyring().Set(KeyringService, id, secret) }, late)
+	err := s.setChunked(ctx, id, secret, late)
 	if err == nil {
 		s.forgetSession(id)
 	}
@@ -134,22 +135,14 @@ func (s *Secrets) Get(ctx context.Context, id string) (string, error) {
 	if ok {
 		return secret, nil
 	}
-	secret, err := s.call(ctx, func() (string, error) { return s.keyring().Get(KeyringService, id) }, nil)
-	if errors.Is(err, keyring.ErrNotFound) {
-		return "", ErrNoSecret
-	}
-	return secret, err
+	return s.getChunked(ctx, id)
 }
 
-// Delete removes the secret of the account ID from the keyring and from the
-// session. A missing entry is not an error.
+// Delete removes the secret of the account ID from the keyring, every
+// chunk of it, and from the session. A missing entry is not an error.
 func (s *Secrets) Delete(ctx context.Context, id string) error {
 	s.forgetSession(id)
-	_, err := s.call(ctx, func() (string, error) { return "", s.keyring().Delete(KeyringService, id) }, nil)
-	if errors.Is(err, keyring.ErrNotFound) {
-		return nil
-	}
-	return err
+	return s.deleteChunked(ctx, id)
 }
 
 // KeepForSession keeps the secret of the account ID in this process's memory

@@ -43,6 +43,10 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // describes it so the user can accept it as the account's PinSHA256.
 // Accept a certificate only here, at setup or edit time, never while
 // sending.
+//
+// A saved account that signs in with a provider is tested with its access
+// token (refreshed as for sending) when secret is empty; a new one is
+// tested with the access token its sign-in gave, as secret.
 func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclient.ProbeResult, error) {
 	return s.TestWithIMAPSecret(ctx, a, secret, "")
 }
@@ -51,14 +55,22 @@ func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclien
 // settings not saved yet. An empty imapSecret means the saved one when the
 // IMAP server has its own (a.IMAP.OwnSecret), else the account's secret.
 func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imapSecret string) (*smtpclient.ProbeResult, error) {
-	if secret == "" && a.ID != "" && a.Username != "" {
+	cfg := a.SMTPConfig(secret)
+	oauth := false
+	switch {
+	case secret == "" && a.ID != "" && a.OAuthProvider != "":
+		if err := s.checkProvider(*a); err != nil {
+			return nil, err
+		}
+		cfg, oauth = s.oauthConfig(*a), true
+	case secret == "" && a.ID != "" && a.Username != "":
 		saved, err := s.Secret(ctx, *a)
 		if err != nil {
 			return nil, err
 		}
-		secret = saved
+		cfg, secret = a.SMTPConfig(saved), saved
 	}
-	result, err := smtpclient.Probe(ctx, a.SMTPConfig(secret))
+	result, err := smtpclient.Probe(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +84,7 @@ func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imap
 			return result, &SizeLimitNotSavedError{Err: err}
 		}
 	}
-	if err := s.testIMAP(ctx, a, secret, imapSecret); err != nil {
+	if err := s.testIMAP(ctx, a, secret, imapSecret, oauth); err != nil {
 		return result, err
 	}
 	return result, nil
@@ -80,9 +92,24 @@ func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imap
 
 // testIMAP signs in to a's IMAP server, if it names one and copies may be
 // filed there, and logs out.
-func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string) error {
+// A saved account that signs in with its provider (savedToken) signs in
+// with the same TokenSource as for sending.
+func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string, savedToken bool) error {
 	if !a.HasIMAP() || a.SentCopy == SentCopyNever {
 		return nil // no copy is filed there
+	}
+	if a.IsOAuth() {
+		cfg := a.IMAPConfig(secret)
+		if savedToken {
+			cfg.Secret, cfg.OAuth, cfg.Tokens = "", true, s.TokenSource(a.ID)
+		}
+		if cfg.Username == "" {
+			cfg.Username = a.Email // XOAUTH2 and OAUTHBEARER name the mailbox
+		}
+		if err := imapclient.Probe(ctx, cfg); err != nil {
+			return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+		}
+		return nil
 	}
 	if imapSecret == "" {
 		imapSecret = secret
@@ -112,6 +139,13 @@ func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Co
 	if err != nil {
 		return smtpclient.Config{}, err
 	}
+	if a.OAuthProvider != "" {
+		// The token is asked for at AUTH, and refreshed there as needed.
+		if err := s.checkProvider(a); err != nil {
+			return smtpclient.Config{}, err
+		}
+		return s.oauthConfig(a), nil
+	}
 	secret := ""
 	if a.Username != "" {
 		if secret, err = s.Secret(ctx, a); err != nil {
@@ -119,6 +153,19 @@ func (s *Store) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Co
 		}
 	}
 	return a.SMTPConfig(secret), nil
+}
+
+// oauthConfig is the configuration of an account that signs in with its
+// provider: no secret, but the account's TokenSource, and the address as
+// the user name (XOAUTH2 and OAUTHBEARER name the mailbox, RFC 7628 §3.1).
+func (s *Store) oauthConfig(a Account) smtpclient.Config {
+	cfg := a.SMTPConfig("")
+	cfg.OAuth = true
+	cfg.Tokens = s.TokenSource(a.ID)
+	if cfg.Username == "" {
+		cfg.Username = a.Email
+	}
+	return cfg
 }
 
 // SizeLimitNotSavedError says that a connection test passed but the server's

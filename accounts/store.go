@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/store"
 )
 
@@ -99,8 +101,18 @@ var ErrIMAPCleartextPassword = &InvalidError{Field: "IMAP security", Problem: In
 
 // Store keeps the accounts in the database and their secrets in Secrets.
 type Store struct {
+	// RevokeTimeout bounds the revocation of a removed account's sign-in
+	// at its provider; zero means DefaultRevokeTimeout.
+	RevokeTimeout time.Duration
+
 	db      *store.DB
 	secrets *Secrets
+
+	providersMu  sync.Mutex
+	providers    oauth.Providers // see SetProviders
+	providersErr error
+	tokens       tokenCache // access tokens, only in memory
+	refresh      refreshFunc
 }
 
 // Open prepares the accounts tables in db. secrets holds the passwords.
@@ -108,7 +120,7 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 	if err := db.Migrate("accounts", migrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, secrets: secrets}, nil
+	return &Store{db: db, secrets: secrets, refresh: oauth.Refresh}, nil
 }
 
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
@@ -217,6 +229,9 @@ func (s *Store) prepareNew(ctx context.Context, a *Account, secret string) error
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	if err := s.checkProvider(*a); err != nil {
+		return err
+	}
 	if secret != "" && a.sendsPasswordInClear() {
 		return ErrCleartextPassword
 	}
@@ -282,6 +297,9 @@ func nameTaken(err error, name string) error {
 // sees a.PinSHA256 empty and tells the user the certificate was removed.
 func (s *Store) Update(ctx context.Context, a *Account) error {
 	if err := a.Validate(); err != nil {
+		return err
+	}
+	if err := s.checkProvider(*a); err != nil {
 		return err
 	}
 	old, err := s.ByID(ctx, a.ID)
@@ -356,15 +374,39 @@ func (s *Store) Secret(ctx context.Context, a Account) (string, error) {
 // Remove deletes the account and its keyring entry. When the keyring entry
 // cannot be deleted, the account is kept, so no secret is left behind
 // without an account that points to it. If the account was the default,
-// the first remaining one by name becomes the default.
+// the first remaining one by name becomes the default. An account that
+// signs in with a provider has its sign-in revoked there first, as far as
+// the provider allows; see RemoveReporting.
 func (s *Store) Remove(ctx context.Context, name string) error {
+	_, err := s.RemoveReporting(ctx, name)
+	return err
+}
+
+// Removal is what became of a removed account's sign-in at its provider.
+type Removal struct {
+	// RevokeErr is why the provider could not be asked to revoke the
+	// refresh token (unreachable, refused, timed out). The account and the
+	// token in the keyring are removed all the same: a revocation that
+	// fails must not keep an account the user wants gone. The token then
+	// stays valid at the provider until it expires or the user revokes
+	// Postie's access in the provider's account settings.
+	RevokeErr error
+}
+
+// RemoveReporting is Remove, and says whether the sign-in of an account
+// that signs in with a provider was revoked there (within RevokeTimeout).
+func (s *Store) RemoveReporting(ctx context.Context, name string) (Removal, error) {
+	var r Removal
 	a, err := s.Get(ctx, name)
 	if err != nil {
-		return err
+		return r, err
+	}
+	if a.OAuthProvider != "" {
+		r.RevokeErr = s.revoke(ctx, a)
 	}
 	if a.IMAP.OwnSecret {
 		if err := s.secrets.Delete(ctx, a.IMAPSecretID()); err != nil {
-			return &NotRemovedError{Name: a.Name, Err: err}
+			return r, &NotRemovedError{Name: a.Name, Err: err}
 		}
 		// Should the account's own secret not be deleted below, the
 		// account stays, and must not claim an entry that is gone.
@@ -372,12 +414,13 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 	}
 	if a.HasSecret {
 		if err := s.secrets.Delete(ctx, a.ID); err != nil {
-			return &NotRemovedError{Name: a.Name, Err: err}
+			return r, &NotRemovedError{Name: a.Name, Err: err}
 		}
 	} else {
 		s.secrets.forgetSession(a.ID)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	s.tokens.forget(a.ID)
+	return r, s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID); err != nil {
 			return err
 		}

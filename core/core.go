@@ -19,12 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/demo"
 	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
@@ -43,6 +45,12 @@ type Options struct {
 	// keyring once. The window leaves it off, so that a password changed in
 	// the window applies to the next message at once.
 	SecretsOncePerRun bool
+	// OAuthProviders replaces the provider table that Open otherwise loads
+	// with oauth.Load (built in, plus POSTIE_OAUTH_PROVIDERS): for tests.
+	OAuthProviders oauth.Providers
+	// SignInTimeout is how long a sign-in waits for the browser to come
+	// back; zero means oauth's default, 5 minutes.
+	SignInTimeout time.Duration
 	// LogError records a failure that the use case survives and nobody
 	// needs to act on; nil logs with the standard logger.
 	LogError func(what string, err error)
@@ -75,6 +83,8 @@ type Core struct {
 	demo     *demo.Server
 	logError func(string, error)
 
+	signInTimeout time.Duration
+
 	stopWorker context.CancelFunc
 	workerDone chan struct{}
 	closeOnce  sync.Once
@@ -90,7 +100,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{db: db, secrets: &accounts.Secrets{}, Discoverer: &autoconfig.Discoverer{}, logError: opts.LogError}
+	c := &Core{db: db, secrets: &accounts.Secrets{}, Discoverer: &autoconfig.Discoverer{}, logError: opts.LogError,
+		signInTimeout: opts.SignInTimeout}
 	if c.logError == nil {
 		c.logError = func(what string, err error) { log.Printf("%s: %v", what, err) }
 	}
@@ -98,6 +109,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Core, error) {
 		db.Close()
 		return nil, err
 	}
+	providers, err := opts.OAuthProviders, error(nil)
+	if providers == nil {
+		// A wrong POSTIE_OAUTH_PROVIDERS file does not keep anyone from
+		// sending with a password: the store reports it to whatever needs
+		// a provider the table then lacks.
+		providers, err = oauth.Load(os.Getenv)
+	}
+	c.accounts.SetProviders(providers, err)
 	if opts.Demo != nil {
 		if err := c.startDemo(ctx, dir, *opts.Demo); err != nil {
 			c.Close()

@@ -145,6 +145,8 @@ func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 		text = m.Error + "\n" + fmt.Sprintf(lang.L("Next try: %s."), formatWhen(m.NextAttempt))
 	case outbox.StateFailed:
 		text = m.Error
+	case outbox.StateWaitingForSignIn:
+		text = m.Error + "\n" + lang.L("Nothing was sent. Sign in again under Accounts, and the message is sent; it does not use up any retries meanwhile.")
 	case outbox.StateUnknown:
 		text = lang.L("The connection was lost just after the whole message had been sent, so the server may already have it. Resend only if you are sure it did not arrive, or the recipients may get it twice.")
 	case outbox.StateSent:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
@@ -39,6 +40,7 @@ func errorMessage(err error) string {
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
+		signIn     *oauth.Error
 	)
 	switch {
 	case err == nil:
@@ -56,6 +58,10 @@ func errorMessage(err error) string {
 			why = imapReasonMessage(string(imapErr.Reason), imapErr.ServerText, imapErr.Folder) + "."
 		}
 		return fmt.Sprintf(lang.L("Sending works; saving copies to Sent does not: %s"), why)
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the sign-in's own problem says best what to do.
+		return oauthMessage(signIn)
 	case errors.As(err, &sizeLimit):
 		return lang.L("The connection works, but Postie could not save the server's size limit.")
 	case errors.As(err, &invalid):

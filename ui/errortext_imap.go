@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 )
 
@@ -72,60 +73,60 @@ func copyFailureMessage(f *outbox.CopyFailure) string {
 // fmt.Sprintf(lang.L("Incoming server (IMAP): %s."), …); see
 // imapTestMessage.
 func imapReasonMessage(reason, serverText, folder string) string {
-	switch reason {
-	case "over-quota":
+	switch imapclient.Reason(reason) {
+	case imapclient.ReasonOverQuota:
 		return lang.L("your mailbox is full. Delete some messages (or empty the trash), then try again")
-	case "too-big":
+	case imapclient.ReasonTooBig:
 		return lang.L("the message is larger than your mailbox accepts")
-	case "try-create":
+	case imapclient.ReasonTryCreate:
 		if folder != "" {
 			return fmt.Sprintf(lang.L("the folder %q does not exist on the incoming (IMAP) server, and Postie could not create a Sent folder"), folder)
 		}
 		return lang.L("the Sent folder does not exist on the incoming (IMAP) server, and Postie could not create one")
-	case "login-refused":
+	case imapclient.ReasonLoginRefused:
 		return lang.L("the incoming (IMAP) server refused the user name or password")
-	case "server-unavailable":
+	case imapclient.ReasonServerUnavailable:
 		return lang.L("the incoming (IMAP) server is not available right now")
-	case "no-permission":
+	case imapclient.ReasonNoPermission:
 		return lang.L("the incoming (IMAP) server does not let you save messages in the Sent folder")
-	case "refused":
+	case imapclient.ReasonRefused:
 		if serverText != "" {
 			return fmt.Sprintf(lang.L("the incoming (IMAP) server refused it, saying: %s"), serverText)
 		}
 		return lang.L("the incoming (IMAP) server refused it")
-	case "starttls-refused", "starttls-missing":
+	case imapclient.ReasonStartTLSRefused, imapclient.ReasonStartTLSMissing:
 		return lang.L("the incoming (IMAP) server does not offer a secure connection (STARTTLS), so Postie did not sign in")
-	case "starttls-injection":
+	case imapclient.ReasonStartTLSInjection:
 		return lang.L("the connection to the incoming (IMAP) server was tampered with while it was being secured, so Postie did not sign in")
-	case "unencrypted-sign-in":
+	case imapclient.ReasonUnencryptedSignIn:
 		return lang.L("the connection to the incoming (IMAP) server is not encrypted, so Postie will not send your password over it")
-	case "certificate-not-trusted":
+	case imapclient.ReasonCertificateNotTrusted:
 		return lang.L("the incoming (IMAP) server's certificate is not trusted, so Postie did not sign in")
-	case "not-tls":
+	case imapclient.ReasonNotTLS:
 		return lang.L("the incoming (IMAP) server does not answer with TLS on this port (it may want STARTTLS)")
-	case "tls-failed":
+	case imapclient.ReasonTLSFailed:
 		return lang.L("a secure connection to the incoming (IMAP) server could not be set up")
-	case "auth-mechanism-unsupported":
+	case imapclient.ReasonNoUsableMechanism:
 		return lang.L("the incoming (IMAP) server offers no way of signing in that Postie can use")
-	case "sign-in-needed":
+	case imapclient.ReasonSignInNeeded:
 		return lang.L("you need to sign in with your provider again")
-	case "token-unavailable":
+	case imapclient.ReasonTokenUnavailable:
 		return lang.L("your provider could not give Postie a sign-in token right now")
-	case "connection-refused":
+	case imapclient.ReasonConnectionRefused:
 		return lang.L("the incoming (IMAP) server refused the connection")
-	case "dns-failed":
+	case imapclient.ReasonDNSFailed:
 		return lang.L("the incoming (IMAP) server's name could not be found (no network, or a wrong server name)")
-	case "connect-failed":
+	case imapclient.ReasonConnectFailed:
 		return lang.L("the incoming (IMAP) server could not be reached")
-	case "timeout":
+	case imapclient.ReasonTimeout:
 		return lang.L("the incoming (IMAP) server stopped answering")
-	case "connection-lost", "closed":
+	case imapclient.ReasonConnectionLost, imapclient.ReasonClosed:
 		return lang.L("the connection to the incoming (IMAP) server broke")
-	case "cancelled":
+	case imapclient.ReasonCancelled:
 		return lang.L("Postie was closing")
-	case "message-unreadable":
+	case imapclient.ReasonMessageUnreadable:
 		return lang.L("Postie could not read its saved copy of the message")
-	case "invalid-settings":
+	case imapclient.ReasonInvalidSettings:
 		return lang.L("the incoming (IMAP) server settings cannot be used")
 	}
 	return lang.L("an unexpected problem occurred with the incoming (IMAP) server")

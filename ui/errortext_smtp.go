@@ -61,6 +61,8 @@ func noteMessage(n outbox.Note) string {
 		return errorMessage(&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: accounts.DefaultKeyringTimeout})
 	case outbox.NoteAccountGone:
 		return lang.L("The account this message was to be sent from no longer exists. Nothing was sent; send it again from another account.")
+	case outbox.NoteSignInNeeded:
+		return lang.L("This account must sign in again with its provider, so nothing was sent. The message waits in the outbox and is sent once you sign in again under Accounts.")
 	case outbox.NoteAccountInvalid:
 		return lang.L("The settings of the account this message is sent from are not valid, so nothing was sent. Check them under Accounts.")
 	}
@@ -105,6 +107,8 @@ func stateName(s outbox.State) string {
 		return lang.L("waiting to be tried again")
 	case outbox.StateUnknown:
 		return lang.L("in an unknown state (it may have been sent)")
+	case outbox.StateWaitingForSignIn:
+		return lang.L("waiting for you to sign in again")
 	}
 	return string(s)
 }
@@ -141,12 +145,21 @@ func smtpMessage(e *smtpclient.Error) string {
 	case smtpclient.ReasonStartTLSRefused:
 		return fmt.Sprintf(lang.L("The server %s refused to start an encrypted connection (STARTTLS), so Postie stopped before sending your password or message."), e.Host)
 	case smtpclient.ReasonOAuthRequired:
-		return lang.L("This provider no longer accepts passwords from mail programs; sign in with OAuth instead.")
+		return lang.L("Microsoft no longer accepts a password from mail programs for this account. Switch the account to \"Sign in with Microsoft\" in its settings.")
+	case smtpclient.ReasonSMTPAuthDisabled:
+		return lang.L("Your sign-in worked, but sending from mail programs (SMTP AUTH) is turned off for this mailbox. Ask your administrator to enable \"Authenticated SMTP\" for your mailbox in the Microsoft 365 admin center, then try again.")
+	case smtpclient.ReasonSignInNeeded:
+		return lang.L("This account's sign-in has expired or was withdrawn. Sign in again under Accounts; messages waiting for it are then sent.")
+	case smtpclient.ReasonTokenUnavailable:
+		return lang.L("Postie could not renew this account's sign-in with its provider right now, so nothing was sent. Postie tries again later.")
 	case smtpclient.ReasonAppPassword:
 		return withHint(lang.L("The server does not accept this kind of sign-in from mail programs; it may require an app password."))
 	case smtpclient.ReasonPasswordRefused:
 		if e.OAuth {
 			return lang.L("The server rejected your sign-in. Sign in to your account again.")
+		}
+		if e.OAuthMayHelp {
+			return lang.L("The server rejected your user name or password. If they are right, Microsoft may no longer accept passwords for this account: switch it to \"Sign in with Microsoft\" in its settings.")
 		}
 		return withHint(lang.L("The server rejected your user name or password."))
 	case smtpclient.ReasonEncryptionRequired:

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/resources"
@@ -119,6 +120,28 @@ func TestErrorMessagesAreTranslated(t *testing.T) {
 		&outbox.StateError{ID: 3, State: outbox.StateSent, Action: "discarded"}, &outbox.NotSpooledError{ID: 3, State: outbox.StateDraft}} {
 		samples = append(samples, sample{err.Error(), func() string { return errorMessage(err) }})
 	}
+
+	// Every sign-in problem, for a provider with an app-password route and
+	// one without, with and without the provider's error code, alone and
+	// as the cause of a message that could not get a token.
+	for _, problem := range constantsOf(t, "../accounts/oauth/errors.go", "Problem") {
+		for _, provider := range []string{"Google", "Microsoft"} {
+			for _, code := range []string{"", "AADSTS65001"} {
+				e := &oauth.Error{Problem: oauth.Problem(problem), Provider: provider, Code: code}
+				name := "oauth " + problem + "/" + provider + "/" + code
+				samples = append(samples, sample{name, func() string { return errorMessage(e) }},
+					sample{name + " in smtp", func() string {
+						return errorMessage(&smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonSignInNeeded, Err: e})
+					}})
+			}
+		}
+	}
+	samples = append(samples, sample{"password refused, perhaps passwords off", func() string {
+		return errorMessage(&smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonPasswordRefused,
+			Code: 535, EnhancedCode: "5.7.3", OAuthMayHelp: true})
+	}}, sample{"state waiting for sign-in", func() string {
+		return errorMessage(&outbox.StateError{ID: 3, State: outbox.StateWaitingForSignIn, Action: "sent again"})
+	}})
 
 	english := map[string]string{}
 	for _, language := range []string{"en", "de", "fr", "es"} {

@@ -361,6 +361,8 @@ func stateLook(state outbox.State) (fyne.Resource, string) {
 		return theme.ErrorIcon(), lang.L("Failed")
 	case outbox.StateUnknown:
 		return theme.QuestionIcon(), lang.L("Uncertain")
+	case outbox.StateWaitingForSignIn:
+		return theme.AccountIcon(), lang.L("Waiting for sign-in")
 	}
 	return theme.QuestionIcon(), string(state)
 }

@@ -41,6 +41,8 @@ func TestDetailsOfferWhatTheStateAllows(t *testing.T) {
 		outbox.StateFailed:   {"Resend", "Send as new message", "Export .eml", "Discard"},
 		outbox.StateRetrying: {"Retry now", "Send as new message", "Export .eml", "Discard"},
 		outbox.StateUnknown:  {"Resend", "Mark as sent", "Send as new message", "Export .eml", "Discard"},
+		// Signing in again (Accounts) sends it; Retry now tries once, at no cost.
+		outbox.StateWaitingForSignIn: {"Retry now", "Send as new message", "Export .eml", "Discard"},
 	}
 	d := &detailsView{}
 	for _, s := range outbox.States() {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"strings"
 
 	"github.com/emersion/go-sasl"
@@ -53,12 +54,12 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	case "XOAUTH2":
 		return &xoauth2Server{check: checkToken}, nil
 	case sasl.OAuthBearer:
-		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+		return finalReply{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
 			if checkToken(o.Username, o.Token) != nil {
 				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			return nil
-		}), nil
+		})}, nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
@@ -124,4 +125,19 @@ func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 		return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.example.test/"}`), false, nil
 	}
 	return nil, true, nil
+}
+
+// finalReply makes the final refusal of an OAUTHBEARER exchange, after the
+// client answered the error challenge with %x01 (RFC 7628 §3.2.3), the
+// 535 5.7.8 that Gmail and Microsoft send, instead of go-smtp's 454 for
+// an error that is not an SMTP reply.
+type finalReply struct{ sasl.Server }
+
+func (s finalReply) Next(resp []byte) ([]byte, bool, error) {
+	challenge, done, err := s.Server.Next(resp)
+	var bearer *sasl.OAuthBearerError
+	if errors.As(err, &bearer) {
+		err = ErrAuthFailed
+	}
+	return challenge, done, err
 }

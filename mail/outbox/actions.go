@@ -202,3 +202,52 @@ func (o *Outbox) Discard(ctx context.Context, id int64) error {
 func sqlInt(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
+
+// ResumeAfterSignIn queues again, due now, every message of the account
+// that waits for sign-in, once the user has signed in again, and wakes
+// the worker. It returns how many it queued. The time they waited does
+// not count towards the retry limit: their first try moves forward by it.
+func (o *Outbox) ResumeAfterSignIn(ctx context.Context, accountID string) (int, error) {
+	type resumed struct {
+		id      int64
+		subject string
+	}
+	var list []resumed
+	err := o.inTx(ctx, func(tx *sql.Tx) error {
+		now := ms(o.now())
+		rows, err := tx.Query(`UPDATE outbox_messages SET state = 'queued', due = ?1, offline = 0,
+				first_try = CASE first_try WHEN 0 THEN 0 ELSE first_try + max(?1 - updated, 0) END, updated = ?1
+			WHERE state = ?2 AND account_id = ?3 RETURNING id, subject`, now, StateWaitingForSignIn, accountID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r resumed
+			if err := rows.Scan(&r.id, &r.subject); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range list {
+			if err := addHistory(tx, r.id, fromMS(now), StateQueued, "You signed in again."); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range list {
+		o.events.publish(Event{ID: r.id, State: StateQueued, Subject: r.subject})
+	}
+	if len(list) > 0 {
+		o.Nudge()
+	}
+	return len(list), nil
+}

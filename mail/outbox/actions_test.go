@@ -108,6 +108,8 @@ func TestActionsPerState(t *testing.T) {
 		StateFailed:   {ActionResend, ActionDiscard, ActionCopy, ActionExport},
 		StateRetrying: {ActionRetry, ActionCancel, ActionDiscard, ActionCopy, ActionExport},
 		StateUnknown:  {ActionResend, ActionMarkSent, ActionDiscard, ActionCopy, ActionExport},
+		// Signing in resumes it; Retry tries once now, at no cost.
+		StateWaitingForSignIn: {ActionRetry, ActionCancel, ActionDiscard, ActionCopy, ActionExport},
 	}
 	for _, s := range States() {
 		w, ok := want[s]

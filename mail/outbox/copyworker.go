@@ -341,6 +341,9 @@ type copyOutcome struct {
 	folder  string
 	failure *CopyFailure
 	due     time.Time
+	// failures counts the failures in a row, this one included; 0 once
+	// filed.
+	failures int
 }
 
 // fileCopies files the account's due copies one after another over one
@@ -369,11 +372,11 @@ func (o *Outbox) fileCopies(ctx context.Context, account string, tally func(Sent
 		var out copyOutcome
 		switch {
 		case dialErr != nil:
-			out = o.judgeCopy(c, folder, dialErr)
+			out = o.judgeCopy(ctx, c, folder, dialErr)
 		default:
 			var ferr error
 			folder, ferr = o.fileOne(ctx, sess, c, folder)
-			out = o.judgeCopy(c, folder, ferr)
+			out = o.judgeCopy(ctx, c, folder, ferr)
 			if ferr != nil && !copySessionUsable(ferr) {
 				sess.Close()
 				sess, folder = nil, ""
@@ -488,7 +491,7 @@ func (e *copyDamagedError) Error() string { return "outbox: " + string(e.note) +
 func (e *copyDamagedError) Unwrap() error { return e.err }
 
 // judgeCopy decides what a try's result means for the copy.
-func (o *Outbox) judgeCopy(c *copyClaim, folder string, err error) copyOutcome {
+func (o *Outbox) judgeCopy(ctx context.Context, c *copyClaim, folder string, err error) copyOutcome {
 	now := o.now()
 	if err == nil || errors.Is(err, errAlreadyThere) {
 		out := copyOutcome{copy: CopyFiled, folder: folder}
@@ -498,25 +501,30 @@ func (o *Outbox) judgeCopy(c *copyClaim, folder string, err error) copyOutcome {
 		return out
 	}
 	f := copyFailureOf(err)
-	f.Folder = folder
-	if !f.Temporary {
-		return copyOutcome{copy: CopyFailed, folder: folder, failure: f}
+	if folder != "" {
+		f.Folder = folder
 	}
 	failures := c.failures + 1
-	if failures >= CopyGiveUpAfter {
+	switch {
+	case ctx.Err() != nil:
+		// Postie is closing: not the server's fault, and no reason to
+		// wait. The next start tries again at once (and looks for the
+		// Message-ID first, as the APPEND may have gone through).
+		f.Temporary = true
+		return copyOutcome{copy: CopyPending, folder: folder, failure: f, due: now, failures: c.failures}
+	case !f.Temporary:
+		return copyOutcome{copy: CopyFailed, folder: folder, failure: f, failures: failures}
+	case failures >= CopyGiveUpAfter:
 		f.Note, f.Tries, f.Temporary = CopyNoteGaveUp, failures, false
-		return copyOutcome{copy: CopyFailed, folder: folder, failure: f}
+		return copyOutcome{copy: CopyFailed, folder: folder, failure: f, failures: failures}
 	}
-	return copyOutcome{copy: CopyPending, folder: folder, failure: f, due: now.Add(copyRetryDelay(failures))}
+	return copyOutcome{copy: CopyPending, folder: folder, failure: f, due: now.Add(copyRetryDelay(failures)), failures: failures}
 }
 
 // recordCopy records a try's result, in the message's own row only: the
 // message stays sent whatever became of its copy.
 func (o *Outbox) recordCopy(ctx context.Context, c *copyClaim, out copyOutcome) error {
-	failures := 0
-	if out.copy != CopyFiled {
-		failures = c.failures + 1
-	}
+	failures := out.failures
 	var res sql.Result
 	err := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 		var err error

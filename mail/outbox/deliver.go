@@ -205,6 +205,10 @@ func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclie
 		v.state, v.failure.Note = StateDraft, NoteStopped
 	case ctx.Err() != nil:
 		v.state, v.due, v.failure.Note = StateQueued, now, NoteClosing
+	case needsSignIn(e):
+		// Only the user can help, by signing in again: the message waits
+		// for that, without using up a retry (finish keeps tempFailures).
+		v.state, v.failure.Note = StateWaitingForSignIn, NoteSignInNeeded
 	case e.Class == smtpclient.Permanent:
 		v.state = StateFailed
 	default:
@@ -217,6 +221,18 @@ func (o *Outbox) judge(ctx context.Context, c *claimed, f *flight, res *smtpclie
 		v.offline = e.Stage == smtpclient.StageDNS || e.Stage == smtpclient.StageConnect
 	}
 	return v
+}
+
+// needsSignIn reports a failure that only a new sign-in by the user can
+// mend: smtpclient's ReasonSignInNeeded, or an account store whose own
+// token refresh failed so (any error with a NeedsSignIn method saying so,
+// such as oauth.Error, which this package does not import).
+func needsSignIn(e *smtpclient.Error) bool {
+	if e.Reason == smtpclient.ReasonSignInNeeded {
+		return true
+	}
+	var need interface{ NeedsSignIn() bool }
+	return errors.As(e.Err, &need) && need.NeedsSignIn()
 }
 
 // asSMTPError gives every failure the shape of smtpclient's errors, so
@@ -272,8 +288,11 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		out.Err = asSMTPError(err)
 	}
 	tempFailures := 0
-	if v.state == StateRetrying {
+	switch v.state {
+	case StateRetrying:
 		tempFailures = c.tempFailures + 1
+	case StateWaitingForSignIn:
+		tempFailures = c.tempFailures
 	}
 	// The message keeps its last failure; a partial send counts as one.
 	lastFailure := v.failure

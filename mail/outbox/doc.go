@@ -9,8 +9,9 @@
 //	draft ──Enqueue──▶ queued ──claim──▶ sending ──▶ sent
 //	  ▲                  │ ▲                 │
 //	  └──Undo/Cancel─────┘ │                 ├──▶ failed    (permanent refusal, or retried too long)
-//	                       └──── retrying ◀──┤    (temporary failure: 4xx, no network, DNS)
-//	                                         └──▶ unknown   (lost after the final dot)
+//	                       ├──── retrying ◀──┤    (temporary failure: 4xx, no network, DNS)
+//	                       │                 ├──▶ unknown   (lost after the final dot)
+//	                       └── ResumeAfterSignIn ─ waiting-for-sign-in ◀──┘ (the account must sign in again)
 //
 // A queued message may be held until a time: the undo window of the
 // window's Send button, or "send later". Temporary failures are retried
@@ -18,7 +19,10 @@
 // (2 days by default) has passed since the first attempt; then the message
 // has failed. Failed and unknown messages are never retried automatically:
 // the user chooses Resend (the same bytes, so the same Message-ID) or
-// Discard, and for unknown also MarkSent. Every state change is recorded
+// Discard, and for unknown also MarkSent. A message whose account must
+// sign in again with its provider (an OAuth refresh token expired or
+// revoked) waits for sign-in: it uses up no retries and is not tried by
+// itself, until the user signs in and ResumeAfterSignIn queues it again. Every state change is recorded
 // with its time as the message's history, and every attempt with the facts
 // of its result (a Failure: stage, class, reason, codes, address…), the
 // server's reply and the redacted transcript. The outbox writes no
@@ -64,6 +68,26 @@
 // without ever making the worker wait for a slow reader. Flush delivers
 // everything due and returns; SendNow delivers one message at once, for
 // `postie send`.
+//
+// # The copy in the Sent folder
+//
+// When the server accepts a message, the same transaction that records
+// "sent" decides what becomes of its copy in the mailbox's own Sent folder
+// (SentCopy): "off" when the account files none, "skipped" when its
+// provider files its own, else "pending". A copy worker of its own (Run
+// starts it; FlushCopies does its work once) files pending copies over
+// IMAP through a SentCopier, one connection per account shared by its
+// copies, so that IMAP trouble never delays a delivery. The copy is the
+// spooled file as submitted, streamed, with a Bcc header naming the blind
+// recipients put before it (only there, never on the SMTP wire), flagged
+// \Seen, dated when sent. It is claimed like a send, so a process killed
+// while filing leaves it pending, and every try after the first looks for
+// the Message-ID in the folder before appending, so that a copy whose
+// APPEND was cut off after the server stored it is not filed twice.
+// Failures are facts (CopyFailure) with their own retries (1, 5, 15
+// minutes, hourly, then every 4 hours, CopyGiveUpAfter tries); a refused
+// sign-in or a full mailbox fails at once, and RetryCopy tries again.
+// Filing never touches the message's state and never sends it again.
 //
 // # Sent log, drafts, addresses, settings
 //

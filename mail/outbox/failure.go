@@ -26,6 +26,7 @@ const (
 	NoteProcessLost       Note = "process-lost"       // the process sending it stopped: outcome unknown
 	NoteRecipientsDamaged Note = "recipients-damaged" // the stored recipients do not decode
 	NoteSpoolDamaged      Note = "spool-damaged"      // the saved .eml is missing or has the wrong size
+	NoteSignInNeeded      Note = "sign-in-needed"     // the account must sign in again with its provider; nothing was sent
 	// The account could not give its settings, so nothing was sent:
 	NoteNoPassword         Note = "no-password"         // no saved password (kept for a session that ended, say)
 	NoteKeyringUnavailable Note = "keyring-unavailable" // no password store on this computer

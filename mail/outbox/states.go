@@ -17,6 +17,11 @@ const (
 	StateFailed   State = "failed"   // refused for good, or retried for too long
 	StateRetrying State = "retrying" // failed for now; tried again at NextAttempt
 	StateUnknown  State = "unknown"  // lost after the final dot: it may have arrived (RFC 1047)
+	// StateWaitingForSignIn is a message whose account needs the user to
+	// sign in again with its provider (OAuth: the refresh token expired or
+	// was revoked). Nothing was sent; it uses up no retries and is not due
+	// by itself: ResumeAfterSignIn queues it again.
+	StateWaitingForSignIn State = "waiting-for-sign-in"
 
 	// StateDiscarded is not a state a message is in: events report it when
 	// a message was removed.
@@ -25,13 +30,13 @@ const (
 
 // States returns every state a message can be in.
 func States() []State {
-	return []State{StateDraft, StateQueued, StateSending, StateSent, StateFailed, StateRetrying, StateUnknown}
+	return []State{StateDraft, StateQueued, StateSending, StateSent, StateFailed, StateRetrying, StateUnknown, StateWaitingForSignIn}
 }
 
 // PendingStates are the states of the messages that have not been sent
 // (drafts aside): the window's Outbox view and `postie outbox list`.
 func PendingStates() []State {
-	return []State{StateQueued, StateSending, StateRetrying, StateFailed, StateUnknown}
+	return []State{StateQueued, StateSending, StateRetrying, StateWaitingForSignIn, StateFailed, StateUnknown}
 }
 
 // SentLogStates are the states of the messages in the sent log.
@@ -72,6 +77,12 @@ func Actions() []Action {
 // handles before it looks at the state. Copy and Export only read, so
 // CopyAsDraft and ExportEML do not check the table; they are offered only
 // for a message whose bytes are final and not in flight.
+//
+// A message waiting for sign-in goes on by itself once the user signs in
+// (ResumeAfterSignIn). Retry is allowed as well: one attempt now, which
+// costs no retry and comes back here if the sign-in is still needed. It
+// is the way on when the sign-in happened in another Postie process, or
+// the provider's refusal was a passing one. Cancel keeps it as a draft.
 var allowed = map[State][]Action{
 	StateDraft:    {ActionDiscard},
 	StateQueued:   {ActionSendNow, ActionUndo, ActionCancel, ActionDiscard, ActionCopy, ActionExport},
@@ -80,6 +91,8 @@ var allowed = map[State][]Action{
 	StateFailed:   {ActionResend, ActionDiscard, ActionCopy, ActionExport},
 	StateRetrying: {ActionRetry, ActionCancel, ActionDiscard, ActionCopy, ActionExport},
 	StateUnknown:  {ActionResend, ActionMarkSent, ActionDiscard, ActionCopy, ActionExport},
+
+	StateWaitingForSignIn: {ActionRetry, ActionCancel, ActionDiscard, ActionCopy, ActionExport},
 }
 
 // Allows says whether a message in state s allows action a.

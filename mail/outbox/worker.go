@@ -32,6 +32,9 @@ var ErrStuck = errors.New("outbox: flush made no progress on due messages")
 // Summary counts the outcomes of a Flush.
 type Summary struct {
 	Sent, Failed, Retrying, Unknown, Other int
+	// WaitingForSignIn counts the messages left waiting for their
+	// account's new sign-in.
+	WaitingForSignIn int
 	// Copies counts the copies filed in the Sent folder, when the caller
 	// filed them too (core.Core.Flush does).
 	Copies CopySummary
@@ -47,6 +50,8 @@ func (s *Summary) add(state State) {
 		s.Retrying++
 	case StateUnknown:
 		s.Unknown++
+	case StateWaitingForSignIn:
+		s.WaitingForSignIn++
 	default:
 		s.Other++
 	}

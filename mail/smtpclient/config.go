@@ -47,9 +47,13 @@ type Config struct {
 	// OAUTHBEARER (RFC 7628) or XOAUTH2 instead of a password mechanism.
 	OAuth bool
 	// Tokens, when set with OAuth, supplies the access token instead of
-	// Secret: the token is asked for just before AUTH, and once more with
-	// renew set when the server refuses a token believed valid, after
-	// which AUTH is tried once again (CONTRACT: being implemented).
+	// Secret: the token is asked for just before AUTH (once the connection
+	// is known to be encrypted, or to loopback), and once more with renew
+	// set when the server refuses a token believed valid (535 / 5.7.8),
+	// after which AUTH is tried once again on the same connection. Its
+	// errors become ReasonSignInNeeded (NeedsSignIn) or
+	// ReasonTokenUnavailable, wrapping the TokenSource's error. Every token
+	// it gives is scrubbed from transcripts and errors like Secret.
 	Tokens TokenSource
 	// Mechanisms lists the SASL mechanisms the account allows (upper case,
 	// e.g. "PLAIN"). Empty means automatic: see chooseMechanism.

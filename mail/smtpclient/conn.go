@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -73,7 +74,7 @@ func (c *conn) open(ctx context.Context) error {
 	c.log.notef("connected to %s", addr)
 	err = c.secureAndGreet(ctx, tlsConf)
 	if err == nil {
-		err = c.authenticate()
+		err = c.authenticate(ctx)
 	}
 	if !stop() && err == nil {
 		return ctx.Err() // cancelled just as we finished: the connection is closed
@@ -240,13 +241,13 @@ func (c *conn) loopback() bool {
 }
 
 // authenticate signs in when the account has a user name (RFC 4954).
-func (c *conn) authenticate() error {
+func (c *conn) authenticate(ctx context.Context) error {
 	if c.cfg.Username == "" {
 		return nil
 	}
 	c.stage = StageAuth
-	// go-smtp would send AUTH on any connection; a password must never
-	// travel unencrypted, except to a local bridge on this computer.
+	// go-smtp would send AUTH on any connection; a password or a token must
+	// never travel unencrypted, except to a local bridge on this computer.
 	if !c.encrypted() {
 		if !c.loopback() {
 			return c.errContext.newError(StageAuth, Permanent, ReasonUnencryptedPassword)
@@ -263,13 +264,88 @@ func (c *conn) authenticate() error {
 		e.Err, e.detail = err, err.Error()
 		return e
 	}
+	cfg := c.cfg
+	tokens := cfg.OAuth && cfg.Tokens != nil
+	if tokens {
+		// Asked for only now, once the connection is known to be
+		// encrypted and to offer a mechanism for it, so a token is never
+		// fetched (or refreshed) for a server that cannot take it.
+		if cfg.Secret, err = c.accessToken(ctx, false); err != nil {
+			return err
+		}
+	}
+	err = c.auth(name, cfg)
+	if err == nil || !tokens || !tokenRefused(err) {
+		return err
+	}
+	// The server refused a token Postie believed valid: it may have been
+	// revoked, or the clock of one side is off. Ask the provider for a
+	// fresh one and try AUTH once more on the same connection, which a
+	// refused AUTH leaves usable (RFC 4954 §4: the client may try again).
+	// A server that closed it instead makes the second AUTH fail as a
+	// lost connection, which the outbox retries later with a fresh one.
+	c.log.notef("the server refused the access token; asking the provider for a new one and trying once more")
+	if cfg.Secret, err = c.accessToken(ctx, true); err != nil {
+		return err
+	}
+	return c.auth(name, cfg)
+}
+
+// auth runs one SASL exchange with the mechanism and cfg's secret.
+func (c *conn) auth(name string, cfg Config) error {
 	c.wire.setMode(modeAuth)
 	defer c.wire.setMode(modeCommand)
-	if err := c.client.Auth(mechanisms[name].newClient(c.cfg)); err != nil {
+	if err := c.client.Auth(mechanisms[name].newClient(cfg)); err != nil {
 		return err
 	}
 	c.mechanism = name
 	return nil
+}
+
+// tokenRefused reports a refusal of AUTH that says the token itself was
+// not accepted (535, 5.7.8), as opposed to a server that is unavailable
+// or refuses the mailbox whatever the token.
+func tokenRefused(err error) bool {
+	var reply *smtp.SMTPError
+	if !errors.As(err, &reply) {
+		return false
+	}
+	enhanced := ""
+	if reply.EnhancedCode != smtp.NoEnhancedCode && reply.EnhancedCode != (smtp.EnhancedCode{}) {
+		enhanced = fmt.Sprintf("%d.%d.%d", reply.EnhancedCode[0], reply.EnhancedCode[1], reply.EnhancedCode[2])
+	}
+	return ReplyReason(StageAuth, reply.Code, enhanced) == ReasonPasswordRefused
+}
+
+// signInNeeded is the method of a TokenSource's error that says only a new
+// sign-in by the user can help (oauth.Error has it; this package does not
+// import oauth, which builds on it).
+type signInNeeded interface{ NeedsSignIn() bool }
+
+// accessToken asks cfg.Tokens for the access token, adds it to the secrets
+// scrubbed from the transcript, and turns a failure into an *Error.
+func (c *conn) accessToken(ctx context.Context, renew bool) (string, error) {
+	token, err := c.cfg.Tokens.AccessToken(ctx, renew)
+	if err == nil && token == "" {
+		err = errors.New("the token source returned an empty access token")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		var need signInNeeded
+		e := c.errContext.newError(StageAuth, Temporary, ReasonTokenUnavailable)
+		if errors.As(err, &need) && need.NeedsSignIn() {
+			// Permanent for the message as it stands: only the user can
+			// help, by signing in again; the outbox keeps it waiting.
+			e.Class, e.Reason = Permanent, ReasonSignInNeeded
+		}
+		e.OAuth, e.Err, e.detail = true, err, c.log.scrub.Replace(err.Error())
+		c.log.notef("no access token: %s", e.detail)
+		return "", e
+	}
+	c.log.addSecret(token)
+	return token, nil
 }
 
 func (c *conn) offeredMechanisms() []string {

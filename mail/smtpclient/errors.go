@@ -85,7 +85,8 @@ const (
 	ReasonAuthRequired       Reason = "auth-required"          // the server wants a sign-in first
 	ReasonNotReady           Reason = "not-ready"              // the greeting or EHLO was refused
 	ReasonStartTLSRefused    Reason = "starttls-refused"       // the reply to STARTTLS was an error
-	ReasonOAuthRequired      Reason = "oauth-required"         // passwords are no longer accepted
+	ReasonOAuthRequired      Reason = "oauth-required"         // passwords are no longer accepted (password accounts; Microsoft 5.7.30, 5.7.139)
+	ReasonSMTPAuthDisabled   Reason = "smtp-auth-disabled"     // OAuth accounts: the provider turned SMTP sign-in off for the mailbox (Microsoft 5.7.139)
 	ReasonAppPassword        Reason = "app-password-required"  // the server wants an app password
 	ReasonPasswordRefused    Reason = "password-refused"       // wrong user name, password or token (OAuth)
 	ReasonEncryptionRequired Reason = "encryption-required"    // signing in needs an encrypted connection
@@ -106,6 +107,8 @@ const (
 	ReasonUnencryptedPassword Reason = "unencrypted-password"       // sign-in would travel in plain text
 	ReasonNoSignIn            Reason = "no-sign-in-offered"         // no AUTH, but a user name is set
 	ReasonNoUsableMechanism   Reason = "auth-mechanism-unsupported" // no offered mechanism fits the account
+	ReasonSignInNeeded        Reason = "sign-in-needed"             // OAuth: only a new sign-in by the user can give a token; Err is the TokenSource's error
+	ReasonTokenUnavailable    Reason = "token-unavailable"          // OAuth: no access token now (provider unreachable, …): Temporary; Err says why
 	ReasonNoSMTPUTF8          Reason = "no-smtputf8"
 	ReasonNo8BITMIME          Reason = "no-8bitmime"
 	ReasonSessionBroken       Reason = "session-broken" // Send after an earlier failure closed the connection
@@ -178,9 +181,14 @@ type Error struct {
 	// Setting is the invalid setting's value, for configuration errors.
 	Setting string `json:"setting,omitempty"`
 	// OAuth says the account signs in with a token rather than a password.
-	OAuth       bool        `json:"oauth,omitempty"`
-	Certificate *CertInfo   `json:"certificate,omitempty"` // for TLS failures: the certificate presented
-	CertProblem CertProblem `json:"cert_problem,omitempty"`
+	OAuth bool `json:"oauth,omitempty"`
+	// OAuthMayHelp says that the refusal of a password is one a provider
+	// sends when it no longer accepts passwords (Microsoft: 535 5.7.3,
+	// 535 5.7.139, 550 5.7.30), so signing in with the provider instead
+	// may work. With 5.7.3 it may also be a plain wrong password.
+	OAuthMayHelp bool        `json:"oauth_may_help,omitempty"`
+	Certificate  *CertInfo   `json:"certificate,omitempty"` // for TLS failures: the certificate presented
+	CertProblem  CertProblem `json:"cert_problem,omitempty"`
 	// Recipients lists the refused recipients when Stage is StageRcpt, of
 	// Attempted recipients tried.
 	Recipients []RecipientError `json:"recipients,omitempty"`
@@ -271,7 +279,28 @@ func replyError(stage Stage, r *smtp.SMTPError, ec errorContext, scrub *strings.
 	case ReasonAppPassword, ReasonPasswordRefused:
 		e.OAuth = ec.oauth
 	}
+	if stage == StageAuth {
+		refineForAccountKind(e, ec.oauth)
+	}
 	return e
+}
+
+// refineForAccountKind reads Microsoft's refusals of AUTH in the light of
+// the kind of account. To a password account, 5.7.30 and 5.7.139 mean
+// that passwords are off (basic authentication disabled) and 5.7.3 may
+// mean the same; to an account that signed in with Microsoft, 5.7.139
+// (or 5.7.30) means SMTP sign-in is turned off for the mailbox, which
+// only its administrator can turn on ("Authenticated SMTP").
+func refineForAccountKind(e *Error, oauth bool) {
+	detail := e.EnhancedCode[min(2, len(e.EnhancedCode)):]
+	switch {
+	case oauth && e.Reason == ReasonOAuthRequired:
+		e.Reason, e.OAuth = ReasonSMTPAuthDisabled, true
+	case !oauth && e.Reason == ReasonOAuthRequired:
+		e.OAuthMayHelp = true
+	case !oauth && e.Code == 535 && detail == "7.3":
+		e.OAuthMayHelp = true
+	}
 }
 
 func classOf(code int) Class {
@@ -319,6 +348,10 @@ func authReason(code int, detail string) Reason {
 	switch {
 	case detail == "7.30" || detail == "7.139":
 		return ReasonOAuthRequired
+	case detail == "7.3" && code == 535:
+		// Microsoft's "Authentication unsuccessful": a wrong password, or
+		// passwords turned off (OAuthMayHelp says so).
+		return ReasonPasswordRefused
 	case detail == "7.9" || code == 534:
 		return ReasonAppPassword
 	case code == 535 || detail == "7.8":

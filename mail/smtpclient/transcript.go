@@ -32,12 +32,27 @@ func (l TranscriptLine) String() string {
 // scrub, a second line of defence behind the redaction of AUTH payloads: a
 // server that echoes the secret back still cannot put it in the log.
 type transcript struct {
-	lines []TranscriptLine
-	scrub *strings.Replacer
+	lines   []TranscriptLine
+	secrets []string
+	scrub   *strings.Replacer
 }
 
 func newTranscript(secret string) *transcript {
-	return &transcript{scrub: secretScrubber(secret)}
+	t := &transcript{}
+	t.addSecret(secret)
+	return t
+}
+
+// addSecret adds a secret learnt during the session, such as an OAuth
+// access token asked for just before AUTH, to those scrubbed from every
+// later line and error.
+func (t *transcript) addSecret(secret string) {
+	t.secrets = append(t.secrets, secret)
+	var pairs []string
+	for _, s := range t.secrets {
+		pairs = append(pairs, secretPairs(s)...)
+	}
+	t.scrub = strings.NewReplacer(pairs...)
 }
 
 func (t *transcript) add(dir, text string) {
@@ -62,6 +77,11 @@ func (t *transcript) take() []TranscriptLine {
 // left to the mode-based redaction, since replacing them would garble
 // ordinary text.
 func secretScrubber(secret string) *strings.Replacer {
+	return strings.NewReplacer(secretPairs(secret)...)
+}
+
+// secretPairs are secretScrubber's replacements for one secret.
+func secretPairs(secret string) []string {
 	var pairs []string
 	if len(secret) >= 4 {
 		pairs = append(pairs, secret, Redacted)
@@ -77,5 +97,5 @@ func secretScrubber(secret string) *strings.Replacer {
 			pairs = append(pairs, enc[start:end], Redacted)
 		}
 	}
-	return strings.NewReplacer(pairs...)
+	return pairs
 }

@@ -22,6 +22,10 @@ const accountsUsage = `Usage:
                       [--imap-host HOST --imap-port PORT --imap-security tls|starttls|none]
                       [--imap-user USER] [--imap-password-stdin]
                       [--sent-copy auto|always|never]
+  postie accounts add --email ADDRESS --oauth PROVIDER [--name NAME] [--display-name NAME]
+                      [--no-browser] [--sign-in-timeout DURATION] [--no-test]
+                      [--oauth-client-id ID] [--oauth-tenant TENANT]
+  postie accounts signin NAME [--no-browser] [--sign-in-timeout DURATION]
   postie accounts list [--json]
   postie accounts test NAME
   postie accounts remove NAME
@@ -48,6 +52,24 @@ the account is added with, and is used for no other. "list --json" shows it
 as pin_sha256, with that server as pin_for ("host:port"); max_message_size is
 the server's size limit in bytes as the last connection test found it (0:
 unknown or none).
+
+With --oauth, the account signs in with its provider (google, microsoft,
+yahoo, aol, or one from POSTIE_OAUTH_PROVIDERS) in the web browser instead of
+a password. Postie prints "Open this address to sign in: URL" on standard
+error and opens the browser (not with --no-browser: open the address
+yourself, on this computer), then waits for the sign-in, 5 minutes unless
+--sign-in-timeout says otherwise (such as 90s or 10m). It exits 77 when the
+sign-in is refused or cancelled (Ctrl+C) and 75 when it times out. The
+provider's refresh token is kept in the password store; the short-lived
+access token only in memory. --oauth-client-id and --oauth-tenant are for an
+organisation whose administrators registered their own app (the tenant is
+Microsoft's). "signin" signs an account in again, when its sign-in expired
+or was revoked; the messages waiting for it are queued again.
+
+"list" shows how each account signs in; with --json, sign_in is "password",
+"oauth" or "none" (sends without signing in), and oauth_provider names the
+provider of an "oauth" account. Removing an account that signs in with a
+provider also asks the provider to end that sign-in, where it can.
 `
 
 func runAccounts(ctx context.Context, env *Env, args []string) int {
@@ -63,6 +85,8 @@ func runAccounts(ctx context.Context, env *Env, args []string) int {
 		return accountsAdd(ctx, env, args[1:])
 	case "list":
 		return accountsList(ctx, env, args[1:])
+	case "signin":
+		return accountsSignIn(ctx, env, args[1:])
 	case "test":
 		return accountsTest(ctx, env, args[1:])
 	case "remove":
@@ -86,6 +110,7 @@ type addOptions struct {
 	imapPort                                   int
 	imapPasswordStdin                          bool
 	imapPortSet, imapSecuSet                   bool
+	signIn                    signInOptions
 }
 
 func accountsAdd(ctx context.Context, env *Env, args []string) int {
@@ -108,6 +133,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&o.imapUser, "imap-user", "", "the IMAP user name (default: the SMTP one)")
 	fs.BoolVar(&o.imapPasswordStdin, "imap-password-stdin", false, "read the IMAP server's own password from standard input")
 	fs.StringVar(&o.sentCopy, "sent-copy", "", "save a copy in Sent: auto, always or never (default auto)")
+	o.signIn.addFlags(fs, true)
 	positional, code, ok := parseFlags(env, fs, accountsUsage, args)
 	if !ok {
 		return code
@@ -126,6 +152,12 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			o.imapSecuSet = true
 		}
 	})
+	if o.signIn.provider != "" {
+		return accountsAddWithSignIn(ctx, env, &o, positional)
+	}
+	if o.signIn.clientID != "" || o.signIn.tenant != "" || o.signIn.noBrowser || o.signIn.timeout != 0 {
+		return usageError(env, accountsUsage, "postie accounts add: --no-browser, --sign-in-timeout, --oauth-client-id and --oauth-tenant need --oauth")
+	}
 	switch {
 	case len(positional) > 0:
 		return usageError(env, accountsUsage, "postie accounts add: unexpected argument %q", positional[0])
@@ -389,10 +421,7 @@ func accountsList(ctx context.Context, env *Env, args []string) int {
 			return exitCode(err)
 		}
 		if *asJSON {
-			if list == nil {
-				list = []accounts.Account{}
-			}
-			writeJSON(env.Stdout, list)
+			writeJSON(env.Stdout, listedAccounts(list))
 			return ExitOK
 		}
 		printAccounts(env.Stdout, list)
@@ -406,20 +435,17 @@ func printAccounts(w io.Writer, list []accounts.Account) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEFAULT\tNAME\tEMAIL\tSERVER\tIMAP SERVER\tSENT COPY\tPASSWORD")
+	fmt.Fprintln(tw, "DEFAULT\tNAME\tEMAIL\tSERVER\tIMAP SERVER\tSENT COPY\tSIGN-IN")
 	for _, a := range list {
-		mark, password := "", "not saved"
+		mark := ""
 		if a.Default {
 			mark = "*"
-		}
-		if a.HasSecret {
-			password = "in password store"
 		}
 		imap := "none"
 		if a.HasIMAP() {
 			imap = fmt.Sprintf("%s:%d %s", a.IMAP.Host, a.IMAP.Port, a.IMAP.Security)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d %s\t%s\t%s\t%s\n", mark, a.Name, a.Email, a.Host, a.Port, a.Security, imap, a.SentCopy, password)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d %s\t%s\t%s\t%s\n", mark, a.Name, a.Email, a.Host, a.Port, a.Security, imap, a.SentCopy, describeSignIn(a))
 	}
 	tw.Flush()
 }
@@ -459,11 +485,18 @@ func accountsRemove(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
-		if err := c.RemoveAccount(ctx, name); err != nil {
+		removal, err := c.RemoveAccountReporting(ctx, name)
+		if err != nil {
 			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
-		fmt.Fprintf(env.Stdout, "Removed the account %q and its saved password.\n", name)
+		fmt.Fprintf(env.Stdout, "Removed the account %q and its saved password or sign-in.\n", name)
+		if removal.RevokeErr != nil {
+			// The account is gone all the same; the user may want to end
+			// the sign-in at the provider.
+			fmt.Fprintf(env.Stderr, "The provider could not be asked to end Postie's sign-in: %s\n", explain(removal.RevokeErr))
+			fmt.Fprintln(env.Stderr, "It ends when it expires; you can also remove Postie's access in your account's security settings at the provider.")
+		}
 		return ExitOK
 	})
 }

@@ -296,7 +296,7 @@ func TestAccountsAddFromProviderTable(t *testing.T) {
 	_, out, _ = runIn(t, dir, "", "accounts", "list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "*") || !strings.Contains(lines[1], "Posteo") ||
-		!strings.Contains(lines[2], "smtp.gmail.com:465 tls") || !strings.Contains(lines[2], "not saved") {
+		!strings.Contains(lines[2], "smtp.gmail.com:465 tls") || !strings.HasSuffix(lines[2], "  none") {
 		t.Errorf("list:\n%s", out)
 	}
 	if code, _, errOut := runIn(t, dir, "", "accounts", "remove", "nobody"); code != ExitDataErr || !strings.Contains(errOut, `no account named "nobody"`) {

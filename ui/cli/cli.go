@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail/store"
 	"github.com/postie-app/postie/resources"
@@ -46,7 +47,7 @@ type Command struct {
 
 // commands are the subcommands, in the order `postie help` lists them.
 var commands = []Command{
-	{Name: "accounts", Summary: "add, list, test or remove sending accounts (SMTP, and IMAP for the copy in Sent); choose the default", Run: runAccounts},
+	{Name: "accounts", Summary: "add, list, test or remove sending accounts (SMTP, and IMAP for the copy in Sent); sign in again; choose the default", Run: runAccounts},
 	{Name: "autoconfig", Summary: "find the outgoing (SMTP) and incoming (IMAP) server settings for an email address", Run: runAutoconfig},
 	{Name: "log", Summary: "show, search and export the messages sent; save a copy in Sent again", Run: runLog},
 	{Name: "outbox", Summary: "list, send, retry or discard waiting messages", Run: runOutbox},
@@ -122,8 +123,12 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %3d  %s\n", c.code, c.meaning)
 	}
 	fmt.Fprintln(w, "\nEnvironment:")
-	fmt.Fprintf(w, "  %-17s the data folder (database, outbox, sent messages); it is made private to you\n", store.DataDirEnv)
-	fmt.Fprintf(w, "  %-17s where `accounts add` and `autoconfig` look up Thunderbird's ISPDB (https, or http on this computer only)\n", autoconfig.ISPDBURLEnv)
+	fmt.Fprintf(w, "  %-22s the data folder (database, outbox, sent messages); it is made private to you\n", store.DataDirEnv)
+	fmt.Fprintf(w, "  %-22s where `accounts add` and `autoconfig` look up Thunderbird's ISPDB (https, or http on this computer only)\n", autoconfig.ISPDBURLEnv)
+	fmt.Fprintf(w, "  %-22s a JSON file of sign-in providers (OAuth) that adds to or replaces the built-in ones, for a private\n"+
+		"  %-22s identity provider: {\"providers\":[{\"id\",\"name\",\"authorization_url\",\"token_url\",\"revocation_url\",\n"+
+		"  %-22s \"client_id\",\"client_secret\",\"scopes\":[…],\"domains\":[…],\"smtp\":{\"host\",\"port\",\"security\"}}]};\n"+
+		"  %-22s its addresses may be plain http only on this computer\n", oauth.EnvProviders, "", "", "")
 }
 
 func runVersion(_ context.Context, env *Env, _ []string) int {
@@ -134,6 +139,13 @@ func runVersion(_ context.Context, env *Env, _ []string) int {
 // withCore opens env's data folder (see core.Open), runs fn with it and
 // closes it again; when the folder cannot be opened it says why.
 func withCore(ctx context.Context, env *Env, fn func(*core.Core) int) int {
+	// One command asks the keyring once per account, however many
+	// messages it sends.
+	return withCoreOptions(ctx, env, core.Options{SecretsOncePerRun: true}, fn)
+}
+
+// withCoreOptions is withCore with the options of core.Open.
+func withCoreOptions(ctx context.Context, env *Env, opts core.Options, fn func(*core.Core) int) int {
 	dir := env.DataDir
 	if dir == "" {
 		var err error
@@ -142,9 +154,7 @@ func withCore(ctx context.Context, env *Env, fn func(*core.Core) int) int {
 			return ExitIOErr
 		}
 	}
-	// One command asks the keyring once per account, however many
-	// messages it sends.
-	c, err := core.Open(ctx, dir, core.Options{SecretsOncePerRun: true})
+	c, err := core.Open(ctx, dir, opts)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, explain(err))
 		return ExitIOErr

@@ -50,7 +50,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("help does not explain exit code %d:\n%s", c.code, out)
 		}
 	}
-	for _, name := range []string{"POSTIE_DATA_DIR", "POSTIE_ISPDB_URL"} {
+	for _, name := range []string{"POSTIE_DATA_DIR", "POSTIE_ISPDB_URL", "POSTIE_OAUTH_PROVIDERS"} {
 		if !strings.Contains(out, "  "+name+" ") {
 			t.Errorf("help does not explain the environment variable %s:\n%s", name, out)
 		}

@@ -6,7 +6,9 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -37,9 +39,9 @@ var exitCodes = []struct {
 	{ExitUnavailable, "the server refused for good"},
 	{ExitSoftware, "a fault in Postie itself"},
 	{ExitIOErr, "Postie's own data could not be read or written"},
-	{ExitTempFail, "a temporary failure: try again later (a queued message is retried)"},
-	{ExitNoPerm, "the server refused the user name or password"},
-	{ExitConfig, "the settings are wrong or missing: server, security, certificate, password store"},
+	{ExitTempFail, "a temporary failure: try again later (a queued message is retried); a sign-in that timed out; the provider unreachable"},
+	{ExitNoPerm, "the server refused the user name or password; a sign-in refused, cancelled, expired or blocked by the organisation; a message waiting for sign-in"},
+	{ExitConfig, "the settings are wrong or missing: server, security, certificate, password store, no client ID for the provider, a bad " + oauth.EnvProviders + " file"},
 }
 
 // exitCode is the one mapping from an error of any command to its exit
@@ -58,6 +60,7 @@ func exitCode(err error) int {
 		copy     *outbox.CopyStateError
 		notFound *autoconfig.NotFoundError
 		imapTest *accounts.IMAPTestError
+		signIn   *oauth.Error
 	)
 	switch {
 	case err == nil:
@@ -71,6 +74,10 @@ func exitCode(err error) int {
 			return exitCode(imapTest.Err)
 		}
 		return ExitConfig
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could
+		// not get a token.
+		return oauthExitCode(signIn)
 	case errors.As(err, &se):
 		return smtpExitCode(se)
 	case errors.As(err, &keyring):
@@ -121,6 +128,8 @@ func outcomeExitCode(out outbox.Outcome) int {
 		return ExitOK
 	case outbox.StateUnknown:
 		return ExitUnknown
+	case outbox.StateWaitingForSignIn:
+		return ExitNoPerm
 	case outbox.StateFailed:
 		switch code := exitCode(out.Err); code {
 		case ExitNoPerm, ExitConfig, ExitDataErr:
@@ -143,7 +152,7 @@ func copyExitCode(e outbox.Entry) int {
 	}
 	if e.CopyFailure != nil {
 		switch {
-		case e.CopyFailure.Reason == "login-refused":
+		case e.CopyFailure.Reason == string(imapclient.ReasonLoginRefused):
 			return ExitNoPerm
 		case e.CopyFailure.Account != outbox.NoteNone, e.CopyFailure.Note == outbox.CopyNoteNoIMAPServer,
 			e.CopyFailure.Note == outbox.CopyNoteOAuthUnsupported:
@@ -163,6 +172,9 @@ func flushExitCode(sum outbox.Summary, err error) int {
 		return ExitUnknown
 	case err != nil:
 		return ExitTempFail
+	case sum.WaitingForSignIn > 0:
+		// Before failed ones: signing in is what gets these out.
+		return ExitNoPerm
 	case sum.Failed > 0:
 		return ExitUnavailable
 	case sum.Retrying > 0 || sum.Other > 0:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
@@ -39,10 +40,15 @@ func explain(err error) string {
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
 		bodyRead   *bodyReadError
+		signIn     *oauth.Error
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &signIn):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the sign-in's own problem says best what to do.
+		return explainOAuth(signIn)
 	case errors.As(err, &notRemoved):
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf("The account %q was not removed, because its saved password could not be deleted. %s",
@@ -161,6 +167,11 @@ func explainInvalid(e *accounts.InvalidError) string {
 		return fmt.Sprintf("--sent-copy must be auto, always or never, not %q.", e.Value)
 	case accounts.InvalidSentCopyNoIMAP:
 		return "--sent-copy always needs the IMAP server (--imap-host) to save the copy on."
+	case accounts.InvalidOAuthProvider:
+		if e.Value == "" {
+			return "This account signs in with a password, not with a provider in the browser."
+		}
+		return fmt.Sprintf("Postie does not know the sign-in provider %q. Is it in the file named by POSTIE_OAUTH_PROVIDERS?", e.Value)
 	}
 	return e.Error()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 )
 
@@ -76,60 +77,60 @@ func explainCopyFailure(f *outbox.CopyFailure) string {
 // is full". serverText is the server's own words, folder the folder
 // concerned, each "" when unknown.
 func explainIMAPReason(reason, serverText, folder string) string {
-	switch reason {
-	case "over-quota":
+	switch imapclient.Reason(reason) {
+	case imapclient.ReasonOverQuota:
 		return "your mailbox is full. Delete some messages (or empty the trash), then try again"
-	case "too-big":
+	case imapclient.ReasonTooBig:
 		return "the message is larger than your mailbox accepts"
-	case "try-create":
+	case imapclient.ReasonTryCreate:
 		if folder != "" {
 			return fmt.Sprintf("the folder %q does not exist on the incoming (IMAP) server, and Postie could not create a Sent folder", folder)
 		}
 		return "the Sent folder does not exist on the incoming (IMAP) server, and Postie could not create one"
-	case "login-refused":
+	case imapclient.ReasonLoginRefused:
 		return "the incoming (IMAP) server refused the user name or password. Check them with `postie accounts test`"
-	case "server-unavailable":
+	case imapclient.ReasonServerUnavailable:
 		return "the incoming (IMAP) server is not available right now"
-	case "no-permission":
+	case imapclient.ReasonNoPermission:
 		return "the incoming (IMAP) server does not let you save messages in the Sent folder"
-	case "refused":
+	case imapclient.ReasonRefused:
 		if serverText != "" {
 			return fmt.Sprintf("the incoming (IMAP) server refused it, saying: %s", serverText)
 		}
 		return "the incoming (IMAP) server refused it"
-	case "starttls-refused", "starttls-missing":
+	case imapclient.ReasonStartTLSRefused, imapclient.ReasonStartTLSMissing:
 		return "the incoming (IMAP) server does not offer a secure connection (STARTTLS), so Postie did not sign in"
-	case "starttls-injection":
+	case imapclient.ReasonStartTLSInjection:
 		return "the connection to the incoming (IMAP) server was tampered with while it was being secured, so Postie did not sign in"
-	case "unencrypted-sign-in":
+	case imapclient.ReasonUnencryptedSignIn:
 		return "the connection to the incoming (IMAP) server is not encrypted, so Postie will not send your password over it"
-	case "certificate-not-trusted":
+	case imapclient.ReasonCertificateNotTrusted:
 		return "the incoming (IMAP) server's certificate is not trusted, so Postie did not sign in"
-	case "not-tls":
+	case imapclient.ReasonNotTLS:
 		return "the incoming (IMAP) server does not answer with TLS on this port (it may want STARTTLS)"
-	case "tls-failed":
+	case imapclient.ReasonTLSFailed:
 		return "a secure connection to the incoming (IMAP) server could not be set up"
-	case "auth-mechanism-unsupported":
+	case imapclient.ReasonNoUsableMechanism:
 		return "the incoming (IMAP) server offers no way of signing in that Postie can use"
-	case "sign-in-needed":
+	case imapclient.ReasonSignInNeeded:
 		return "you need to sign in with your provider again"
-	case "token-unavailable":
+	case imapclient.ReasonTokenUnavailable:
 		return "your provider could not give Postie a sign-in token right now"
-	case "connection-refused":
+	case imapclient.ReasonConnectionRefused:
 		return "the incoming (IMAP) server refused the connection"
-	case "dns-failed":
+	case imapclient.ReasonDNSFailed:
 		return "the incoming (IMAP) server's name could not be found (no network, or a wrong server name)"
-	case "connect-failed":
+	case imapclient.ReasonConnectFailed:
 		return "the incoming (IMAP) server could not be reached"
-	case "timeout":
+	case imapclient.ReasonTimeout:
 		return "the incoming (IMAP) server stopped answering"
-	case "connection-lost", "closed":
+	case imapclient.ReasonConnectionLost, imapclient.ReasonClosed:
 		return "the connection to the incoming (IMAP) server broke"
-	case "cancelled":
+	case imapclient.ReasonCancelled:
 		return "Postie was closing"
-	case "message-unreadable":
+	case imapclient.ReasonMessageUnreadable:
 		return "Postie could not read its saved copy of the message"
-	case "invalid-settings":
+	case imapclient.ReasonInvalidSettings:
 		return "the incoming (IMAP) server settings cannot be used. Check them with `postie accounts show`"
 	}
 	return "an unexpected problem occurred with the incoming (IMAP) server"

@@ -59,6 +59,8 @@ func explainNote(n outbox.Note) string {
 		return explain(&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: accounts.DefaultKeyringTimeout})
 	case outbox.NoteAccountGone:
 		return "The account this message was to be sent from no longer exists. Nothing was sent; send it again from another account."
+	case outbox.NoteSignInNeeded:
+		return "This account must sign in again with its provider, so nothing was sent. The message waits in the outbox (waiting-for-sign-in) and is sent once the account has signed in again."
 	case outbox.NoteAccountInvalid:
 		return "The settings of the account this message is sent from are not valid, so nothing was sent. Check them with `postie accounts list` and add the account again."
 	}
@@ -82,6 +84,8 @@ func describeState(s outbox.State) string {
 		return "waiting to be tried again"
 	case outbox.StateUnknown:
 		return "in an unknown state (it may have been sent)"
+	case outbox.StateWaitingForSignIn:
+		return "waiting for its account to sign in again"
 	}
 	return string(s)
 }
@@ -118,12 +122,21 @@ func explainSMTP(e *smtpclient.Error) string {
 	case smtpclient.ReasonStartTLSRefused:
 		return fmt.Sprintf("The server %s refused to start an encrypted connection (STARTTLS), so Postie stopped before sending your password or message.", e.Host)
 	case smtpclient.ReasonOAuthRequired:
-		return "This provider no longer accepts passwords from mail programs; sign in with OAuth instead."
+		return "Microsoft no longer accepts a password from mail programs for this account. Switch it to \"Sign in with Microsoft\": remove it and add it again with postie accounts add --email ADDRESS --oauth microsoft."
+	case smtpclient.ReasonSMTPAuthDisabled:
+		return "The sign-in worked, but sending from mail programs (SMTP AUTH) is turned off for this mailbox. Ask your administrator to enable \"Authenticated SMTP\" for the mailbox (Microsoft 365 admin center, or Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then try again."
+	case smtpclient.ReasonSignInNeeded:
+		return "This account's sign-in has expired or was withdrawn. Sign in to the account again; the messages waiting for it are then sent."
+	case smtpclient.ReasonTokenUnavailable:
+		return "Postie could not renew this account's sign-in with its provider right now, so nothing was sent. It is tried again later."
 	case smtpclient.ReasonAppPassword:
 		return withHint("The server does not accept this kind of sign-in from mail programs; it may require an app password.")
 	case smtpclient.ReasonPasswordRefused:
 		if e.OAuth {
 			return "The server rejected your sign-in. Sign in to your account again."
+		}
+		if e.OAuthMayHelp {
+			return "The server rejected your user name or password. If they are right, Microsoft may no longer accept passwords for this account: switch it to \"Sign in with Microsoft\": remove it and add it again with postie accounts add --email ADDRESS --oauth microsoft."
 		}
 		return withHint("The server rejected your user name or password.")
 	case smtpclient.ReasonEncryptionRequired:

@@ -15,7 +15,8 @@ import (
 )
 
 const outboxUsage = `Usage:
-  postie outbox list [--json]   messages not sent yet: queued, retrying, failed, unknown
+  postie outbox list [--json]   messages not sent yet: queued, retrying, waiting for
+                                sign-in, failed, unknown
   postie outbox flush           send every message that is due now, then save the
                                 copies still to be saved in Sent folders (the exit
                                 code is about sending only)
@@ -77,8 +78,12 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 	}
 	return withCore(ctx, env, func(c *core.Core) int {
 		sum, err := c.Flush(ctx)
-		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.\n",
+		fmt.Fprintf(env.Stdout, "Sent %d. Will be retried: %d. Failed: %d. Unknown outcome: %d.",
 			sum.Sent, sum.Retrying, sum.Failed, sum.Unknown)
+		if sum.WaitingForSignIn > 0 {
+			fmt.Fprintf(env.Stdout, " Waiting for sign-in: %d.", sum.WaitingForSignIn)
+		}
+		fmt.Fprintln(env.Stdout)
 		if cs := sum.Copies; cs != (outbox.CopySummary{}) {
 			// Not part of the exit code, which is about sending only.
 			fmt.Fprintf(env.Stdout, "Copies saved in Sent folders: %d. Will be tried again: %d. Not saved: %d.\n",
@@ -96,6 +101,8 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, "Some messages may or may not have been sent; see: postie outbox list")
 		case ExitUnavailable:
 			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
+		case ExitNoPerm:
+			fmt.Fprintln(env.Stderr, "Some messages wait for their account to sign in again; they are sent once it has. See: postie outbox list")
 		}
 		return code
 	})

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/postie-app/postie/accounts/oauth"
+)
+
+// The English sentences for what accounts/oauth reports: a sign-in with a
+// provider in the browser, or the refresh of its tokens, that went wrong.
+// explain (explain.go) dispatches to explainOAuth; exitcodes.go maps the
+// same problems to exit codes.
+
+// explainOAuth says what went wrong with a sign-in and what to do.
+func explainOAuth(e *oauth.Error) string {
+	provider := e.Provider
+	if provider == "" {
+		provider = "the provider"
+	}
+	switch e.Problem {
+	case oauth.ProblemNotConfigured:
+		s := fmt.Sprintf("This copy of Postie cannot sign in with %s: it was built without the client ID that this needs.", provider)
+		if hasAppPasswordRoute(e.Provider) {
+			return s + fmt.Sprintf(" Use an app password instead: create one in your %s account's security settings and add the account with --password-stdin.", provider)
+		}
+		return s + " Use a build of Postie that has one, or give your organisation's own client ID in the account's settings."
+	case oauth.ProblemDenied:
+		return fmt.Sprintf("You did not allow Postie to send mail with your %s account. To use it, sign in again and allow access.", provider)
+	case oauth.ProblemCancelled:
+		return fmt.Sprintf("The sign-in with %s was cancelled. Nothing was changed.", provider)
+	case oauth.ProblemTimedOut:
+		return fmt.Sprintf("The sign-in with %s was not finished in time (5 minutes), or the browser was closed. Run the command again and complete the sign-in in the browser.", provider)
+	case oauth.ProblemAdminConsent:
+		return fmt.Sprintf("Your organisation does not let Postie use your %s account yet. Ask your administrator to approve Postie for the organisation (admin consent), or for the organisation's own client ID (and tenant) to give in the account's settings.", provider)
+	case oauth.ProblemExpired:
+		return fmt.Sprintf("The sign-in with %s has expired or was withdrawn. Sign in to the account again; the messages waiting for it are then sent.", provider)
+	case oauth.ProblemStateMismatch:
+		return "The browser brought back an answer that does not belong to Postie's sign-in request (its state did not match), so Postie refused it. Sign in again."
+	case oauth.ProblemProviderError:
+		s := fmt.Sprintf("%s refused the sign-in", provider)
+		if e.Code != "" {
+			s += " (" + e.Code + ")"
+		}
+		if e.Description != "" {
+			s += ": " + e.Description
+		}
+		return s + ". Try again later; if it keeps happening, check the account's client ID and tenant."
+	case oauth.ProblemUnreachable:
+		return fmt.Sprintf("Postie could not reach %s to sign in. Check the internet connection and try again later.", provider)
+	case oauth.ProblemBadProviderDef:
+		s := "The file of sign-in providers named by " + oauth.EnvProviders + " cannot be used"
+		if e.Err != nil {
+			s += ": " + e.Err.Error()
+		}
+		return s + ". Correct it, or unset the variable."
+	}
+	return e.Error()
+}
+
+// hasAppPasswordRoute says whether the provider lets mail programs use an
+// app password instead of signing in: Google and Yahoo (with AOL, Yahoo's)
+// do; Microsoft is turning passwords off.
+func hasAppPasswordRoute(provider string) bool {
+	switch provider {
+	case "Google", "Yahoo", "AOL":
+		return true
+	}
+	return false
+}
+
+// oauthExitCode maps a sign-in problem (sysexits(3), as README says):
+// refused, cancelled, expired or blocked by the organisation is 77 (like a
+// refused password); timed out is 75, since running it again can work;
+// an unreachable provider is 75 too: it is the network or the provider
+// for now, like a server that cannot be reached (69 is for a service
+// that refused for good); no client ID or a bad providers file is 78.
+func oauthExitCode(e *oauth.Error) int {
+	switch e.Problem {
+	case oauth.ProblemTimedOut, oauth.ProblemUnreachable:
+		return ExitTempFail
+	case oauth.ProblemNotConfigured, oauth.ProblemBadProviderDef:
+		return ExitConfig
+	}
+	return ExitNoPerm
+}

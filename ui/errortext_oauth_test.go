@@ -1,0 +1,48 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/postie-app/postie/accounts/oauth"
+	"github.com/postie-app/postie/mail/smtpclient"
+)
+
+// TestSignInSentencesSayWhatToDo checks the facts each sign-in sentence
+// must carry, in English and in German.
+func TestSignInSentencesSayWhatToDo(t *testing.T) {
+	expired := &oauth.Error{Problem: oauth.ProblemExpired, Provider: "Microsoft", Code: "invalid_grant"}
+	for _, tc := range []struct {
+		language string
+		err      error
+		want     []string
+		not      []string
+	}{
+		{"en", &oauth.Error{Problem: oauth.ProblemNotConfigured, Provider: "Google"}, []string{"Google", "app password"}, nil},
+		{"en", &oauth.Error{Problem: oauth.ProblemNotConfigured, Provider: "Microsoft"}, []string{"Microsoft", "client ID"}, []string{"app password"}},
+		{"en", &oauth.Error{Problem: oauth.ProblemAdminConsent, Provider: "Microsoft"}, []string{"administrator", "admin consent"}, nil},
+		// The token source's error, wrapped by smtpclient, names the provider.
+		{"en", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonSignInNeeded, Err: expired},
+			[]string{"Microsoft", "Sign in again"}, nil},
+		{"en", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonSMTPAuthDisabled, OAuth: true},
+			[]string{"administrator", `"Authenticated SMTP"`}, nil},
+		{"en", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonOAuthRequired, OAuthMayHelp: true},
+			[]string{`"Sign in with Microsoft"`}, nil},
+		{"de", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonSMTPAuthDisabled, OAuth: true},
+			[]string{"Administration", "„Authenticated SMTP“"}, nil},
+		{"de", &oauth.Error{Problem: oauth.ProblemNotConfigured, Provider: "Google"}, []string{"Google", "App-Passwort"}, nil},
+	} {
+		useLanguage(t, tc.language)
+		got := errorMessage(tc.err)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s %v: %q lacks %q", tc.language, tc.err, got, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s %v: %q should not say %q", tc.language, tc.err, got, n)
+			}
+		}
+	}
+}
