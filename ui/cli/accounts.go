@@ -110,7 +110,7 @@ type addOptions struct {
 	imapPort                                   int
 	imapPasswordStdin                          bool
 	imapPortSet, imapSecuSet                   bool
-	signIn                    signInOptions
+	signIn                                     signInOptions
 }
 
 func accountsAdd(ctx context.Context, env *Env, args []string) int {
