@@ -256,3 +256,19 @@ func TestTestSignsInToDovecot(t *testing.T) {
 		t.Fatalf("with sent copy never: %v", err)
 	}
 }
+
+// Where "Automatic" files no copy because the provider files its own, the
+// IMAP server is not used, so the connection test leaves it alone; asked
+// to always file one, it tests it.
+func TestTestLeavesTheIMAPServerAloneWhereTheProviderFilesItsCopy(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := &Account{Email: "anna@gmail.com", Host: "smtp.gmail.com", SentCopy: SentCopyAuto,
+		IMAP: IMAPServer{Host: "127.0.0.1", Port: testpeer.FreePort(t), Security: smtpclient.SecurityTLS}}
+	if err := s.testIMAP(background, a, "pw", "", false); err != nil {
+		t.Errorf("automatic at Gmail: %v, want no IMAP test", err)
+	}
+	a.SentCopy = SentCopyAlways
+	if err := s.testIMAP(background, a, "pw", "", false); !errors.As(err, new(*IMAPTestError)) {
+		t.Errorf("always at Gmail: %v, want the IMAP server tested", err)
+	}
+}

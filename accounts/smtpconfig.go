@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 
+	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -90,13 +91,19 @@ func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imap
 	return result, nil
 }
 
-// testIMAP signs in to a's IMAP server, if it names one and copies may be
+// testIMAP signs in to a's IMAP server, if it names one and copies are
 // filed there, and logs out.
 // A saved account that signs in with its provider (savedToken) signs in
 // with the same TokenSource as for sending.
 func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string, savedToken bool) error {
 	if !a.HasIMAP() || a.SentCopy == SentCopyNever {
 		return nil // no copy is filed there
+	}
+	if files, _ := autoconfig.FilesOwnSentCopy(a.Email, a.Host); files && a.SentCopy != SentCopyAlways {
+		// "Automatic" files none where the provider files its own, so the
+		// IMAP server is not used, and its sign-in (perhaps outside the
+		// scopes a provider's sign-in granted) is not tested.
+		return nil
 	}
 	if a.IsOAuth() {
 		cfg := a.IMAPConfig(secret)
