@@ -420,8 +420,12 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 }
 
 func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSettings, proceed func()) {
-	d := dialog.NewConfirm(lang.L("Use these settings?"),
-		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), confirmationMessage(r.Confirmation), r.Host, r.Port),
+	text := fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), confirmationMessage(r.Confirmation), r.Host, r.Port)
+	if m := r.IMAP; m != nil && !z.imapManual {
+		// The password goes there too.
+		text += "\n" + fmt.Sprintf(lang.L("Incoming server (IMAP): %s, port %d"), m.Host, m.Port)
+	}
+	d := dialog.NewConfirm(lang.L("Use these settings?"), text,
 		func(ok bool) {
 			if ok {
 				z.confirmedOutside = outside
@@ -433,6 +437,9 @@ func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSett
 			// server the user types in is theirs.
 			z.host.SetText("")
 			z.port.SetText("")
+			if !z.imapManual {
+				z.fillIMAP(accounts.IMAPServer{}) // found with it: declined with it
+			}
 			z.manual = false
 			z.advanced.Open(0)
 		}, z.w.win)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -228,4 +229,43 @@ func TestAccountCardShowsBothServers(t *testing.T) {
 	if got := cards[1].status; !strings.HasPrefix(got.Text, "Sending works; saving copies to Sent does not: ") || got.Importance != widget.WarningImportance {
 		t.Errorf("after an IMAP failure the status says %q (importance %v)", got.Text, got.Importance)
 	}
+}
+
+// Settings outside the address's domain are used only after a yes; the
+// question names the IMAP server too, which the password would also reach,
+// and a no takes it out of the form with the SMTP server.
+func TestWizardAsksAboutTheIMAPServerOutsideTheDomain(t *testing.T) {
+	found := gmxLike()
+	found.Host, found.IMAP.Host = "smtp.hoster.test", "imap.hoster.test"
+	found.Confirm = true
+	found.Confirmation = autoconfig.Confirmation{Because: autoconfig.ConfirmHostOutsideDomain, Domain: "lab.test",
+		Host: "smtp.hoster.test", Operator: "hoster.test"}
+	f := &fakeSetup{found: found}
+	w, z, done := startWizard(t, f)
+	test.Tap(z.continueButton)
+	w.settle()
+	confirm, ok := w.topDialog().(*dialog.ConfirmDialog)
+	if !ok {
+		t.Fatal("settings outside lab.test were used without asking")
+	}
+	if text := overlayText(w); !strings.Contains(text, "Incoming server (IMAP): imap.hoster.test, port 993") {
+		t.Errorf("the question does not name the IMAP server:\n%s", text)
+	}
+	confirm.Dismiss()
+	w.settle()
+	if *done || z.imapHost.Text != "" || z.imapPort.Text != "" || len(f.tested) != 0 {
+		t.Fatalf("after a no: done %v, IMAP %q:%q, tested %d", *done, z.imapHost.Text, z.imapPort.Text, len(f.tested))
+	}
+}
+
+// overlayText is every label's text in the window's top overlay, the
+// dialog on show.
+func overlayText(w *mainWindow) string {
+	var texts []string
+	for _, o := range test.LaidOutObjects(w.win.Canvas().Overlays().Top()) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	return strings.Join(texts, "\n")
 }
