@@ -112,7 +112,7 @@ func driveSentCopy(w *mainWindow, shots string) error {
 			problem = errors.New("Sent shows no details")
 			return
 		case d.SentCopy != outbox.CopyPending || !d.CopyProblem ||
-			!strings.HasPrefix(d.CopyText, "Saving the copy – will try again at ") || !strings.Contains(d.CopyText, "(IMAP) server"):
+			!strings.HasPrefix(d.CopyText, "Saving the copy – will try again at ") || !strings.Contains(d.CopyText, ": the incoming (IMAP) server refused the connection."):
 			problem = fmt.Errorf("the details say %q (copy %s)", d.CopyText, d.SentCopy)
 			return
 		}
