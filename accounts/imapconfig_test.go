@@ -90,4 +90,24 @@ func TestIMAPConfig(t *testing.T) {
 	if got, err := s.ByID(background, a.ID); err != nil || got.SentFolder != "INBOX.Gesendet" || got.IMAP.Username != "anna.imap" {
 		t.Errorf("after SetSentFolder: %+v, %v", got, err)
 	}
+	// An edit made from an older copy of the account keeps it; moving to
+	// another IMAP server forgets it.
+	stale, err := s.ByID(background, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.SentFolder, stale.Signature = "", "-- \nAnna L."
+	if err := s.Update(background, &stale); err != nil || stale.SentFolder != "INBOX.Gesendet" {
+		t.Fatalf("edit: %q, %v", stale.SentFolder, err)
+	}
+	if got, _ := s.ByID(background, a.ID); got.SentFolder != "INBOX.Gesendet" {
+		t.Errorf("an edit dropped the Sent folder found: %q", got.SentFolder)
+	}
+	stale.IMAP.Host = "mail.example.net"
+	if err := s.Update(background, &stale); err != nil || stale.SentFolder != "" {
+		t.Fatalf("move: %q, %v", stale.SentFolder, err)
+	}
+	if got, _ := s.ByID(background, a.ID); got.SentFolder != "" {
+		t.Errorf("the Sent folder of another server is kept: %q", got.SentFolder)
+	}
 }

@@ -326,11 +326,12 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, pin_for = ?, signature = ?,
 		max_message_size = ?, oauth_provider = ?, oauth_client_id = ?, oauth_tenant = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_username = ?, imap_own_secret = ?,
-		sent_copy = ?, sent_folder = ?
+		sent_copy = ?, sent_folder = CASE WHEN imap_host = ? AND imap_port = ? THEN sent_folder ELSE '' END
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
 		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
-		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy, a.SentFolder, a.ID)
+		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy,
+		normalizeHost(a.IMAP.Host), a.IMAP.Port, a.ID)
 	var dup *DuplicateError
 	if err = nameTaken(err, a.Name); errors.As(err, &dup) {
 		return err
@@ -341,6 +342,13 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		return &NotFoundError{Name: a.Name}
 	}
 	a.Default, a.HasSecret = old.Default, old.HasSecret
+	// The Sent folder is what the copy worker found on the IMAP server
+	// (SetSentFolder), not a setting: an edit keeps it, unless the account
+	// moved to another IMAP server, where it means nothing.
+	a.SentFolder = ""
+	if old.IMAP.Host == a.IMAP.Host && old.IMAP.Port == a.IMAP.Port {
+		a.SentFolder = old.SentFolder
+	}
 	return nil
 }
 
