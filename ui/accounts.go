@@ -113,7 +113,7 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label) {
 	status.SetText(lang.L("Checking the connection…"))
 	status.Show()
 	v.w.background(func(ctx context.Context, svc *services) func() {
-		err := svc.testAccount(ctx, &a, "")
+		err := svc.testAccount(ctx, &a, "", "")
 		return func() {
 			var imapErr *accounts.IMAPTestError
 			switch {

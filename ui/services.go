@@ -27,6 +27,8 @@ type backend interface {
 	AccountByID(ctx context.Context, id string) (accounts.Account, error)
 	Discover(ctx context.Context, email string) (*autoconfig.Result, error)
 	TestAccount(ctx context.Context, a *accounts.Account, password string) (*smtpclient.ProbeResult, error)
+	TestAccountWithIMAPPassword(ctx context.Context, a *accounts.Account, password, imapPassword string) (*smtpclient.ProbeResult, error)
+	SetIMAPPassword(ctx context.Context, a *accounts.Account, password string) error
 	SaveAccount(ctx context.Context, a *accounts.Account, password string, sessionOnly bool) error
 	RemoveAccount(ctx context.Context, name string) error
 	SetDefaultAccount(ctx context.Context, name string) error
@@ -105,9 +107,19 @@ func (s *services) discover(ctx context.Context, email string) (*autoconfig.Resu
 
 // testAccount tests settings a (saved or not) with password, empty for
 // the saved one, and records what the server said; see core.TestAccount.
-func (s *services) testAccount(ctx context.Context, a *accounts.Account, password string) error {
+// imapPassword, when set, is the IMAP server's own, not saved yet.
+func (s *services) testAccount(ctx context.Context, a *accounts.Account, password, imapPassword string) error {
+	if imapPassword != "" {
+		_, err := s.core.TestAccountWithIMAPPassword(ctx, a, password, imapPassword)
+		return err
+	}
 	_, err := s.core.TestAccount(ctx, a, password)
 	return err
+}
+
+// setIMAPPassword saves the IMAP server's own password in the keyring.
+func (s *services) setIMAPPassword(ctx context.Context, a *accounts.Account, password string) error {
+	return s.core.SetIMAPPassword(ctx, a, password)
 }
 
 // saveAccount adds a new account or saves an edited one; an empty password

@@ -38,6 +38,7 @@ type accountWizard struct {
 	// The incoming (IMAP) server, for the copy in Sent, and the choice
 	// "Save a copy in Sent". Autoconfiguration fills them silently.
 	imapHost, imapPort, imapUser *widget.Entry
+	imapPassword                 *widget.Entry // its own, when not the account's
 	imapSecurity, sentCopy       *widget.Select
 	imapErr                      *widget.Label
 	imapManual                   bool // the user typed IMAP settings
@@ -139,6 +140,11 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	z.imapHost.SetPlaceHolder("imap.example.org")
 	z.imapPort.SetPlaceHolder("993")
 	z.imapUser.SetPlaceHolder(lang.L("the same as for sending"))
+	z.imapPassword = widget.NewPasswordEntry()
+	z.imapPassword.SetPlaceHolder(lang.L("the same as for sending"))
+	if editing != nil && editing.IMAP.OwnSecret {
+		z.imapPassword.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
+	}
 	var imapLabels, copyLabels []string
 	for _, s := range securityChoices {
 		imapLabels = append(imapLabels, imapSecurityLabel(s))
@@ -185,6 +191,7 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		widget.NewFormItem(lang.L("IMAP port"), z.imapPort),
 		widget.NewFormItem(lang.L("IMAP security"), z.imapSecurity),
 		widget.NewFormItem(lang.L("IMAP user name"), z.imapUser),
+		widget.NewFormItem(lang.L("IMAP password"), z.imapPassword),
 	)
 	z.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Change settings"),
 		container.NewVBox(serverForm, widget.NewSeparator(), incoming, imapForm)))
@@ -544,10 +551,13 @@ func (z *accountWizard) test(email string) {
 		showProblem(z.imapErr, errorMessage(invalid))
 		return
 	}
-	password := z.password.Text
+	password, imapPassword := z.password.Text, z.imapPassword.Text
+	if a.IMAP.Host == "" {
+		imapPassword = ""
+	}
 	step, stopped := z.step(lang.L("Checking the connection…"))
 	z.w.background(func(_ context.Context, svc *services) func() {
-		err := svc.testAccount(step, &a, password)
+		err := svc.testAccount(step, &a, password, imapPassword)
 		return func() {
 			z.setBusy("")
 			if stopped() {
@@ -628,12 +638,19 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, tested accounts.Acco
 	z.w.show(d)
 }
 
-// save stores the account and its password. When the system has no
-// usable password store, it offers to keep the password for this session.
+// save stores the account and its password, and the IMAP server's own
+// when one was typed. When the system has no usable password store, it
+// offers to keep the account's password for this session (the IMAP
+// server's own is kept only in the password store).
 func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bool) {
 	z.setBusy(lang.L("Saving the account…"))
+	imapPassword := z.imapPassword.Text // read here: widgets only on the UI goroutine
 	z.w.background(func(ctx context.Context, svc *services) func() {
 		err := svc.saveAccount(ctx, &a, password, sessionOnly)
+		var imapErr error
+		if err == nil && imapPassword != "" && a.IMAP.Host != "" {
+			imapErr = svc.setIMAPPassword(ctx, &a, imapPassword)
+		}
 		return func() {
 			z.setBusy("")
 			var unavailable *accounts.KeyringError
@@ -642,6 +659,11 @@ func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bo
 				z.offerSessionOnly(a, password, unavailable)
 			case err != nil:
 				z.w.showError(err)
+			case imapErr != nil:
+				// The account is saved; its IMAP server signs in with the
+				// account's password until its own can be saved.
+				z.w.showError(imapErr)
+				z.done()
 			default:
 				z.done()
 			}

@@ -26,9 +26,29 @@ type fakeSetup struct {
 	// while copies are to be filed (as accounts.Store.Test does).
 	imapFails error
 
-	mu     sync.Mutex
-	tested []accounts.Account
-	saved  []accounts.Account
+	mu            sync.Mutex
+	tested        []accounts.Account
+	testedIMAPPw  []string // the IMAP server's own passwords tested
+	saved         []accounts.Account
+	imapPasswords map[string]string // account name → its IMAP server's own password
+}
+
+func (f *fakeSetup) TestAccountWithIMAPPassword(ctx context.Context, a *accounts.Account, password, imapPassword string) (*smtpclient.ProbeResult, error) {
+	f.mu.Lock()
+	f.testedIMAPPw = append(f.testedIMAPPw, imapPassword)
+	f.mu.Unlock()
+	return f.TestAccount(ctx, a, password)
+}
+
+func (f *fakeSetup) SetIMAPPassword(_ context.Context, a *accounts.Account, password string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.imapPasswords == nil {
+		f.imapPasswords = map[string]string{}
+	}
+	f.imapPasswords[a.Name] = password
+	a.IMAP.OwnSecret = true
+	return nil
 }
 
 func (f *fakeSetup) Discover(context.Context, string) (*autoconfig.Result, error) {
@@ -268,4 +288,28 @@ func overlayText(w *mainWindow) string {
 		}
 	}
 	return strings.Join(texts, "\n")
+}
+
+// The IMAP server's own password is tested with the settings and saved
+// after the account; without one, it signs in with the account's.
+func TestWizardGivesTheIMAPServerItsOwnPassword(t *testing.T) {
+	f := &fakeSetup{found: gmxLike()}
+	w, z, done := startWizard(t, f)
+	test.Type(z.imapPassword, "imap only")
+	test.Tap(z.continueButton)
+	w.settle()
+	if !*done || len(f.saved) != 1 {
+		t.Fatalf("not saved: %q %q", z.hostErr.Text, z.imapErr.Text)
+	}
+	if len(f.testedIMAPPw) != 1 || f.testedIMAPPw[0] != "imap only" || f.imapPasswords["anna@lab.test"] != "imap only" {
+		t.Errorf("tested with IMAP passwords %q, saved %q", f.testedIMAPPw, f.imapPasswords)
+	}
+
+	g := &fakeSetup{found: gmxLike()}
+	w, z, _ = startWizard(t, g)
+	test.Tap(z.continueButton)
+	w.settle()
+	if len(g.saved) != 1 || len(g.testedIMAPPw) != 0 || len(g.imapPasswords) != 0 {
+		t.Errorf("without an IMAP password: saved %d, IMAP passwords tested %q and saved %q", len(g.saved), g.testedIMAPPw, g.imapPasswords)
+	}
 }
