@@ -39,20 +39,26 @@ func TestIMAPConfig(t *testing.T) {
 		t.Errorf("the pin accepted for the IMAP server is not used for it: %+v", cfg)
 	}
 
-	// Its own user name and password.
-	a.IMAP.Username, a.IMAP.OwnSecret = "anna.imap", true
+	// Its own user name and password (the flag OwnSecret follows the
+	// keyring: SetIMAPSecret sets it, Update keeps it).
+	a.IMAP.Username = "anna.imap"
 	a.PinSHA256, a.PinFor = "", ""
 	if err := s.Update(background, a); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.IMAPConfig(background, a.ID); !errors.Is(err, ErrNoSecret) {
-		t.Errorf("without its own password saved: %v, want ErrNoSecret", err)
-	}
-	if err := s.secrets.Set(background, a.IMAPSecretID(), "imap-secret"); err != nil {
+	if err := s.SetIMAPSecret(background, a, "imap-secret"); err != nil {
 		t.Fatal(err)
 	}
 	if cfg, err := s.IMAPConfig(background, a.ID); err != nil || cfg.Username != "anna.imap" || cfg.Secret != "imap-secret" {
 		t.Errorf("own secret: %+v, %v", cfg, err)
+	}
+	// Gone from the keyring behind Postie's back, it is missing, and the
+	// account's password is not used instead.
+	if err := s.secrets.Keyring.Delete(KeyringService, a.IMAPSecretID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IMAPConfig(background, a.ID); !errors.Is(err, ErrNoSecret) {
+		t.Errorf("without its own password saved: %v, want ErrNoSecret", err)
 	}
 
 	// A port left at 0 is the usual one.

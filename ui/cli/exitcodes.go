@@ -59,11 +59,21 @@ func exitCode(err error) int {
 		state    *outbox.StateError
 		copy     *outbox.CopyStateError
 		notFound *autoconfig.NotFoundError
+		imapTest *accounts.IMAPTestError
 		signIn   *oauth.Error
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &imapTest):
+		// Sending works; the IMAP server, for the copy in Sent, does not.
+		// Its own keyring trouble keeps its code; anything else is a
+		// setting to fix (or --sent-copy never).
+		var keyring *accounts.KeyringError
+		if errors.As(imapTest.Err, &keyring) {
+			return exitCode(imapTest.Err)
+		}
+		return ExitConfig
 	case errors.As(err, &signIn):
 		// Before smtpclient.Error, which wraps it when a message could
 		// not get a token.
