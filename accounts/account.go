@@ -118,6 +118,20 @@ const (
 	InvalidCAFileRead    InvalidProblem = "ca-file-unreadable"
 	InvalidCAFileNoCert  InvalidProblem = "ca-file-holds-no-certificate"
 	InvalidCleartextAuth InvalidProblem = "password-over-unencrypted-connection"
+
+	// The incoming (IMAP) server, used for the copy in the Sent folder.
+	InvalidIMAPHost     InvalidProblem = "imap-host-not-a-server-name"
+	InvalidIMAPNoHost   InvalidProblem = "imap-settings-without-host"
+	InvalidIMAPPort     InvalidProblem = "imap-port-out-of-range"
+	InvalidIMAPSecurity InvalidProblem = "imap-security-unknown"
+	InvalidIMAPUsername InvalidProblem = "imap-username-not-one-line"
+	// InvalidIMAPCleartextAuth: signing in to the IMAP server would send a
+	// password over an unencrypted connection to another computer.
+	InvalidIMAPCleartextAuth InvalidProblem = "imap-password-over-unencrypted-connection"
+	// InvalidSentCopy: "Save a copy in Sent" is not auto, always or never.
+	InvalidSentCopy InvalidProblem = "sent-copy-unknown"
+	// InvalidSentCopyNoIMAP: "always" needs an IMAP server to file the copy on.
+	InvalidSentCopyNoIMAP InvalidProblem = "sent-copy-always-without-imap-server"
 	// InvalidOAuthProvider: the account names a provider that the provider
 	// table (built in, and POSTIE_OAUTH_PROVIDERS) does not know.
 	InvalidOAuthProvider InvalidProblem = "oauth-provider-unknown"
@@ -250,6 +264,9 @@ func (a *Account) Validate() error {
 			return invalid("mechanisms", InvalidMechanism, m)
 		}
 	}
+	if err := a.validateSentCopy(); err != nil {
+		return err
+	}
 	if a.CAFile != "" {
 		return checkCAFile(a.CAFile)
 	}
@@ -277,15 +294,60 @@ func (a Account) IsOAuth() bool {
 // sendsPasswordInClear reports whether signing in would send the secret
 // over an unencrypted connection to another machine, which Postie refuses.
 func (a Account) sendsPasswordInClear() bool {
-	if a.Security != smtpclient.SecurityNone {
-		return false
+	return a.Security == smtpclient.SecurityNone && !isLoopbackHost(a.Host)
+}
+
+// validateSentCopy checks the incoming server and the choice "Save a copy
+// in Sent". No IMAP server at all (a zero IMAPServer) is valid: the copy
+// is then not filed, unless the user asked for it always.
+func (a *Account) validateSentCopy() error {
+	m := a.IMAP
+	switch {
+	case m.Host == "" && (m.Port != 0 || m.Security != "" || m.Username != ""):
+		return invalid("IMAP host", InvalidIMAPNoHost, "")
+	case m.Host != "" && !validHost(m.Host):
+		return invalid("IMAP host", InvalidIMAPHost, m.Host)
+	case m.Host != "" && (m.Port < 1 || m.Port > 65535):
+		return invalid("IMAP port", InvalidIMAPPort, strconv.Itoa(m.Port))
+	case m.Host != "" && m.Security != smtpclient.SecurityTLS && m.Security != smtpclient.SecurityStartTLS && m.Security != smtpclient.SecurityNone:
+		return invalid("IMAP security", InvalidIMAPSecurity, string(m.Security))
+	case hasControl(m.Username):
+		return invalid("IMAP username", InvalidIMAPUsername, "")
+	case a.SentCopy != SentCopyAuto && a.SentCopy != SentCopyAlways && a.SentCopy != SentCopyNever:
+		return invalid("sent copy", InvalidSentCopy, string(a.SentCopy))
+	case a.SentCopy == SentCopyAlways && m.Host == "":
+		return invalid("sent copy", InvalidSentCopyNoIMAP, "")
 	}
-	if a.Host == "localhost" {
-		return false
+	return nil
+}
+
+// HasIMAP reports whether the account names an incoming (IMAP) server.
+func (a Account) HasIMAP() bool { return a.IMAP.Host != "" }
+
+// IMAPUsername is the user name that signs in to the IMAP server: its own,
+// or else the SMTP one.
+func (a Account) IMAPUsername() string {
+	if a.IMAP.Username != "" {
+		return a.IMAP.Username
+	}
+	return a.Username
+}
+
+// imapSendsPasswordInClear reports whether signing in to the IMAP server
+// would send a secret over an unencrypted connection to another machine:
+// the same rule as for SMTP (sendsPasswordInClear), and LOGIN before TLS
+// is what RFC 9051 section 6.2.3 warns against.
+func (a Account) imapSendsPasswordInClear() bool {
+	return a.HasIMAP() && a.IMAP.Security == smtpclient.SecurityNone && !isLoopbackHost(a.IMAP.Host)
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
 	}
 	// An IPv6 literal may be written in brackets, as in [::1].
-	ip := net.ParseIP(strings.Trim(a.Host, "[]"))
-	return ip == nil || !ip.IsLoopback()
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 func hasControl(s string) bool {

@@ -3,7 +3,10 @@
 // operating system's password store (the Secret Service on Linux, the
 // Keychain on macOS, the Credential Manager on Windows) through
 // github.com/zalando/go-keyring, under the service "Postie" with the
-// account's stable id as the user.
+// account's stable id as the user. An account may name an incoming (IMAP)
+// server too, for the copy of each sent message in its Sent folder; it
+// signs in with the account's secret, or with its own, kept under the id
+// followed by "/imap" (IMAPSecretID), and goes when the account goes.
 //
 // The password store can fail in ways a person cannot see: none may be
 // installed, it may be locked, or its unlock prompt may be hidden, and

@@ -3,6 +3,8 @@ package accounts
 import (
 	"context"
 
+	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -32,29 +34,42 @@ func (a Account) SMTPConfig(secret string) smtpclient.Config {
 // a is a saved account whose stored server is the one tested, into the
 // store as well.
 //
+// When a names an IMAP server, Test then signs in there too (see
+// TestWithIMAPSecret), and an IMAP failure comes back as an
+// *IMAPTestError together with the SMTP result: sending works.
+//
 // An empty secret for a saved account that signs in means its saved one.
-// Failures are *smtpclient.Error values whose facts the front ends explain;
-// when the server's certificate is not trusted, its Certificate describes
-// it so the user can accept it as the account's PinSHA256. Accept a
-// certificate only here, at setup or edit time, never while sending.
+// SMTP failures are *smtpclient.Error values whose facts the front ends
+// explain; when the server's certificate is not trusted, its Certificate
+// describes it so the user can accept it as the account's PinSHA256.
+// Accept a certificate only here, at setup or edit time, never while
+// sending.
 //
 // A saved account that signs in with a provider is tested with its access
 // token (refreshed as for sending) when secret is empty; a new one is
 // tested with the access token its sign-in gave, as secret.
 func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclient.ProbeResult, error) {
+	return s.TestWithIMAPSecret(ctx, a, secret, "")
+}
+
+// TestWithIMAPSecret is Test with the IMAP server's own password, for
+// settings not saved yet. An empty imapSecret means the saved one when the
+// IMAP server has its own (a.IMAP.OwnSecret), else the account's secret.
+func (s *Store) TestWithIMAPSecret(ctx context.Context, a *Account, secret, imapSecret string) (*smtpclient.ProbeResult, error) {
 	cfg := a.SMTPConfig(secret)
+	oauth := false
 	switch {
 	case secret == "" && a.ID != "" && a.OAuthProvider != "":
 		if err := s.checkProvider(*a); err != nil {
 			return nil, err
 		}
-		cfg = s.oauthConfig(*a)
+		cfg, oauth = s.oauthConfig(*a), true
 	case secret == "" && a.ID != "" && a.Username != "":
 		saved, err := s.Secret(ctx, *a)
 		if err != nil {
 			return nil, err
 		}
-		cfg = a.SMTPConfig(saved)
+		cfg, secret = a.SMTPConfig(saved), saved
 	}
 	result, err := smtpclient.Probe(ctx, cfg)
 	if err != nil {
@@ -70,7 +85,56 @@ func (s *Store) Test(ctx context.Context, a *Account, secret string) (*smtpclien
 			return result, &SizeLimitNotSavedError{Err: err}
 		}
 	}
+	if err := s.testIMAP(ctx, a, secret, imapSecret, oauth); err != nil {
+		return result, err
+	}
 	return result, nil
+}
+
+// testIMAP signs in to a's IMAP server, if it names one and copies are
+// filed there, and logs out.
+// A saved account that signs in with its provider (savedToken) signs in
+// with the same TokenSource as for sending.
+func (s *Store) testIMAP(ctx context.Context, a *Account, secret, imapSecret string, savedToken bool) error {
+	if !a.HasIMAP() || a.SentCopy == SentCopyNever {
+		return nil // no copy is filed there
+	}
+	if files, _ := autoconfig.FilesOwnSentCopy(a.Email, a.Host); files && a.SentCopy != SentCopyAlways {
+		// "Automatic" files none where the provider files its own, so the
+		// IMAP server is not used, and its sign-in (perhaps outside the
+		// scopes a provider's sign-in granted) is not tested.
+		return nil
+	}
+	if a.IsOAuth() {
+		cfg := a.IMAPConfig(secret)
+		if savedToken {
+			cfg.Secret, cfg.OAuth, cfg.Tokens = "", true, s.TokenSource(a.ID)
+		}
+		if cfg.Username == "" {
+			cfg.Username = a.Email // XOAUTH2 and OAUTHBEARER name the mailbox
+		}
+		if err := imapclient.Probe(ctx, cfg); err != nil {
+			return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+		}
+		return nil
+	}
+	if imapSecret == "" {
+		imapSecret = secret
+		if a.IMAP.OwnSecret && a.ID != "" {
+			saved, err := s.secrets.Get(ctx, a.IMAPSecretID())
+			if err != nil {
+				return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+			}
+			imapSecret = saved
+		}
+	}
+	if imapSecret != "" && a.imapSendsPasswordInClear() {
+		return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: ErrIMAPCleartextPassword}
+	}
+	if err := imapclient.Probe(ctx, a.IMAPConfig(imapSecret)); err != nil {
+		return &IMAPTestError{Host: a.IMAP.Host, Port: a.IMAP.Port, Err: err}
+	}
+	return nil
 }
 
 // SMTPConfig returns the settings for sending from the account with the id,

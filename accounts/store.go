@@ -94,6 +94,11 @@ func (e *NotRemovedError) Unwrap() error { return e.Err }
 // unencrypted connection to another computer.
 var ErrCleartextPassword = &InvalidError{Field: "security", Problem: InvalidCleartextAuth, Value: "none"}
 
+// ErrIMAPCleartextPassword refuses IMAP settings that would send a password
+// over an unencrypted connection to another computer: the account's own,
+// which signs in to the IMAP server too, or the IMAP server's.
+var ErrIMAPCleartextPassword = &InvalidError{Field: "IMAP security", Problem: InvalidIMAPCleartextAuth, Value: "none"}
+
 // Store keeps the accounts in the database and their secrets in Secrets.
 type Store struct {
 	// RevokeTimeout bounds the revocation of a removed account's sign-in
@@ -230,6 +235,12 @@ func (s *Store) prepareNew(ctx context.Context, a *Account, secret string) error
 	if secret != "" && a.sendsPasswordInClear() {
 		return ErrCleartextPassword
 	}
+	if secret != "" && a.imapSendsPasswordInClear() {
+		return ErrIMAPCleartextPassword
+	}
+	// The IMAP server's own secret is added with SetIMAPSecret, which sets
+	// the flag once the keyring holds it.
+	a.IMAP.OwnSecret = false
 	if _, err := s.Get(ctx, a.Name); err == nil {
 		return &DuplicateError{Name: a.Name}
 	}
@@ -295,8 +306,15 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 	if err != nil {
 		return err
 	}
-	if (old.HasSecret || s.secrets.HasSessionSecret(a.ID)) && a.sendsPasswordInClear() {
+	hasSecret := old.HasSecret || s.secrets.HasSessionSecret(a.ID)
+	if hasSecret && a.sendsPasswordInClear() {
 		return ErrCleartextPassword
+	}
+	// The flag mirrors the keyring; SetIMAPSecret and DeleteIMAPSecret
+	// change it.
+	a.IMAP.OwnSecret = old.IMAP.OwnSecret
+	if (hasSecret || a.IMAP.OwnSecret) && a.imapSendsPasswordInClear() {
+		return ErrIMAPCleartextPassword
 	}
 	if a.PinSHA256 != "" && a.PinFor == "" {
 		// A pin that comes without its server can only be the one accepted
@@ -308,11 +326,12 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, pin_for = ?, signature = ?,
 		max_message_size = ?, oauth_provider = ?, oauth_client_id = ?, oauth_tenant = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_username = ?, imap_own_secret = ?,
-		sent_copy = ?, sent_folder = ?
+		sent_copy = ?, sent_folder = CASE WHEN imap_host = ? AND imap_port = ? THEN sent_folder ELSE '' END
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
 		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
-		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy, a.SentFolder, a.ID)
+		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy,
+		normalizeHost(a.IMAP.Host), a.IMAP.Port, a.ID)
 	var dup *DuplicateError
 	if err = nameTaken(err, a.Name); errors.As(err, &dup) {
 		return err
@@ -323,6 +342,13 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		return &NotFoundError{Name: a.Name}
 	}
 	a.Default, a.HasSecret = old.Default, old.HasSecret
+	// The Sent folder is what the copy worker found on the IMAP server
+	// (SetSentFolder), not a setting: an edit keeps it, unless the account
+	// moved to another IMAP server, where it means nothing.
+	a.SentFolder = ""
+	if old.IMAP.Host == a.IMAP.Host && old.IMAP.Port == a.IMAP.Port {
+		a.SentFolder = old.SentFolder
+	}
 	return nil
 }
 
@@ -330,6 +356,9 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 func (s *Store) SetSecret(ctx context.Context, a *Account, secret string) error {
 	if a.sendsPasswordInClear() {
 		return ErrCleartextPassword
+	}
+	if !a.IMAP.OwnSecret && a.imapSendsPasswordInClear() {
+		return ErrIMAPCleartextPassword
 	}
 	if err := s.secrets.Set(ctx, a.ID, secret); err != nil {
 		return err
@@ -382,6 +411,14 @@ func (s *Store) RemoveReporting(ctx context.Context, name string) (Removal, erro
 	}
 	if a.OAuthProvider != "" {
 		r.RevokeErr = s.revoke(ctx, a)
+	}
+	if a.IMAP.OwnSecret {
+		if err := s.secrets.Delete(ctx, a.IMAPSecretID()); err != nil {
+			return r, &NotRemovedError{Name: a.Name, Err: err}
+		}
+		// Should the account's own secret not be deleted below, the
+		// account stays, and must not claim an entry that is gone.
+		s.db.ExecContext(ctx, `UPDATE accounts SET imap_own_secret = 0 WHERE id = ?`, a.ID)
 	}
 	if a.HasSecret {
 		if err := s.secrets.Delete(ctx, a.ID); err != nil {

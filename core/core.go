@@ -28,6 +28,7 @@ import (
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/demo"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -126,7 +127,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Core, error) {
 	if opts.SecretsOncePerRun {
 		c.configs = &configsOncePerRun{store: c.accounts}
 	}
-	if c.outbox, err = outbox.Open(db, c.configs); err != nil {
+	var imap imapConfigs = c.accounts
+	if once, ok := c.configs.(*configsOncePerRun); ok {
+		imap = once
+	}
+	copier := sentCopier{store: c.accounts, configs: imap}
+	if c.outbox, err = outbox.Open(db, c.configs, outbox.WithSentCopier(copier)); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -220,11 +226,29 @@ func (c *Core) startDemo(ctx context.Context, dir string, profile DemoProfile) e
 }
 
 // configsOncePerRun gives the outbox each account's server settings with
-// its password, looked up once.
+// its password, looked up once: SMTP's and IMAP's.
 type configsOncePerRun struct {
 	store *accounts.Store
 	mu    sync.Mutex
 	cache map[string]smtpclient.Config
+	imap  map[string]imapclient.Config
+}
+
+func (c *configsOncePerRun) IMAPConfig(ctx context.Context, accountID string) (imapclient.Config, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg, ok := c.imap[accountID]; ok {
+		return cfg, nil
+	}
+	cfg, err := c.store.IMAPConfig(ctx, accountID)
+	if err != nil {
+		return imapclient.Config{}, err
+	}
+	if c.imap == nil {
+		c.imap = map[string]imapclient.Config{}
+	}
+	c.imap[accountID] = cfg
+	return cfg, nil
 }
 
 func (c *configsOncePerRun) SMTPConfig(ctx context.Context, accountID string) (smtpclient.Config, error) {

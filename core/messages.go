@@ -48,9 +48,22 @@ func (c *Core) SendNow(ctx context.Context, id int64) (outbox.Outcome, error) {
 	return c.outbox.SendNow(ctx, id)
 }
 
-// Flush sends every message that is due now and counts the outcomes.
+// Flush sends every message that is due now and counts the outcomes, then
+// files the copies in the Sent folder that are due (sum.Copies). Its error
+// is about sending only: a copy that could not be filed is pending or
+// failed on its message, and the outbox itself failing to record copies
+// is logged, as the messages were sent all the same.
 func (c *Core) Flush(ctx context.Context) (outbox.Summary, error) {
-	return c.outbox.Flush(ctx)
+	sum, err := c.outbox.Flush(ctx)
+	if ctx.Err() != nil {
+		return sum, err
+	}
+	copies, cerr := c.outbox.FlushCopies(ctx)
+	sum.Copies = copies
+	if cerr != nil {
+		c.logError("cannot file the copies in the Sent folder", cerr)
+	}
+	return sum, err
 }
 
 // SendAgain makes message id due now: a failed message, or one whose fate

@@ -87,6 +87,7 @@ func (c *Core) AddAccountWithSignIn(ctx context.Context, req SignInRequest) (acc
 	}
 	server := p.SMTPFor(req.Email) // Microsoft 365 or Outlook.com
 	a.Host, a.Port, a.Security, a.Username = server.Host, server.Port, server.Security, strings.TrimSpace(req.Email)
+	fillProviderIMAP(&a, p)
 	// Everything that can be refused without the browser is refused first.
 	if err := a.Validate(); err != nil {
 		return accounts.Account{}, err
@@ -164,6 +165,9 @@ func (c *Core) SwitchToSignIn(ctx context.Context, name, providerID string, open
 	}
 	server := p.SMTPFor(a.Email)
 	switched.Host, switched.Port, switched.Security = server.Host, server.Port, server.Security
+	if switched.IMAP.Host == "" {
+		fillProviderIMAP(&switched, p)
+	}
 	switched.Username, switched.Mechanisms, switched.CAFile = a.Email, nil, ""
 	switched.PinSHA256, switched.PinFor, switched.MaxMessageSize = "", "", 0
 	if err := switched.Validate(); err != nil {
@@ -224,4 +228,13 @@ func (c *Core) revokeUnsaved(ctx context.Context, p oauth.Provider, a accounts.A
 // whether that revocation failed (the account is removed all the same).
 func (c *Core) RemoveAccountReporting(ctx context.Context, name string) (accounts.Removal, error) {
 	return c.accounts.RemoveReporting(ctx, name)
+}
+
+// fillProviderIMAP gives an account that signs in with its provider the
+// provider's IMAP server, for the copy in the Sent folder, as discovery
+// does for a password account (FillIMAP).
+func fillProviderIMAP(a *accounts.Account, p oauth.Provider) {
+	if m := p.IMAP; m.Host != "" {
+		a.IMAP = accounts.IMAPServer{Host: m.Host, Port: m.Port, Security: m.Security}
+	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postie-app/postie/accounts"
+	"github.com/postie-app/postie/core"
 )
 
 // accountsView lists the accounts with add, edit, test, remove and
@@ -63,7 +65,8 @@ func (v *accountsView) card(a accounts.Account, providerName string) fyne.Canvas
 	if a.Default {
 		title += " – " + lang.L("default")
 	}
-	summary := fmt.Sprintf("%s, %s %d, %s – %s", a.Host, lang.L("port"), a.Port, shortSecurityLabel(a.Security), signsInWith(a, providerName))
+	summary := fmt.Sprintf(lang.L("Sending: %s, port %d, %s"), a.Host, a.Port, shortSecurityLabel(a.Security)) +
+		" – " + signsInWith(a, providerName) + "\n" + sentCopySummary(a)
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	status.Hide()
@@ -84,6 +87,28 @@ func (v *accountsView) card(a accounts.Account, providerName string) fyne.Canvas
 		wrappedHeading(summary, theme.SizeNameSubHeadingText, false), status, buttons))
 }
 
+// sentCopySummary says where the copy of each sent message goes: the IMAP
+// server and the choice "Save a copy in Sent".
+func sentCopySummary(a accounts.Account) string {
+	if !a.HasIMAP() {
+		if a.SentCopy == accounts.SentCopyNever {
+			return lang.L("Copy in Sent: never")
+		}
+		return lang.L("Copy in Sent: no incoming (IMAP) server")
+	}
+	server := fmt.Sprintf(lang.L("Copy in Sent: %s, port %d, %s"), a.IMAP.Host, a.IMAP.Port, shortSecurityLabel(a.IMAP.Security))
+	switch a.SentCopy {
+	case accounts.SentCopyNever:
+		return server + " – " + lang.L("never")
+	case accounts.SentCopyAlways:
+		return server + " – " + lang.L("always")
+	}
+	if files, _ := core.ProviderFilesSentCopy(a); files {
+		return server + " – " + lang.L("automatic: your provider saves the copy itself")
+	}
+	return server + " – " + lang.L("automatic")
+}
+
 // wrappedHeading is a card's title or subtitle that wraps: the card's own
 // never do, and a long name and address would keep the window wider than
 // a small screen.
@@ -102,9 +127,16 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label, buttons *f
 	status.SetText(lang.L("Checking the connection…"))
 	status.Show()
 	v.w.background(func(ctx context.Context, svc *services) func() {
-		err := svc.testAccount(ctx, &a, "")
+		err := svc.testAccount(ctx, &a, "", "")
 		return func() {
-			if err != nil {
+			var imapErr *accounts.IMAPTestError
+			switch {
+			case errors.As(err, &imapErr):
+				// Sending works; only the copy in Sent does not.
+				status.Importance = widget.WarningImportance
+				status.SetText(errorMessage(err))
+				return
+			case err != nil:
 				status.Importance = widget.DangerImportance
 				status.SetText(errorMessage(err))
 				if wantsSignIn(err) {

@@ -30,6 +30,12 @@ type messageDetail struct {
 	Error       string // the last failure, in the user's language (failureMessage)
 	NextAttempt time.Time
 	Attempts    []attemptDetail
+	// SentCopy is what became of the copy in the Sent folder (IMAP), and
+	// CopyText says it in the user's language (copyMessage); CopyProblem
+	// says the copy is pending after a failure, or failed.
+	SentCopy    outbox.SentCopy
+	CopyText    string
+	CopyProblem bool
 
 	// The account's sign-in, when it is what stops the message (signin.go).
 	AccountInfo  accounts.Account
@@ -99,8 +105,11 @@ func (d *detailsView) render(m *messageDetail) fyne.CanvasObject {
 		container.NewHBox(widget.NewIcon(icon), widget.NewLabel(word)),
 		title,
 		d.stateExplanation(m),
-		d.actions(m),
 	)
+	if copy := d.sentCopy(m); copy != nil {
+		header.Add(copy)
+	}
+	header.Add(d.actions(m))
 
 	summary := widget.NewForm(
 		widget.NewFormItem(lang.L("From"), selectable(m.From)),
@@ -155,6 +164,34 @@ func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 		label.Importance = widget.DangerImportance
 	}
 	return label
+}
+
+// sentCopy says what became of a sent message's copy in the Sent folder,
+// with Retry while it is not filed; nil for a message that has no copy to
+// speak of.
+func (d *detailsView) sentCopy(m *messageDetail) fyne.CanvasObject {
+	if m.State != outbox.StateSent || m.CopyText == "" {
+		return nil
+	}
+	label := widget.NewLabelWithStyle(m.CopyText, fyne.TextAlignLeading, fyne.TextStyle{})
+	label.Wrapping = fyne.TextWrapWord
+	switch m.SentCopy {
+	case outbox.CopyFiled:
+		label.Importance = widget.SuccessImportance
+	case outbox.CopyPending:
+		if m.CopyProblem {
+			label.Importance = widget.WarningImportance
+		}
+	case outbox.CopyFailed:
+		label.Importance = widget.DangerImportance
+	}
+	if m.SentCopy != outbox.CopyPending && m.SentCopy != outbox.CopyFailed || !m.CopyProblem {
+		return label
+	}
+	retry := widget.NewButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), func() {
+		d.act(m.ID, d.w.svc.retryCopy)
+	})
+	return container.NewVBox(label, container.NewHBox(retry))
 }
 
 // actions offers a button for each action the message's state allows, as

@@ -11,6 +11,7 @@ import (
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -28,6 +29,7 @@ func errorMessage(err error) string {
 		notFound   *accounts.NotFoundError
 		notRemoved *accounts.NotRemovedError
 		sizeLimit  *accounts.SizeLimitNotSavedError
+		imapTest   *accounts.IMAPTestError
 		address    *autoconfig.AddressError
 		undiscover *autoconfig.NotFoundError
 		path       *store.PathError
@@ -47,6 +49,15 @@ func errorMessage(err error) string {
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf(lang.L("The account %s was not removed, because its saved password could not be deleted."), notRemoved.Name) +
 			" " + errorMessage(notRemoved.Err)
+	case errors.As(err, &imapTest):
+		// Before InvalidError and KeyringError, which it may wrap: sending
+		// works, only the copy in Sent does not.
+		why := errorMessage(imapTest.Err)
+		var imapErr *imapclient.Error
+		if errors.As(imapTest.Err, &imapErr) {
+			why = imapReasonMessage(string(imapErr.Reason), imapErr.ServerText, imapErr.Folder) + "."
+		}
+		return fmt.Sprintf(lang.L("Sending works; saving copies to Sent does not: %s"), why)
 	case errors.As(err, &signIn):
 		// Before smtpclient.Error, which wraps it when a message could not
 		// get a token: the sign-in's own problem says best what to do.
@@ -131,6 +142,22 @@ func invalidMessage(e *accounts.InvalidError) string {
 		return fmt.Sprintf(lang.L("The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----)."), e.Value)
 	case accounts.InvalidCleartextAuth:
 		return lang.L("Postie will not send your password over an unencrypted connection. Choose SSL/TLS or STARTTLS.")
+	case accounts.InvalidIMAPHost:
+		return fmt.Sprintf(lang.L("%q is not a server name. The incoming (IMAP) server looks like imap.example.org."), e.Value)
+	case accounts.InvalidIMAPNoHost:
+		return lang.L("Enter the incoming (IMAP) server's name, or leave its port, security and user name empty.")
+	case accounts.InvalidIMAPPort:
+		return lang.L("The incoming (IMAP) server's port must be a number between 1 and 65535, such as 993 or 143.")
+	case accounts.InvalidIMAPSecurity:
+		return lang.L("Choose how the connection to the incoming (IMAP) server is secured.")
+	case accounts.InvalidIMAPUsername:
+		return lang.L("The incoming (IMAP) server's user name must be a single line of text.")
+	case accounts.InvalidIMAPCleartextAuth:
+		return lang.L("Postie will not send your password to the incoming (IMAP) server over an unencrypted connection. Choose SSL/TLS or STARTTLS for it.")
+	case accounts.InvalidSentCopy:
+		return lang.L("Choose whether Postie saves a copy in Sent: Automatic, Always or Never.")
+	case accounts.InvalidSentCopyNoIMAP:
+		return lang.L("To always save a copy in Sent, Postie needs the incoming (IMAP) server. Enter it, or choose Automatic.")
 	}
 	return e.Error()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -50,6 +51,16 @@ func sampleErrors() []struct {
 		invalid(accounts.InvalidCAFileRead, "/etc/ca.pem"),
 		invalid(accounts.InvalidCAFileNoCert, "/etc/ca.pem"),
 		{accounts.ErrCleartextPassword, "STARTTLS"},
+		invalid(accounts.InvalidIMAPHost, "imap example"),
+		invalid(accounts.InvalidIMAPNoHost, ""),
+		invalid(accounts.InvalidIMAPPort, ""),
+		invalid(accounts.InvalidIMAPSecurity, ""),
+		invalid(accounts.InvalidIMAPUsername, ""),
+		{accounts.ErrIMAPCleartextPassword, "IMAP"},
+		invalid(accounts.InvalidSentCopy, ""),
+		invalid(accounts.InvalidSentCopyNoIMAP, "IMAP"),
+		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: 7 * time.Second}}, "7"},
+		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &imapclient.Error{Reason: imapclient.ReasonRefused, ServerText: "Mailbox locked"}}, "Mailbox locked"},
 		{&accounts.KeyringError{Problem: accounts.KeyringUnavailable}, "GNOME Keyring"},
 		{&accounts.KeyringError{Problem: accounts.KeyringLocked}, ""},
 		{&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: 10 * time.Second}, "10"},

@@ -52,6 +52,8 @@ func (w *mainWindow) applyEvent(ev outboxEvent) {
 	w.status.uploadFinished(ev.ID)
 	w.reloadLists()
 	switch {
+	case ev.Copy != "":
+		// The copy in the Sent folder changed; the lists show it.
 	case ev.State == outbox.StateFailed:
 		w.notify(lang.L("A message could not be sent"), subjectAndReason(ev))
 	case ev.State == outbox.StateUnknown:

@@ -28,6 +28,8 @@ type backend interface {
 	AccountByID(ctx context.Context, id string) (accounts.Account, error)
 	Discover(ctx context.Context, email string) (*autoconfig.Result, error)
 	TestAccount(ctx context.Context, a *accounts.Account, password string) (*smtpclient.ProbeResult, error)
+	TestAccountWithIMAPPassword(ctx context.Context, a *accounts.Account, password, imapPassword string) (*smtpclient.ProbeResult, error)
+	SetIMAPPassword(ctx context.Context, a *accounts.Account, password string) error
 	SaveAccount(ctx context.Context, a *accounts.Account, password string, sessionOnly bool) error
 	RemoveAccount(ctx context.Context, name string) error
 	SetDefaultAccount(ctx context.Context, name string) error
@@ -54,6 +56,7 @@ type backend interface {
 	Headers(ctx context.Context, id int64) (string, error)
 	ExportEML(ctx context.Context, id int64, w io.Writer) error
 	Retry(ctx context.Context, id int64) error
+	RetryCopy(ctx context.Context, id int64) error
 	Resend(ctx context.Context, id int64) error
 	MarkSent(ctx context.Context, id int64) error
 	Discard(ctx context.Context, id int64) error
@@ -111,9 +114,19 @@ func (s *services) discover(ctx context.Context, email string) (*autoconfig.Resu
 
 // testAccount tests settings a (saved or not) with password, empty for
 // the saved one, and records what the server said; see core.TestAccount.
-func (s *services) testAccount(ctx context.Context, a *accounts.Account, password string) error {
+// imapPassword, when set, is the IMAP server's own, not saved yet.
+func (s *services) testAccount(ctx context.Context, a *accounts.Account, password, imapPassword string) error {
+	if imapPassword != "" {
+		_, err := s.core.TestAccountWithIMAPPassword(ctx, a, password, imapPassword)
+		return err
+	}
 	_, err := s.core.TestAccount(ctx, a, password)
 	return err
+}
+
+// setIMAPPassword saves the IMAP server's own password in the keyring.
+func (s *services) setIMAPPassword(ctx context.Context, a *accounts.Account, password string) error {
+	return s.core.SetIMAPPassword(ctx, a, password)
 }
 
 // saveAccount adds a new account or saves an edited one; an empty password
@@ -261,6 +274,8 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		Error:          failureMessage(e.Failure),
 		NextAttempt:    e.NextAttempt,
 	}
+	d.SentCopy, d.CopyText = e.SentCopy, copyMessage(e.Entry)
+	d.CopyProblem = e.SentCopy == outbox.CopyFailed || e.SentCopy == outbox.CopyPending && e.CopyFailure != nil
 	d.Recipients = strings.Join(e.To, ", ")
 	if accountErr == nil {
 		d.signIn = signInOffer(e.State, e.Failure, a)
@@ -277,10 +292,13 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 	return d, nil
 }
 
-func (s *services) retry(ctx context.Context, id int64) error    { return s.core.Retry(ctx, id) }
-func (s *services) resend(ctx context.Context, id int64) error   { return s.core.Resend(ctx, id) }
-func (s *services) markSent(ctx context.Context, id int64) error { return s.core.MarkSent(ctx, id) }
-func (s *services) discard(ctx context.Context, id int64) error  { return s.core.Discard(ctx, id) }
+func (s *services) retry(ctx context.Context, id int64) error { return s.core.Retry(ctx, id) }
+
+// retryCopy files the copy of a sent message in the Sent folder again now.
+func (s *services) retryCopy(ctx context.Context, id int64) error { return s.core.RetryCopy(ctx, id) }
+func (s *services) resend(ctx context.Context, id int64) error    { return s.core.Resend(ctx, id) }
+func (s *services) markSent(ctx context.Context, id int64) error  { return s.core.MarkSent(ctx, id) }
+func (s *services) discard(ctx context.Context, id int64) error   { return s.core.Discard(ctx, id) }
 
 func (s *services) exportEML(ctx context.Context, id int64, w io.Writer) error {
 	return s.core.ExportEML(ctx, id, w)

@@ -91,13 +91,17 @@ type accountCard struct {
 	buttons map[string]*widget.Button
 }
 
+// cardParts are an account card's wrapping title, its servers, its
+// status and its buttons.
+func cardParts(o fyne.CanvasObject) []fyne.CanvasObject {
+	return o.(*widget.Card).Content.(*fyne.Container).Objects
+}
+
 func accountCards(t *testing.T, v *accountsView) []accountCard {
 	t.Helper()
 	var cards []accountCard
 	for _, o := range v.list.Objects {
-		card := o.(*widget.Card)
-		// A wrapping title, the server line, the status, the buttons.
-		parts := card.Content.(*fyne.Container).Objects
+		parts := cardParts(o)
 		c := accountCard{title: parts[0].(*widget.Label).Text, status: parts[2].(*widget.Label), buttons: map[string]*widget.Button{}}
 		for _, b := range parts[3].(*fyne.Container).Objects {
 			c.buttons[b.(*widget.Button).Text] = b.(*widget.Button)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -39,23 +40,30 @@ type accountWizard struct {
 	signature        *widget.Entry
 	host, port, user *widget.Entry
 	security         *widget.Select
-	emailErr, pwErr  *widget.Label
-	hostErr          *widget.Label
-	pinNote          *widget.Label // says that a pin no longer applies
-	hint, progress   *widget.Label
-	activity         *widget.Activity
-	stopButton       *widget.Button
-	stop             context.CancelFunc // cancels the lookup or test under way
-	advanced         *widget.Accordion
-	serverForm       *widget.Form
-	passwordRow      []fyne.CanvasObject // its label and its field
-	continueButton   *widget.Button
-	source           string // where the settings came from
-	signIn           wizardSignIn
-	pin              string // an accepted certificate fingerprint
-	pinFor           string // the server (host:port) pin was accepted for
-	busy             bool
-	manual           bool // the user typed server settings
+	// The incoming (IMAP) server, for the copy in Sent, and the choice
+	// "Save a copy in Sent". Autoconfiguration fills them silently.
+	imapHost, imapPort, imapUser *widget.Entry
+	imapPassword                 *widget.Entry // its own, when not the account's
+	imapSecurity, sentCopy       *widget.Select
+	imapErr                      *widget.Label
+	imapManual                   bool // the user typed IMAP settings
+	emailErr, pwErr              *widget.Label
+	hostErr                      *widget.Label
+	pinNote                      *widget.Label // says that a pin no longer applies
+	hint, progress               *widget.Label
+	activity                     *widget.Activity
+	stopButton                   *widget.Button
+	stop                         context.CancelFunc // cancels the lookup or test under way
+	advanced                     *widget.Accordion
+	serverForm                   *fyne.Container     // the servers, for an account with a password
+	passwordRow                  []fyne.CanvasObject // its label and its field
+	continueButton               *widget.Button
+	source                       string // where the settings came from
+	signIn                       wizardSignIn
+	pin                          string // an accepted certificate fingerprint
+	pinFor                       string // the server (host:port) pin was accepted for
+	busy                         bool
+	manual                       bool // the user typed server settings
 	// confirmedOutside is what the user said yes to when asked whether to
 	// use servers outside the address's domain. It covers only that domain,
 	// host and port: another lookup result asks again before the password
@@ -94,6 +102,29 @@ func securityLabel(s smtpclient.Security) string {
 	return lang.L("None – unencrypted, not recommended")
 }
 
+func imapSecurityLabel(s smtpclient.Security) string {
+	switch s {
+	case smtpclient.SecurityTLS:
+		return lang.L("SSL/TLS (usually port 993)")
+	case smtpclient.SecurityStartTLS:
+		return lang.L("STARTTLS (usually port 143)")
+	}
+	return lang.L("None – unencrypted, not recommended")
+}
+
+// sentCopyChoices are the "Save a copy in Sent" select's entries.
+var sentCopyChoices = []accounts.SentCopyMode{accounts.SentCopyAuto, accounts.SentCopyAlways, accounts.SentCopyNever}
+
+func sentCopyLabel(m accounts.SentCopyMode) string {
+	switch m {
+	case accounts.SentCopyAlways:
+		return lang.L("Always")
+	case accounts.SentCopyNever:
+		return lang.L("Never")
+	}
+	return lang.L("Automatic")
+}
+
 func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *accountWizard {
 	z := &accountWizard{w: w, editing: editing, done: done}
 	z.name = newTextEntry(w)
@@ -113,6 +144,29 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		labels = append(labels, securityLabel(s))
 	}
 	z.security = widget.NewSelect(labels, func(string) { z.securityChanged() })
+	z.imapHost, z.imapPort, z.imapUser = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	z.imapHost.SetPlaceHolder("imap.example.org")
+	z.imapPort.SetPlaceHolder("993")
+	z.imapUser.SetPlaceHolder(lang.L("the same as for sending"))
+	z.imapPassword = widget.NewPasswordEntry()
+	z.imapPassword.SetPlaceHolder(lang.L("the same as for sending"))
+	if editing != nil && editing.IMAP.OwnSecret {
+		z.imapPassword.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
+	}
+	var imapLabels, copyLabels []string
+	for _, s := range securityChoices {
+		imapLabels = append(imapLabels, imapSecurityLabel(s))
+	}
+	for _, m := range sentCopyChoices {
+		copyLabels = append(copyLabels, sentCopyLabel(m))
+	}
+	z.imapSecurity = widget.NewSelect(imapLabels, func(string) { z.imapManual = true })
+	z.sentCopy = widget.NewSelect(copyLabels, nil)
+	z.sentCopy.SetSelectedIndex(0)
+	for _, e := range []*widget.Entry{z.imapHost, z.imapPort, z.imapUser} {
+		e.OnChanged = func(string) { z.imapManual = true }
+	}
+	z.imapErr = problemLabel()
 	z.emailErr, z.pwErr, z.hostErr = problemLabel(), problemLabel(), problemLabel()
 	z.pinNote = problemLabel()
 	z.pinNote.Importance = widget.WarningImportance
@@ -136,10 +190,23 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		widget.NewFormItem(lang.L("Security"), z.security),
 		widget.NewFormItem(lang.L("User name"), z.user),
 	)
-	z.serverForm = serverForm
+	incoming := widget.NewLabelWithStyle(lang.L("Incoming server (IMAP), for the copy of each sent message in your Sent folder"),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	incoming.Wrapping = fyne.TextWrapWord
+	imapForm := widget.NewForm(
+		widget.NewFormItem(lang.L("Save a copy in Sent"), z.sentCopy),
+		widget.NewFormItem(lang.L("IMAP server"), container.NewVBox(z.imapHost, z.imapErr)),
+		widget.NewFormItem(lang.L("IMAP port"), z.imapPort),
+		widget.NewFormItem(lang.L("IMAP security"), z.imapSecurity),
+		widget.NewFormItem(lang.L("IMAP user name"), z.imapUser),
+		widget.NewFormItem(lang.L("IMAP password"), z.imapPassword),
+	)
+	// An account that signs in with a provider uses the provider's
+	// servers: its settings are the organisation's own registration.
+	z.serverForm = container.NewVBox(serverForm, widget.NewSeparator(), incoming, imapForm)
 	z.newSignInParts()
 	z.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Change settings"),
-		container.NewVBox(serverForm, z.signIn.settings)))
+		container.NewVBox(z.serverForm, z.signIn.settings)))
 
 	if editing != nil {
 		z.password.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
@@ -202,10 +269,33 @@ func (z *accountWizard) fill(a accounts.Account) {
 	z.user.SetText(a.Username)
 	z.setSecurity(a.Security)
 	z.pin, z.pinFor = a.PinSHA256, a.PinFor
+	z.fillIMAP(a.IMAP)
+	for i, m := range sentCopyChoices {
+		if m == a.SentCopy {
+			z.sentCopy.SetSelectedIndex(i)
+		}
+	}
 	z.manual = true
 	z.signIn.clientID.SetText(a.OAuthClientID)
 	z.signIn.tenant.SetText(a.OAuthTenant)
 	z.advanced.Open(0)
+}
+
+// fillIMAP shows an IMAP server's settings; a zero one empties the fields.
+func (z *accountWizard) fillIMAP(m accounts.IMAPServer) {
+	z.imapHost.SetText(m.Host)
+	z.imapPort.SetText("")
+	if m.Port != 0 {
+		z.imapPort.SetText(strconv.Itoa(m.Port))
+	}
+	z.imapUser.SetText(m.Username)
+	z.imapSecurity.ClearSelected()
+	for i, choice := range securityChoices {
+		if choice == m.Security {
+			z.imapSecurity.SetSelectedIndex(i)
+		}
+	}
+	z.imapManual = false
 }
 
 func (z *accountWizard) setSecurity(s smtpclient.Security) {
@@ -303,7 +393,7 @@ func (z *accountWizard) submit() {
 	if z.busy {
 		return
 	}
-	for _, l := range []*widget.Label{z.emailErr, z.pwErr, z.hostErr, z.signIn.problem} {
+	for _, l := range []*widget.Label{z.emailErr, z.pwErr, z.hostErr, z.imapErr, z.signIn.problem} {
 		l.Hide()
 	}
 	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
@@ -366,6 +456,13 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 	z.port.SetText(strconv.Itoa(r.Port))
 	z.user.SetText(r.Username)
 	z.setSecurity(smtpclient.Security(r.Security))
+	if !z.imapManual && r.IMAP != nil {
+		// Silently: it is shown under "Change settings" for those who look.
+		var a accounts.Account
+		a.Username = r.Username
+		core.FillIMAP(&a, r)
+		z.fillIMAP(a.IMAP)
+	}
 	z.manual = false
 	z.source = string(r.Source)
 	if hint := hintMessage(r.Hint); hint != "" {
@@ -375,8 +472,12 @@ func (z *accountWizard) applyDiscovery(r *autoconfig.Result) {
 }
 
 func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSettings, proceed func()) {
-	d := dialog.NewConfirm(lang.L("Use these settings?"),
-		fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), confirmationMessage(r.Confirmation), r.Host, r.Port),
+	text := fmt.Sprintf(lang.L("%s\n\nServer: %s, port %d"), confirmationMessage(r.Confirmation), r.Host, r.Port)
+	if m := r.IMAP; m != nil && !z.imapManual {
+		// The password goes there too.
+		text += "\n" + fmt.Sprintf(lang.L("Incoming server (IMAP): %s, port %d"), m.Host, m.Port)
+	}
+	d := dialog.NewConfirm(lang.L("Use these settings?"), text,
 		func(ok bool) {
 			if ok {
 				z.confirmedOutside = outside
@@ -388,6 +489,9 @@ func (z *accountWizard) confirmOutside(r *autoconfig.Result, outside outsideSett
 			// server the user types in is theirs.
 			z.host.SetText("")
 			z.port.SetText("")
+			if !z.imapManual {
+				z.fillIMAP(accounts.IMAPServer{}) // found with it: declined with it
+			}
 			z.manual = false
 			z.advanced.Open(0)
 		}, z.w.win)
@@ -429,21 +533,80 @@ func (z *accountWizard) settings(email string) (accounts.Account, error) {
 	if a.Username == "" {
 		a.Username = email
 	}
+	imap, err := z.imapSettings()
+	if err != nil {
+		return a, err
+	}
+	a.IMAP = imap
+	if i := z.sentCopy.SelectedIndex(); i >= 0 {
+		a.SentCopy = sentCopyChoices[i]
+	}
 	return a, nil
+}
+
+// imapSettingsError is a problem with the IMAP fields, shown next to them.
+type imapSettingsError struct{ text string }
+
+func (e *imapSettingsError) Error() string { return e.text }
+
+// imapSettings reads the IMAP server the fields describe: none when the
+// server is empty; the usual port for the security when the port is.
+func (z *accountWizard) imapSettings() (accounts.IMAPServer, error) {
+	var m accounts.IMAPServer
+	if z.editing != nil {
+		m.OwnSecret = z.editing.IMAP.OwnSecret
+	}
+	m.Host = strings.TrimSpace(z.imapHost.Text)
+	if m.Host == "" {
+		return accounts.IMAPServer{}, nil
+	}
+	m.Username = strings.TrimSpace(z.imapUser.Text)
+	if i := z.imapSecurity.SelectedIndex(); i >= 0 {
+		m.Security = securityChoices[i]
+	} else {
+		return m, &imapSettingsError{lang.L("Choose how the connection to the incoming (IMAP) server is secured.")}
+	}
+	if text := strings.TrimSpace(z.imapPort.Text); text != "" {
+		port, err := strconv.Atoi(text)
+		if err != nil || port < 1 || port > 65535 {
+			return m, &imapSettingsError{lang.L("The incoming (IMAP) server's port must be a number between 1 and 65535, such as 993 or 143.")}
+		}
+		m.Port = port
+	} else if m.Security == smtpclient.SecurityTLS {
+		m.Port = 993
+	} else {
+		m.Port = 143
+	}
+	return m, nil
 }
 
 // test connects, logs in and disconnects; only a working account is saved.
 func (z *accountWizard) test(email string) {
 	a, err := z.settings(email)
+	var imapProblem *imapSettingsError
+	if errors.As(err, &imapProblem) {
+		z.advanced.Open(0)
+		showProblem(z.imapErr, imapProblem.text)
+		return
+	}
 	if err != nil {
 		z.advanced.Open(0)
 		showProblem(z.hostErr, errorMessage(err))
 		return
 	}
-	password := z.password.Text
+	var invalid *accounts.InvalidError
+	if check := a; errors.As(check.Validate(), &invalid) && (strings.HasPrefix(invalid.Field, "IMAP") || invalid.Field == "sent copy") {
+		z.advanced.Open(0)
+		showProblem(z.imapErr, errorMessage(invalid))
+		return
+	}
+	password, imapPassword := z.password.Text, z.imapPassword.Text
+	if a.IMAP.Host == "" {
+		imapPassword = ""
+	}
 	step, stopped := z.step(lang.L("Checking the connection…"))
 	z.w.background(func(_ context.Context, svc *services) func() {
-		err := svc.testAccount(step, &a, password)
+		err := svc.testAccount(step, &a, password, imapPassword)
 		return func() {
 			z.setBusy("")
 			if stopped() {
@@ -462,6 +625,17 @@ func (z *accountWizard) test(email string) {
 // concerns, and offers to trust a certificate the system does not.
 func (z *accountWizard) showTestFailure(err error, tested accounts.Account, email string) {
 	var sendErr *smtpclient.Error
+	var imapErr *accounts.IMAPTestError
+	var invalid *accounts.InvalidError
+	switch {
+	case errors.As(err, &imapErr), errors.As(err, &invalid) && strings.HasPrefix(invalid.Field, "IMAP"),
+		errors.As(err, &invalid) && invalid.Field == "sent copy":
+		// Sending works; the IMAP server, for the copy in Sent, does not.
+		// "Never" saves the account without it.
+		showProblem(z.imapErr, errorMessage(err))
+		z.advanced.Open(0)
+		return
+	}
 	if !errors.As(err, &sendErr) {
 		showProblem(z.hostErr, errorMessage(err))
 		z.advanced.Open(0)
@@ -516,12 +690,19 @@ func (z *accountWizard) offerPin(sendErr *smtpclient.Error, tested accounts.Acco
 	z.w.show(d)
 }
 
-// save stores the account and its password. When the system has no
-// usable password store, it offers to keep the password for this session.
+// save stores the account and its password, and the IMAP server's own
+// when one was typed. When the system has no usable password store, it
+// offers to keep the account's password for this session (the IMAP
+// server's own is kept only in the password store).
 func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bool) {
 	z.setBusy(lang.L("Saving the account…"))
+	imapPassword := z.imapPassword.Text // read here: widgets only on the UI goroutine
 	z.w.background(func(ctx context.Context, svc *services) func() {
 		err := svc.saveAccount(ctx, &a, password, sessionOnly)
+		var imapErr error
+		if err == nil && imapPassword != "" && a.IMAP.Host != "" {
+			imapErr = svc.setIMAPPassword(ctx, &a, imapPassword)
+		}
 		return func() {
 			z.setBusy("")
 			var unavailable *accounts.KeyringError
@@ -530,6 +711,11 @@ func (z *accountWizard) save(a accounts.Account, password string, sessionOnly bo
 				z.offerSessionOnly(a, password, unavailable)
 			case err != nil:
 				z.w.showError(err)
+			case imapErr != nil:
+				// The account is saved; its IMAP server signs in with the
+				// account's password until its own can be saved.
+				z.w.showError(imapErr)
+				z.done()
 			default:
 				z.done()
 			}

@@ -36,7 +36,10 @@ type emailProvider struct {
 	Domains     []string         `xml:"domain"`
 	DisplayName string           `xml:"displayName"`
 	Outgoing    []outgoingServer `xml:"outgoingServer"`
-	Enable      []enable         `xml:"enable"`
+	// Incoming are the incoming servers: IMAP, POP3 and others; only IMAP
+	// is used, for the copy in the Sent folder.
+	Incoming []outgoingServer `xml:"incomingServer"`
+	Enable   []enable         `xml:"enable"`
 }
 
 type outgoingServer struct {
@@ -66,6 +69,7 @@ type configAnswer struct {
 	provider string
 	domains  []string // the provider's domains, as the file lists them
 	hint     Hint
+	imap     *Settings // the first encrypted IMAP server, or nil
 }
 
 // parseClientConfig reads a clientConfig file from r and picks the first
@@ -98,6 +102,7 @@ func parseClientConfig(r io.Reader, addr address) (*configAnswer, error) {
 	}
 	return &configAnswer{
 		settings: settings,
+		imap:     chooseIMAP(p.Incoming, addr),
 		provider: strings.TrimSpace(p.DisplayName),
 		domains:  trimAll(append(p.Domains, p.ID)),
 		hint:     enableHint(strings.TrimSpace(p.DisplayName), append(p.Enable, cfg.Enable...)),
@@ -128,6 +133,22 @@ func chooseOutgoing(servers []outgoingServer, addr address) (Settings, error) {
 	return Settings{}, errNoSMTP
 }
 
+// chooseIMAP returns the first encrypted server of type "imap" in the
+// file's order of preference (<incomingServer type="imap">), or nil.
+func chooseIMAP(servers []outgoingServer, addr address) *Settings {
+	for _, s := range servers {
+		if !strings.EqualFold(strings.TrimSpace(s.Type), "imap") {
+			continue
+		}
+		if settings, ok := outgoingSettings(s, addr); ok && encrypted(settings.Security) {
+			return &settings
+		}
+	}
+	return nil
+}
+
+// outgoingSettings reads one server element, outgoing or incoming: both
+// have the same children.
 func outgoingSettings(s outgoingServer, addr address) (Settings, bool) {
 	host := strings.ToLower(strings.TrimSpace(expandPlaceholders(s.Hostname, addr)))
 	port, err := strconv.Atoi(strings.TrimSpace(s.Port))

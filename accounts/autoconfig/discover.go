@@ -42,6 +42,9 @@ type Discoverer struct {
 	// ImplicitTLSPort and STARTTLSPort are the ports the guess tries;
 	// zero means 465 and 587.
 	ImplicitTLSPort, STARTTLSPort int
+	// IMAPTLSPort and IMAPSTARTTLSPort are the ports the guess tries for
+	// the IMAP server; zero means 993 and 143 (RFC 8314 section 7.3).
+	IMAPTLSPort, IMAPSTARTTLSPort int
 	// Budget bounds the whole discovery; zero means DefaultBudget.
 	Budget time.Duration
 }
@@ -71,10 +74,15 @@ func (d *Discoverer) Discover(ctx context.Context, email string) (*Result, error
 		res.Source, res.Detail = SourceProviderTable, addr.domain
 		res.Attempts = []Attempt{{Source: SourceProviderTable, Detail: addr.domain, Outcome: outcomeFound}}
 		markConfirmation(res, addr)
+		d.completeIMAP(budget, res, addr, nil)
 		return res, nil
 	}
 	table := Attempt{Source: SourceProviderTable, Detail: addr.domain, Outcome: "no entry for this domain"}
 
+	// The IMAP server's own sources run alongside, in case the source that
+	// wins for SMTP names no IMAP server.
+	imap := d.startIMAPRace(budget, addr)
+	defer imap.cancel()
 	res, attempts := race(budget, d.sources(addr))
 	attempts = append([]Attempt{table}, attempts...)
 	if err := ctx.Err(); err != nil {
@@ -85,6 +93,7 @@ func (d *Discoverer) Discover(ctx context.Context, email string) (*Result, error
 	}
 	res.Attempts = attempts
 	markConfirmation(res, addr)
+	d.completeIMAP(budget, res, addr, imap)
 	return res, nil
 }
 
@@ -125,7 +134,7 @@ func (d *Discoverer) resolver() *net.Resolver {
 
 // tableResult turns a table entry into a result for addr.
 func tableResult(p *Provider, addr address) *Result {
-	return &Result{
+	res := &Result{
 		Settings: Settings{
 			Host: p.Host, Port: p.Port, Security: p.Security,
 			Username: expandPlaceholders(p.Username, addr),
@@ -135,6 +144,10 @@ func tableResult(p *Provider, addr address) *Result {
 		Hint:     p.hint(),
 		trusted:  append([]string{p.Host}, p.Domains...),
 	}
+	if p.IMAPHost != "" {
+		res.IMAP = &IMAPSettings{Host: p.IMAPHost, Port: p.IMAPPort, Security: p.IMAPSecurity, Username: res.Username}
+	}
+	return res
 }
 
 // markConfirmation asks for the user's confirmation when the settings send

@@ -34,13 +34,15 @@ func newLab(t *testing.T) *lab {
 // unless a test starts SMTP listeners and sets the ports.
 func (l *lab) discoverer(t *testing.T) *Discoverer {
 	return &Discoverer{
-		HTTPClient:      l.web.client(),
-		ISPDBURL:        "https://ispdb.test/v1.1/",
-		DNSServer:       l.dns.addr,
-		RootCAs:         l.ca.Pool(),
-		ImplicitTLSPort: testpeer.FreePort(t),
-		STARTTLSPort:    testpeer.FreePort(t),
-		Budget:          5 * time.Second,
+		HTTPClient:       l.web.client(),
+		ISPDBURL:         "https://ispdb.test/v1.1/",
+		DNSServer:        l.dns.addr,
+		RootCAs:          l.ca.Pool(),
+		ImplicitTLSPort:  testpeer.FreePort(t),
+		STARTTLSPort:     testpeer.FreePort(t),
+		IMAPTLSPort:      testpeer.FreePort(t),
+		IMAPSTARTTLSPort: testpeer.FreePort(t),
+		Budget:           5 * time.Second,
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package autoconfig finds the outgoing (SMTP submission) server for an
 // email address, so that adding an account usually takes only the address
-// and a password.
+// and a password. It finds the incoming (IMAP) server too, for filing a
+// copy of each sent message in the Sent folder (imap.go), and knows which
+// providers file that copy themselves (FilesOwnSentCopy).
 //
 // It asks several sources at once, within one time budget, and trusts them
 // in this order:

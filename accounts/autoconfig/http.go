@@ -65,13 +65,17 @@ func (d *Discoverer) fetchConfig(ctx context.Context, rawURL string, addr addres
 	if err != nil {
 		return nil, err
 	}
-	return &Result{
+	res := &Result{
 		Settings: answer.settings,
 		Detail:   rawURL,
 		Provider: answer.provider,
 		Hint:     answer.hint,
 		trusted:  answer.domains,
-	}, nil
+	}
+	if m := answer.imap; m != nil {
+		res.IMAP = &IMAPSettings{Host: m.Host, Port: m.Port, Security: m.Security, Username: m.Username, Detail: rawURL}
+	}
+	return res, nil
 }
 
 // httpClient returns a copy of the configured client that follows only

@@ -40,6 +40,16 @@ type Provider struct {
 	// it, when there is one to give.
 	Hint    HintKind
 	HelpURL string
+
+	// IMAPHost, IMAPPort and IMAPSecurity are the incoming (IMAP) server,
+	// for the copy in the Sent folder; it signs in with the same user name.
+	IMAPHost     string
+	IMAPPort     int
+	IMAPSecurity Security
+	// FilesSentCopy is set when the provider's SMTP server puts a copy of
+	// every submitted message in the Sent folder itself, so that Postie's
+	// automatic mode files none: it is where that is documented.
+	FilesSentCopy string
 }
 
 // HintKind is what a provider wants the user to do before an email
@@ -115,6 +125,11 @@ var providers = []Provider{
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword, NeedOAuth},
 		Hint:  HintAppPassword, HelpURL: "https://myaccount.google.com/apppasswords",
+		IMAPHost: "imap.gmail.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Google's recommended IMAP client settings: "Do NOT save sent
+		// messages on the server … your sent messages will be
+		// automatically copied to the [Gmail]/Sent Mail folder."
+		FilesSentCopy: "https://support.google.com/mail/answer/78892",
 	},
 	{
 		Name: "Outlook.com",
@@ -124,8 +139,13 @@ var providers = []Provider{
 		MX:   []string{"olc.protection.outlook.com"},
 		Host: "smtp-mail.outlook.com", Port: 587, Security: STARTTLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2},
-		Needs: []Need{NeedOAuth},
-		Hint:  HintOAuthOnly,
+		Needs:    []Need{NeedOAuth},
+		Hint:     HintOAuthOnly,
+		IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Exchange Online saves a copy of what is sent through it in Sent
+		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
+		// messages (Exchange / Office 365)").
+		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
 	},
 	{
 		Name:    "Microsoft 365",
@@ -133,8 +153,13 @@ var providers = []Provider{
 		MX:      []string{"mail.protection.outlook.com"},
 		Host:    "smtp.office365.com", Port: 587, Security: STARTTLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
-		Needs: []Need{NeedEnableSMTP, NeedOAuth},
-		Hint:  HintAdminEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP, NeedOAuth},
+		Hint:     HintAdminEnableSMTP,
+		IMAPHost: "outlook.office365.com", IMAPPort: 993, IMAPSecurity: TLS,
+		// Exchange Online saves a copy of what is sent through it in Sent
+		// Items (Nextcloud Mail's admin manual, "Avoid duplicate sent
+		// messages (Exchange / Office 365)").
+		FilesSentCopy: "https://github.com/nextcloud/documentation/pull/15015",
 	},
 	{
 		Name: "Yahoo Mail",
@@ -145,6 +170,7 @@ var providers = []Provider{
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword},
 		Hint:  HintAppPassword, HelpURL: "https://login.yahoo.com/account/security",
+		IMAPHost: "imap.mail.yahoo.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "iCloud Mail",
@@ -154,6 +180,7 @@ var providers = []Provider{
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
 		Needs: []Need{NeedAppPassword},
 		Hint:  HintAppPassword, HelpURL: "https://account.apple.com",
+		IMAPHost: "imap.mail.me.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "AOL Mail",
@@ -163,6 +190,7 @@ var providers = []Provider{
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
 		Needs: []Need{NeedAppPassword},
 		Hint:  HintAppPassword, HelpURL: "https://login.aol.com/account/security",
+		IMAPHost: "imap.aol.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "GMX",
@@ -170,8 +198,9 @@ var providers = []Provider{
 		MX:      []string{"gmx.net"},
 		Host:    "mail.gmx.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.gmx.net", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "GMX (international)",
@@ -179,8 +208,9 @@ var providers = []Provider{
 		MX:      []string{"gmx.com"},
 		Host:    "mail.gmx.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.gmx.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "WEB.DE",
@@ -188,8 +218,9 @@ var providers = []Provider{
 		MX:      []string{"web.de"},
 		Host:    "smtp.web.de", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.web.de", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Fastmail",
@@ -197,8 +228,9 @@ var providers = []Provider{
 		MX:      []string{"messagingengine.com"},
 		Host:    "smtp.fastmail.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedAppPassword},
-		Hint:  HintAppPassword,
+		Needs:    []Need{NeedAppPassword},
+		Hint:     HintAppPassword,
+		IMAPHost: "imap.fastmail.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Zoho Mail",
@@ -206,8 +238,9 @@ var providers = []Provider{
 		MX:      []string{"zoho.com"},
 		Host:    "smtp.zoho.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.zoho.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Zoho Mail (EU)",
@@ -215,8 +248,9 @@ var providers = []Provider{
 		MX:      []string{"zoho.eu"},
 		Host:    "smtp.zoho.eu", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.zoho.eu", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Yandex Mail",
@@ -224,8 +258,9 @@ var providers = []Provider{
 		MX:      []string{"yandex.net", "yandex.ru"},
 		Host:    "smtp.yandex.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
-		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint:  HintEnableSMTPAndAppPassword,
+		Needs:    []Need{NeedEnableSMTP, NeedAppPassword},
+		Hint:     HintEnableSMTPAndAppPassword,
+		IMAPHost: "imap.yandex.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Mail.ru",
@@ -233,8 +268,9 @@ var providers = []Provider{
 		MX:      []string{"mail.ru"},
 		Host:    "smtp.mail.ru", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedAppPassword},
-		Hint:  HintAppPassword,
+		Needs:    []Need{NeedAppPassword},
+		Hint:     HintAppPassword,
+		IMAPHost: "imap.mail.ru", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "T-Online",
@@ -242,8 +278,9 @@ var providers = []Provider{
 		MX:      []string{"t-online.de"},
 		Host:    "securesmtp.t-online.de", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedAppPassword},
-		Hint:  HintAppPassword,
+		Needs:    []Need{NeedAppPassword},
+		Hint:     HintAppPassword,
+		IMAPHost: "secureimap.t-online.de", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name: "Posteo",
@@ -252,6 +289,7 @@ var providers = []Provider{
 		MX:   []string{"posteo.de"},
 		Host: "posteo.de", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
+		IMAPHost: "posteo.de", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "mailbox.org",
@@ -259,7 +297,8 @@ var providers = []Provider{
 		MX:      []string{"mailbox.org"},
 		Host:    "smtp.mailbox.org", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Hint: HintAppPasswordWithTwoFactor,
+		Hint:     HintAppPasswordWithTwoFactor,
+		IMAPHost: "imap.mailbox.org", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Xfinity (Comcast)",
@@ -267,16 +306,18 @@ var providers = []Provider{
 		MX:      []string{"comcast.net"},
 		Host:    "smtp.comcast.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.comcast.net", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "AT&T Mail",
 		Domains: []string{"att.net", "sbcglobal.net", "bellsouth.net", "pacbell.net", "prodigy.net", "swbell.net", "ameritech.net"},
 		Host:    "outbound.att.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthOAuth2, AuthPassword},
-		Needs: []Need{NeedAppPassword},
-		Hint:  HintAppPassword,
+		Needs:    []Need{NeedAppPassword},
+		Hint:     HintAppPassword,
+		IMAPHost: "imap.mail.att.net", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Orange",
@@ -284,6 +325,7 @@ var providers = []Provider{
 		MX:      []string{"orange.fr"},
 		Host:    "smtp.orange.fr", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
+		IMAPHost: "imap.orange.fr", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Free",
@@ -291,6 +333,7 @@ var providers = []Provider{
 		MX:      []string{"free.fr"},
 		Host:    "smtp.free.fr", Port: 465, Security: TLS,
 		Username: "%EMAILLOCALPART%", Auth: []string{AuthPassword},
+		IMAPHost: "imap.free.fr", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Libero Mail",
@@ -298,6 +341,7 @@ var providers = []Provider{
 		MX:      []string{"libero.it"},
 		Host:    "smtp.libero.it", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
+		IMAPHost: "imapmail.libero.it", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "QQ Mail",
@@ -305,8 +349,9 @@ var providers = []Provider{
 		MX:      []string{"qq.com"},
 		Host:    "smtp.qq.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint:  HintEnableSMTPAndAppPassword,
+		Needs:    []Need{NeedEnableSMTP, NeedAppPassword},
+		Hint:     HintEnableSMTPAndAppPassword,
+		IMAPHost: "imap.qq.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "NetEase 163 Mail",
@@ -314,16 +359,18 @@ var providers = []Provider{
 		MX:      []string{"netease.com"},
 		Host:    "smtp.163.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint:  HintEnableSMTPAndAppPassword,
+		Needs:    []Need{NeedEnableSMTP, NeedAppPassword},
+		Hint:     HintEnableSMTPAndAppPassword,
+		IMAPHost: "imap.163.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "NetEase 126 Mail",
 		Domains: []string{"126.com"},
 		Host:    "smtp.126.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP, NeedAppPassword},
-		Hint:  HintEnableSMTPAndAppPassword,
+		Needs:    []Need{NeedEnableSMTP, NeedAppPassword},
+		Hint:     HintEnableSMTPAndAppPassword,
+		IMAPHost: "imap.126.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Naver Mail",
@@ -331,8 +378,9 @@ var providers = []Provider{
 		MX:      []string{"naver.com"},
 		Host:    "smtp.naver.com", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.naver.com", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Daum Mail",
@@ -340,8 +388,9 @@ var providers = []Provider{
 		MX:      []string{"daum.net"},
 		Host:    "smtp.daum.net", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.daum.net", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "Seznam Email",
@@ -349,6 +398,7 @@ var providers = []Provider{
 		MX:      []string{"seznam.cz"},
 		Host:    "smtp.seznam.cz", Port: 465, Security: TLS,
 		Username: "%EMAILADDRESS%", Auth: []string{AuthPassword},
+		IMAPHost: "imap.seznam.cz", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 	{
 		Name:    "WP Poczta",
@@ -356,8 +406,9 @@ var providers = []Provider{
 		MX:      []string{"wp.pl"},
 		Host:    "smtp.wp.pl", Port: 465, Security: TLS,
 		Username: "%EMAILLOCALPART%", Auth: []string{AuthPassword},
-		Needs: []Need{NeedEnableSMTP},
-		Hint:  HintEnableSMTP,
+		Needs:    []Need{NeedEnableSMTP},
+		Hint:     HintEnableSMTP,
+		IMAPHost: "imap.wp.pl", IMAPPort: 993, IMAPSecurity: TLS,
 	},
 }
 
@@ -401,13 +452,7 @@ func providerForMX(mxHost string) *Provider {
 // address gets no Gmail advice. Front ends show it with authentication
 // failures.
 func HintFor(host string) Hint {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	for i := range providers {
-		if providers[i].Host == host {
-			return providers[i].hint()
-		}
-	}
-	return providerForDomain(host).hint()
+	return providerForHost(strings.TrimSuffix(strings.ToLower(host), ".")).hint()
 }
 
 // Providers returns a copy of the built-in table.

@@ -40,6 +40,17 @@ type Settings struct {
 	Auth []string `json:"auth"`
 }
 
+// IMAPSettings are the incoming (IMAP) server settings for one address.
+type IMAPSettings struct {
+	Host     string   `json:"host"`
+	Port     int      `json:"port"`
+	Security Security `json:"security"`
+	Username string   `json:"username"`
+	// Source and Detail say where they came from, as for the Result.
+	Source Source `json:"source"`
+	Detail string `json:"detail"`
+}
+
 // Source names where discovered settings came from.
 type Source string
 
@@ -80,6 +91,14 @@ type Result struct {
 	CertificateProblem   string               `json:"certificate_problem,omitempty"`
 	// Attempts records what every source answered, in order of trust.
 	Attempts []Attempt `json:"attempts"`
+
+	// IMAP is the incoming (IMAP) server, for filing a copy of each sent
+	// message in the Sent folder; nil when none was found. It comes from
+	// the source that gave the SMTP server when that source names one (the
+	// table, a clientConfig file), else from its own sources (RFC 6186 SRV
+	// records, then a guess), whose answers are in IMAPAttempts.
+	IMAP         *IMAPSettings `json:"imap,omitempty"`
+	IMAPAttempts []Attempt     `json:"imap_attempts,omitempty"`
 
 	trusted []string // domains that belong to the provider the source named
 	viaMX   string   // the MX host that led to these settings, if any

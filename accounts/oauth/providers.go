@@ -105,8 +105,8 @@ const EnvProviders = "POSTIE_OAUTH_PROVIDERS"
 //     "Authenticate an IMAP, POP or SMTP connection using OAuth"
 //     (learn.microsoft.com/exchange/client-developer/legacy-protocols/
 //     how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth):
-//     scope https://outlook.office.com/SMTP.Send, offline_access for a
-//     refresh token, SMTP smtp.office365.com:587 STARTTLS for Microsoft 365
+//     scopes https://outlook.office.com/SMTP.Send and IMAP.AccessAsUser.All,
+//     offline_access for a refresh token, SMTP smtp.office365.com:587 STARTTLS for Microsoft 365
 //     and smtp-mail.outlook.com:587 STARTTLS for Outlook.com (Microsoft
 //     support "POP, IMAP, and SMTP settings for Outlook.com"), IMAP
 //     outlook.office365.com:993. Microsoft publishes no RFC 7009
@@ -148,7 +148,10 @@ func BuiltIn() Providers {
 			TokenURL:         "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
 			RevocationURL:    "", // Microsoft has no public RFC 7009 endpoint
 			ClientID:         microsoftClientID,
-			Scopes:           []string{"https://outlook.office.com/SMTP.Send", "offline_access"},
+			// IMAP.AccessAsUser.All lets "Save a copy in Sent: always" file
+			// the copy over IMAP with the same sign-in (Thunderbird asks
+			// for the same three).
+			Scopes: []string{"https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"},
 			// Outlook.com's consumer domains (Microsoft support, "Outlook.com
 			// addresses"): outlook.*, hotmail.*, live.* under many country
 			// domains, and msn.com, passport.com, windowslive.com.

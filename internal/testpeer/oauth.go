@@ -405,6 +405,11 @@ type OAuthProvider struct {
 	Security Security
 	// NoRevocation leaves revocation_url out, like Microsoft.
 	NoRevocation bool
+	// IMAPHost, IMAPPort and IMAPSecurity are the provider's IMAP server,
+	// for the copy in the Sent folder; none when IMAPPort is 0.
+	IMAPHost     string
+	IMAPPort     int
+	IMAPSecurity Security
 }
 
 // ProvidersFile writes a POSTIE_OAUTH_PROVIDERS file with the providers,
@@ -430,6 +435,7 @@ func (s *OAuthServer) ProvidersFile(t testing.TB, providers ...OAuthProvider) st
 		Scopes           []string `json:"scopes"`
 		Domains          []string `json:"domains"`
 		SMTP             server   `json:"smtp"`
+		IMAP             *server  `json:"imap,omitempty"`
 	}
 	var defs []def
 	for _, p := range providers {
@@ -454,6 +460,12 @@ func (s *OAuthServer) ProvidersFile(t testing.TB, providers ...OAuthProvider) st
 		}
 		if p.NoRevocation {
 			d.RevocationURL = ""
+		}
+		if p.IMAPPort != 0 {
+			d.IMAP = &server{Host: p.IMAPHost, Port: p.IMAPPort, Security: p.IMAPSecurity}
+			if d.IMAP.Host == "" {
+				d.IMAP.Host = "127.0.0.1"
+			}
 		}
 		defs = append(defs, d)
 	}

@@ -97,9 +97,23 @@ func (o *Outbox) Resend(ctx context.Context, id int64) error {
 
 // MarkSent records that a message whose outcome was unknown did arrive,
 // as the user found out.
+// The copy in the Sent folder is then filed as for any message sent.
 func (o *Outbox) MarkSent(ctx context.Context, id int64) error {
+	var account string
+	if err := o.db.QueryRowContext(ctx, `SELECT account_id FROM outbox_messages WHERE id = ?`, id).Scan(&account); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	}
+	plan := o.copyPlan(ctx, account)
 	_, err := o.transition(ctx, id, "marked as sent", statesAllowing(ActionMarkSent), StateSent,
-		", sent_at = updated, error = '', failure = '', owner = ''", "You marked it as sent.")
+		", sent_at = updated, error = '', failure = '', owner = '', sent_copy = '"+string(plan)+
+			"', sent_folder = '', copy_due = updated, copy_attempts = 0, copy_failures = 0, copy_failure = '', copy_owner = ''",
+		"You marked it as sent.")
+	if err == nil && plan == CopyPending {
+		o.nudgeCopies()
+	}
 	return err
 }
 

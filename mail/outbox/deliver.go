@@ -307,6 +307,12 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 	if transcript == "" && err != nil {
 		transcript = formatTranscript(asSMTPError(err).Transcript)
 	}
+	var plan SentCopy
+	if v.state == StateSent {
+		// Decided now, recorded with "sent": a process killed after this
+		// commit finds the copy pending when it starts again.
+		plan = o.copyPlan(context.WithoutCancel(ctx), c.account)
+	}
 	dbErr := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 		r, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?, due = ?, error = '', failure = ?, server_reply = ?,
 			sent_at = CASE WHEN ? > 0 THEN ? ELSE sent_at END, temp_failures = ?, offline = ?, owner = '',
@@ -334,6 +340,9 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 			return err
 		}
 		if v.state == StateSent {
+			if err := setCopyPlan(tx, c.id, plan, now); err != nil {
+				return err
+			}
 			return rememberRecipients(tx, c.id, now)
 		}
 		return nil
@@ -353,5 +362,8 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		ev.Failure = lastFailure
 	}
 	o.events.publish(ev)
+	if plan == CopyPending {
+		o.nudgeCopies()
+	}
 	return out
 }

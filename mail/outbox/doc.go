@@ -69,6 +69,26 @@
 // everything due and returns; SendNow delivers one message at once, for
 // `postie send`.
 //
+// # The copy in the Sent folder
+//
+// When the server accepts a message, the same transaction that records
+// "sent" decides what becomes of its copy in the mailbox's own Sent folder
+// (SentCopy): "off" when the account files none, "skipped" when its
+// provider files its own, else "pending". A copy worker of its own (Run
+// starts it; FlushCopies does its work once) files pending copies over
+// IMAP through a SentCopier, one connection per account shared by its
+// copies, so that IMAP trouble never delays a delivery. The copy is the
+// spooled file as submitted, streamed, with a Bcc header naming the blind
+// recipients put before it (only there, never on the SMTP wire), flagged
+// \Seen, dated when sent. It is claimed like a send, so a process killed
+// while filing leaves it pending, and every try after the first looks for
+// the Message-ID in the folder before appending, so that a copy whose
+// APPEND was cut off after the server stored it is not filed twice.
+// Failures are facts (CopyFailure) with their own retries (1, 5, 15
+// minutes, hourly, then every 4 hours, CopyGiveUpAfter tries); a refused
+// sign-in or a full mailbox fails at once, and RetryCopy tries again.
+// Filing never touches the message's state and never sends it again.
+//
 // # Sent log, drafts, addresses, settings
 //
 // List and Count page through messages newest first with FTS5 full-text

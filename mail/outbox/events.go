@@ -16,6 +16,11 @@ type Event struct {
 	Written, Total int64
 	// WasScheduled is set when a message held with "send later" was sent.
 	WasScheduled bool
+	// Copy is set when the copy of a sent message in the Sent folder
+	// changed (State is then StateSent, as before): filed, pending again
+	// after a failed try, or failed, with CopyFailure saying why.
+	Copy        SentCopy
+	CopyFailure *CopyFailure
 }
 
 // Subscribe returns a channel of events and a function that ends the

@@ -33,6 +33,12 @@ type Outbox struct {
 
 	wake chan struct{} // nudges Run; buffered, one pending nudge is enough
 
+	copier   SentCopier    // files copies in the Sent folder; nil: none
+	copyWake chan struct{} // nudges the copy worker, like wake
+	copyHook func(wait time.Duration)
+	copyMu   sync.Mutex
+	copying  map[string]bool // accounts with a copy loop running
+
 	mu       sync.Mutex
 	inflight map[int64]*flight // messages this process is sending
 	draining map[string]bool   // accounts with a delivery loop running
@@ -82,6 +88,8 @@ func Open(db *store.DB, accts Accounts, opts ...Option) (*Outbox, error) {
 		now:      time.Now,
 		lease:    DefaultLease,
 		wake:     make(chan struct{}, 1),
+		copyWake: make(chan struct{}, 1),
+		copying:  map[string]bool{},
 		inflight: map[int64]*flight{},
 		draining: map[string]bool{},
 		stop:     make(chan struct{}),

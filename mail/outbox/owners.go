@@ -114,7 +114,7 @@ func (o *Outbox) recover(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return releaseLostCopies(tx, now)
 	})
 	if err != nil {
 		return err

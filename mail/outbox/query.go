@@ -36,6 +36,19 @@ type Entry struct {
 	// reply to the last failed attempt.
 	ServerReply string
 	Size        int64
+
+	// SentCopy is what became of the copy in the mailbox's Sent folder;
+	// CopyOff for a message not sent.
+	SentCopy SentCopy
+	// SentFolder is the folder the copy was filed in (or is to be), once
+	// known.
+	SentFolder string
+	// CopyFailure is why the copy is pending or failed; nil otherwise.
+	CopyFailure *CopyFailure
+	// CopyNextTry is when a pending copy is tried next.
+	CopyNextTry time.Time
+	// CopyAttempts counts the tries to file the copy.
+	CopyAttempts int
 }
 
 // Detail is everything known about one message.
@@ -81,18 +94,30 @@ type Query struct {
 }
 
 const entryColumns = `m.id, m.message_id, m.account_id, m.state, m.from_addr, m.to_addrs, m.cc_addrs, m.bcc_addrs,
-	m.subject, m.created, m.sent_at, m.due, m.attempts, m.error, m.failure, m.server_reply, m.size`
+	m.subject, m.created, m.sent_at, m.due, m.attempts, m.error, m.failure, m.server_reply, m.size,
+	m.sent_copy, m.sent_folder, m.copy_failure, m.copy_due, m.copy_attempts`
 
 // scanEntry reads entryColumns, then any extra columns into extra.
 func scanEntry(row interface{ Scan(...any) error }, extra ...any) (Entry, error) {
 	var e Entry
 	var from, to, cc, bcc string
 	var created, sentAt, due int64
-	var legacyError, failure string
+	var legacyError, failure, copyFailure string
+	var copyDue int64
 	err := row.Scan(append([]any{&e.ID, &e.MessageID, &e.Account, &e.State, &from, &to, &cc, &bcc,
-		&e.Subject, &created, &sentAt, &due, &e.AttemptCount, &legacyError, &failure, &e.ServerReply, &e.Size}, extra...)...)
+		&e.Subject, &created, &sentAt, &due, &e.AttemptCount, &legacyError, &failure, &e.ServerReply, &e.Size,
+		&e.SentCopy, &e.SentFolder, &copyFailure, &copyDue, &e.CopyAttempts}, extra...)...)
 	if err != nil {
 		return e, err
+	}
+	if e.SentCopy == "" {
+		e.SentCopy = CopyOff
+	}
+	if e.SentCopy == CopyPending || e.SentCopy == CopyFailed {
+		e.CopyFailure = decodeCopyFailure(copyFailure)
+	}
+	if e.SentCopy == CopyPending {
+		e.CopyNextTry = fromMS(copyDue)
 	}
 	e.Failure = decodeFailure(failure, legacyError)
 	var f addr

@@ -107,4 +107,16 @@ var migrations = []string{
 	`ALTER TABLE outbox_attempts ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
 	`ALTER TABLE outbox_messages ADD COLUMN failure TEXT NOT NULL DEFAULT ''`, // the last failure
 	`ALTER TABLE outbox_history ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
+	// The copy of a sent message in the mailbox's Sent folder (IMAP): its
+	// SentCopy state, decided in the transaction that records "sent", the
+	// folder it went to, and its own tries, separate from the SMTP ones.
+	// copy_owner names the process filing it, as owner does for sending.
+	`ALTER TABLE outbox_messages ADD COLUMN sent_copy TEXT NOT NULL DEFAULT ''`, // '' reads as "off"
+	`ALTER TABLE outbox_messages ADD COLUMN sent_folder TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE outbox_messages ADD COLUMN copy_due INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE outbox_messages ADD COLUMN copy_attempts INTEGER NOT NULL DEFAULT 0`, // all tries
+	`ALTER TABLE outbox_messages ADD COLUMN copy_failures INTEGER NOT NULL DEFAULT 0`, // failures in a row
+	`ALTER TABLE outbox_messages ADD COLUMN copy_failure TEXT NOT NULL DEFAULT ''`,    // a CopyFailure
+	`ALTER TABLE outbox_messages ADD COLUMN copy_owner TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX outbox_messages_copy_due ON outbox_messages(copy_due) WHERE sent_copy = 'pending'`,
 }

@@ -35,6 +35,9 @@ type Summary struct {
 	// WaitingForSignIn counts the messages left waiting for their
 	// account's new sign-in.
 	WaitingForSignIn int
+	// Copies counts the copies filed in the Sent folder, when the caller
+	// filed them too (core.Core.Flush does).
+	Copies CopySummary
 }
 
 func (s *Summary) add(state State) {
@@ -79,6 +82,13 @@ func (o *Outbox) Run(ctx context.Context) {
 	var drains sync.WaitGroup
 	defer drains.Wait()
 	go o.removeOrphansLater(ctx)
+	// The copies in the Sent folder have a worker of their own, so that
+	// IMAP trouble never delays a delivery.
+	drains.Add(1)
+	go func() {
+		defer drains.Done()
+		o.runCopies(ctx)
+	}()
 	probe := reachability{wait: reachabilityBackoff.first}
 	for {
 		o.recover(ctx)

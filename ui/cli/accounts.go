@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/postie-app/postie/accounts"
@@ -18,6 +19,9 @@ const accountsUsage = `Usage:
   postie accounts add --email ADDRESS [--name NAME] [--display-name NAME]
                       [--host HOST --port PORT --security tls|starttls|none] [--user USER]
                       [--password-stdin] [--ca-file FILE | --pin-sha256 HEX] [--no-test]
+                      [--imap-host HOST --imap-port PORT --imap-security tls|starttls|none]
+                      [--imap-user USER] [--imap-password-stdin]
+                      [--sent-copy auto|always|never]
   postie accounts add --email ADDRESS --oauth PROVIDER [--name NAME] [--display-name NAME]
                       [--no-browser] [--sign-in-timeout DURATION] [--no-test]
                       [--oauth-client-id ID] [--oauth-tenant TENANT]
@@ -31,6 +35,17 @@ Without --host, "add" finds the server settings from the address. It tests the
 connection (connect, TLS, sign in) before saving, and saves nothing when the
 test fails, unless --no-test is given. Passwords are kept only in the
 computer's password store, never in a file.
+
+The IMAP server (--imap-host) is where Postie saves a copy of each sent
+message, in the Sent folder. Without --host, it is found with the SMTP server;
+with --host, only the one given is used. --sent-copy auto (the default) saves
+the copy unless the provider saves its own (Gmail, Google Workspace,
+Outlook.com, Microsoft 365); never saves none. The IMAP server signs in with
+the same user name and password, unless --imap-user or --imap-password-stdin
+gives its own; with both --password-stdin and --imap-password-stdin, standard
+input holds the password on its first line and the IMAP password on the next.
+"list --json" shows the IMAP server as imap ({host, port, security, username,
+own_secret}) and the choice as sent_copy.
 
 A certificate accepted with --pin-sha256 is for the server (host and port)
 the account is added with, and is used for no other. "list --json" shows it
@@ -90,7 +105,12 @@ type addOptions struct {
 	passwordStdin, noTest     bool
 	caFile, pin               string
 	hostSet, portSet, secuSet bool
-	signIn                    signInOptions
+
+	imapHost, imapSecurity, imapUser, sentCopy string
+	imapPort                                   int
+	imapPasswordStdin                          bool
+	imapPortSet, imapSecuSet                   bool
+	signIn                                     signInOptions
 }
 
 func accountsAdd(ctx context.Context, env *Env, args []string) int {
@@ -107,6 +127,12 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&o.caFile, "ca-file", "", "a PEM file of certificate authorities to trust for this server")
 	fs.StringVar(&o.pin, "pin-sha256", "", "the SHA-256 fingerprint of a server certificate you accept")
 	fs.BoolVar(&o.noTest, "no-test", false, "save without testing the connection")
+	fs.StringVar(&o.imapHost, "imap-host", "", "the incoming (IMAP) server, for the copy in Sent; without --host, Postie finds it")
+	fs.IntVar(&o.imapPort, "imap-port", 0, "the IMAP server's port (default 993 for tls, 143 for starttls)")
+	fs.StringVar(&o.imapSecurity, "imap-security", "", "tls, starttls or none, for the IMAP server")
+	fs.StringVar(&o.imapUser, "imap-user", "", "the IMAP user name (default: the SMTP one)")
+	fs.BoolVar(&o.imapPasswordStdin, "imap-password-stdin", false, "read the IMAP server's own password from standard input")
+	fs.StringVar(&o.sentCopy, "sent-copy", "", "save a copy in Sent: auto, always or never (default auto)")
 	o.signIn.addFlags(fs, true)
 	positional, code, ok := parseFlags(env, fs, accountsUsage, args)
 	if !ok {
@@ -120,6 +146,10 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			o.portSet = true
 		case "security":
 			o.secuSet = true
+		case "imap-port":
+			o.imapPortSet = true
+		case "imap-security":
+			o.imapSecuSet = true
 		}
 	})
 	if o.signIn.provider != "" {
@@ -137,18 +167,23 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 		return usageError(env, accountsUsage, "postie accounts add: --port and --security need --host")
 	case o.caFile != "" && o.pin != "":
 		return usageError(env, accountsUsage, "postie accounts add: use either --ca-file or --pin-sha256, not both")
+	case o.imapHost == "" && (o.imapPortSet || o.imapSecuSet):
+		return usageError(env, accountsUsage, "postie accounts add: --imap-port and --imap-security need --imap-host")
 	}
 
-	secret := ""
-	if o.passwordStdin {
-		var err error
-		if secret, err = readPassword(env.Stdin); err != nil {
-			fmt.Fprintln(env.Stderr, explain(err))
-			return ExitDataErr
-		}
+	secret, imapSecret, err := readSecrets(env.Stdin, o.passwordStdin, o.imapPasswordStdin)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, explain(err))
+		return ExitDataErr
 	}
 	a := &accounts.Account{Name: o.name, DisplayName: o.displayName, Email: o.email, Username: o.user,
-		CAFile: o.caFile}
+		CAFile: o.caFile, SentCopy: accounts.SentCopyMode(o.sentCopy)}
+	a.IMAP.Username = o.imapUser
+	if o.imapHost != "" {
+		if code, ok := manualIMAPServer(env, &o, a); !ok {
+			return code
+		}
+	}
 	if o.hostSet {
 		if code, ok := manualServer(env, &o, a); !ok {
 			return code
@@ -170,8 +205,12 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 
 	return withCore(ctx, env, func(c *core.Core) int {
 		if !o.noTest {
-			if code, ok := testConnection(ctx, env, c, a, secret); !ok {
+			if code, err := testConnection(ctx, env, c, a, secret, imapSecret); err != nil {
 				fmt.Fprintln(env.Stderr, "Nothing was saved.")
+				var imapErr *accounts.IMAPTestError
+				if errors.As(err, &imapErr) {
+					fmt.Fprintln(env.Stderr, "To save the account without the copy in Sent, add --sent-copy never.")
+				}
 				return code
 			}
 		}
@@ -179,6 +218,12 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, explain(err))
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
 			return exitCode(err)
+		}
+		if imapSecret != "" {
+			if err := c.SetIMAPPassword(ctx, a, imapSecret); err != nil {
+				fmt.Fprintf(env.Stderr, "Saved the account %q, but not the IMAP server's own password: %s\n", a.Name, explain(err))
+				return exitCode(err)
+			}
 		}
 		printSaved(env.Stdout, a, secret != "")
 		return ExitOK
@@ -224,6 +269,58 @@ func manualServer(env *Env, o *addOptions, a *accounts.Account) (int, bool) {
 	return ExitOK, true
 }
 
+// manualIMAPServer fills in the IMAP server the user named, with the usual
+// port for the security or the usual security for the port (RFC 8314
+// section 7.3: 993 for implicit TLS, 143 with STARTTLS).
+func manualIMAPServer(env *Env, o *addOptions, a *accounts.Account) (int, bool) {
+	a.IMAP.Host, a.IMAP.Port, a.IMAP.Security = o.imapHost, o.imapPort, smtpclient.Security(o.imapSecurity)
+	switch {
+	case !o.imapSecuSet && (o.imapPort == 0 || o.imapPort == 993):
+		a.IMAP.Security = smtpclient.SecurityTLS
+	case !o.imapSecuSet && o.imapPort == 143:
+		a.IMAP.Security = smtpclient.SecurityStartTLS
+	case !o.imapSecuSet:
+		return usageError(env, accountsUsage, "postie accounts add: say which --imap-security port %d uses (tls, starttls or none)", o.imapPort), false
+	}
+	if a.IMAP.Port == 0 {
+		switch a.IMAP.Security {
+		case smtpclient.SecurityTLS:
+			a.IMAP.Port = 993
+		case smtpclient.SecurityStartTLS:
+			a.IMAP.Port = 143
+		default:
+			return usageError(env, accountsUsage, "postie accounts add: --imap-security none needs an --imap-port"), false
+		}
+	}
+	return ExitOK, true
+}
+
+// readSecrets reads the passwords the flags ask for from standard input:
+// one, or, with both flags, the account's on the first line and the IMAP
+// server's on the second.
+func readSecrets(stdin io.Reader, password, imapPassword bool) (secret, imapSecret string, err error) {
+	switch {
+	case password && imapPassword:
+		both, err := readPassword(stdin)
+		if err != nil {
+			return "", "", err
+		}
+		secret, imapSecret, _ = strings.Cut(both, "\n")
+		secret = strings.TrimSuffix(secret, "\r")
+		if secret == "" || imapSecret == "" {
+			return "", "", errors.New("--password-stdin and --imap-password-stdin were given, but standard input does not hold two lines: the password, then the IMAP password")
+		}
+		return secret, imapSecret, nil
+	case password:
+		secret, err = readPassword(stdin)
+		return secret, "", err
+	case imapPassword:
+		imapSecret, err = readPassword(stdin)
+		return "", imapSecret, err
+	}
+	return "", "", nil
+}
+
 // discoverServer finds the server for the address and explains where the
 // settings came from. Settings that need the user's confirmation are not
 // used: the user confirms by giving them explicitly.
@@ -239,12 +336,16 @@ func discoverServer(ctx context.Context, env *Env, o *addOptions, a *accounts.Ac
 	if res.Confirm {
 		fmt.Fprintf(env.Stderr, "%s\nTo use these settings, run the command again with:\n  --host %s --port %d --security %s\n",
 			explainConfirmation(res.Confirmation), res.Host, res.Port, res.Security)
+		if m := res.IMAP; m != nil && o.imapHost == "" {
+			fmt.Fprintf(env.Stderr, "  --imap-host %s --imap-port %d --imap-security %s\n", m.Host, m.Port, m.Security)
+		}
 		return ExitConfig, false
 	}
 	a.Host, a.Port, a.Security = res.Host, res.Port, res.Security
 	if a.Username == "" {
 		a.Username = res.Username
 	}
+	core.FillIMAP(a, res)
 	if o.pin == "" && a.CAFile == "" && res.UntrustedCertificate != nil {
 		fmt.Fprintf(env.Stdout, "Warning: the server's certificate is not trusted (%s).\n", res.CertificateProblem)
 	}
@@ -257,6 +358,9 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 		fmt.Fprintf(w, " (%s)", res.Provider)
 	}
 	fmt.Fprintln(w, ".")
+	if m := res.IMAP; m != nil {
+		fmt.Fprintf(w, "Found the IMAP server %s:%d (%s) for the copy in Sent, from the %s.\n", m.Host, m.Port, m.Security, m.Source)
+	}
 	if !res.Hint.IsZero() {
 		fmt.Fprintf(w, "Note: %s\n", explainHint(res.Hint))
 	}
@@ -266,9 +370,19 @@ func printFound(w io.Writer, res *autoconfig.Result) {
 // the server said in a (see accounts.Store.Test), and explains a failure,
 // showing a certificate that is not trusted so that the user can accept it
 // with --pin-sha256. An empty secret for a saved account means its saved one.
-func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Account, secret string) (int, bool) {
+// A failure of the IMAP server alone is an *accounts.IMAPTestError.
+func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Account, secret, imapSecret string) (int, error) {
 	fmt.Fprintf(env.Stdout, "Testing the connection to %s:%d...\n", a.Host, a.Port)
-	probe, err := c.TestAccount(ctx, a, secret)
+	if a.HasIMAP() && a.SentCopy != accounts.SentCopyNever {
+		fmt.Fprintf(env.Stdout, "Testing the IMAP server %s:%d for the copy in Sent...\n", a.IMAP.Host, a.IMAP.Port)
+	}
+	probe, err := c.TestAccountWithIMAPPassword(ctx, a, secret, imapSecret)
+	var imapErr *accounts.IMAPTestError
+	if errors.As(err, &imapErr) {
+		// Sending works; only the copy in Sent does not.
+		fmt.Fprintf(env.Stderr, "%s\n", explain(err))
+		return exitCode(err), err
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "The connection test failed: %s\n", explain(err))
 		var se *smtpclient.Error
@@ -276,7 +390,7 @@ func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Acc
 			printCertificate(env.Stderr, se.Certificate)
 			fmt.Fprintf(env.Stderr, "If you trust this certificate, add --pin-sha256 %s to accept it.\n", se.Certificate.SHA256)
 		}
-		return exitCode(err), false
+		return exitCode(err), err
 	}
 	switch {
 	case probe.Mechanism != "":
@@ -284,7 +398,10 @@ func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Acc
 	default:
 		fmt.Fprintln(env.Stdout, "The connection works.")
 	}
-	return ExitOK, true
+	if a.HasIMAP() && a.SentCopy != accounts.SentCopyNever {
+		fmt.Fprintf(env.Stdout, "The IMAP server works: copies of sent messages can be saved in Sent.\n")
+	}
+	return ExitOK, nil
 }
 
 func accountsList(ctx context.Context, env *Env, args []string) int {
@@ -318,13 +435,17 @@ func printAccounts(w io.Writer, list []accounts.Account) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEFAULT\tNAME\tEMAIL\tSERVER\tSIGN-IN")
+	fmt.Fprintln(tw, "DEFAULT\tNAME\tEMAIL\tSERVER\tIMAP SERVER\tSENT COPY\tSIGN-IN")
 	for _, a := range list {
 		mark := ""
 		if a.Default {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d %s\t%s\n", mark, a.Name, a.Email, a.Host, a.Port, a.Security, describeSignIn(a))
+		imap := "none"
+		if a.HasIMAP() {
+			imap = fmt.Sprintf("%s:%d %s", a.IMAP.Host, a.IMAP.Port, a.IMAP.Security)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d %s\t%s\t%s\t%s\n", mark, a.Name, a.Email, a.Host, a.Port, a.Security, imap, a.SentCopy, describeSignIn(a))
 	}
 	tw.Flush()
 }
@@ -353,7 +474,7 @@ func accountsTest(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintln(env.Stderr, explain(err))
 			return exitCode(err)
 		}
-		code, _ := testConnection(ctx, env, c, &a, "")
+		code, _ := testConnection(ctx, env, c, &a, "", "")
 		return code
 	})
 }

@@ -18,6 +18,15 @@ provider's own settings file, Thunderbird's ISPDB, DNS, and finally by trying
 the usual server names. Prints the host, port, security, user name,
 authentication and where the settings came from. Exits 1 when nothing is
 found. POSTIE_ISPDB_URL replaces the ISPDB's address.
+
+It finds the incoming (IMAP) server too, where Postie saves the copy of each
+sent message in Sent: from the same table or settings file, else from the DNS
+records _imaps._tcp and _imap._tcp (RFC 6186), else by trying imap.DOMAIN on
+ports 993 and 143. --json shows it as "imap": {"host", "port", "security",
+"username", "source", "detail"}, absent when none was found, and what its own
+sources answered as "imap_attempts". Where the provider saves the copy itself
+(so "accounts add --sent-copy auto" saves none), "provider_files_sent_copy"
+names the page that says so.
 `
 
 // newDiscoverer makes the discoverer for autoconfig and accounts add; tests
@@ -43,7 +52,8 @@ func runAutoconfig(ctx context.Context, env *Env, args []string) int {
 		return exitCode(err)
 	}
 	if *asJSON {
-		writeJSON(env.Stdout, resultJSON{res, explainHint(res.Hint), confirmReason(res)})
+		_, filesSentCopy := autoconfig.FilesOwnSentCopy("", res.Host)
+		writeJSON(env.Stdout, resultJSON{res, explainHint(res.Hint), confirmReason(res), filesSentCopy})
 		return ExitOK
 	}
 	printResult(env.Stdout, res)
@@ -63,6 +73,14 @@ func printResult(w io.Writer, res *autoconfig.Result) {
 	row("Auth", strings.Join(res.Auth, ", "))
 	row("Source", fmt.Sprintf("%s (%s)", res.Source, res.Detail))
 	row("Provider", res.Provider)
+	if m := res.IMAP; m != nil {
+		row("IMAP", fmt.Sprintf("%s:%d (%s) for user %s, from the %s (%s)", m.Host, m.Port, m.Security, m.Username, m.Source, m.Detail))
+	} else {
+		row("IMAP", "none found")
+	}
+	if files, source := autoconfig.FilesOwnSentCopy("", res.Host); files {
+		row("Sent copy", "the provider saves its own copy in Sent ("+source+")")
+	}
 	row("Hint", explainHint(res.Hint))
 	if res.Confirm {
 		row("Confirm", explainConfirmation(res.Confirmation))
@@ -92,6 +110,10 @@ type resultJSON struct {
 	*autoconfig.Result
 	Hint          string `json:"hint,omitempty"`
 	ConfirmReason string `json:"confirm_reason,omitempty"`
+	// ProviderFilesSentCopy is where it is documented that the provider
+	// saves a copy of each sent message in Sent itself, so that
+	// --sent-copy auto saves none; absent otherwise.
+	ProviderFilesSentCopy string `json:"provider_files_sent_copy,omitempty"`
 }
 
 func confirmReason(res *autoconfig.Result) string {

@@ -47,9 +47,9 @@ type Command struct {
 
 // commands are the subcommands, in the order `postie help` lists them.
 var commands = []Command{
-	{Name: "accounts", Summary: "add, list, test or remove sending accounts; sign in again; choose the default", Run: runAccounts},
-	{Name: "autoconfig", Summary: "find the outgoing server settings for an email address", Run: runAutoconfig},
-	{Name: "log", Summary: "show, search and export the messages sent", Run: runLog},
+	{Name: "accounts", Summary: "add, list, test or remove sending accounts (SMTP, and IMAP for the copy in Sent); sign in again; choose the default", Run: runAccounts},
+	{Name: "autoconfig", Summary: "find the outgoing (SMTP) and incoming (IMAP) server settings for an email address", Run: runAutoconfig},
+	{Name: "log", Summary: "show, search and export the messages sent; save a copy in Sent again", Run: runLog},
 	{Name: "outbox", Summary: "list, send, retry or discard waiting messages", Run: runOutbox},
 	{Name: "send", Summary: "send a message now, or queue it for later", Run: runSend},
 	{Name: "version", Summary: "print Postie's version", Run: runVersion},

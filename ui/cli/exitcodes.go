@@ -8,6 +8,7 @@ import (
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -56,12 +57,23 @@ func exitCode(err error) int {
 		input    *mail.InputError
 		address  *autoconfig.AddressError
 		state    *outbox.StateError
+		copy     *outbox.CopyStateError
 		notFound *autoconfig.NotFoundError
+		imapTest *accounts.IMAPTestError
 		signIn   *oauth.Error
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &imapTest):
+		// Sending works; the IMAP server, for the copy in Sent, does not.
+		// Its own keyring trouble keeps its code; anything else is a
+		// setting to fix (or --sent-copy never).
+		var keyring *accounts.KeyringError
+		if errors.As(imapTest.Err, &keyring) {
+			return exitCode(imapTest.Err)
+		}
+		return ExitConfig
 	case errors.As(err, &signIn):
 		// Before smtpclient.Error, which wraps it when a message could
 		// not get a token.
@@ -79,7 +91,7 @@ func exitCode(err error) int {
 	case errors.Is(err, accounts.ErrNoSecret), errors.Is(err, accounts.ErrNoAccount):
 		return ExitConfig
 	case errors.As(err, &invalid), errors.As(err, &dup), errors.As(err, &noAcct),
-		errors.As(err, &input), errors.As(err, &address), errors.As(err, &state):
+		errors.As(err, &input), errors.As(err, &address), errors.As(err, &state), errors.As(err, &copy):
 		return ExitDataErr
 	case errors.Is(err, outbox.ErrNotFound), errors.As(err, &notFound):
 		return ExitUnknown
@@ -126,6 +138,28 @@ func outcomeExitCode(out outbox.Outcome) int {
 		return ExitUnavailable
 	}
 	return ExitTempFail
+}
+
+// copyExitCode maps what became of a copy in the Sent folder that the
+// user asked to save again (postie log retry-copy). Only that command's
+// code depends on a copy: the codes of flush and send are about sending.
+func copyExitCode(e outbox.Entry) int {
+	switch e.SentCopy {
+	case outbox.CopyFiled:
+		return ExitOK
+	case outbox.CopyPending:
+		return ExitTempFail
+	}
+	if e.CopyFailure != nil {
+		switch {
+		case e.CopyFailure.Reason == string(imapclient.ReasonLoginRefused):
+			return ExitNoPerm
+		case e.CopyFailure.Account != outbox.NoteNone, e.CopyFailure.Note == outbox.CopyNoteNoIMAPServer,
+			e.CopyFailure.Note == outbox.CopyNoteOAuthUnsupported:
+			return ExitConfig
+		}
+	}
+	return ExitUnavailable
 }
 
 // flushExitCode maps what became of the messages a flush sent, and the

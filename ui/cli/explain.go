@@ -9,6 +9,7 @@ import (
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
 	"github.com/postie-app/postie/mail/store"
@@ -26,12 +27,14 @@ func explain(err error) string {
 		notFound   *accounts.NotFoundError
 		notRemoved *accounts.NotRemovedError
 		sizeLimit  *accounts.SizeLimitNotSavedError
+		imapTest   *accounts.IMAPTestError
 		address    *autoconfig.AddressError
 		undiscover *autoconfig.NotFoundError
 		path       *store.PathError
 		newer      *store.NewerSchemaError
 		input      *mail.InputError
 		stateErr   *outbox.StateError
+		copyState  *outbox.CopyStateError
 		spoolErr   *outbox.NotSpooledError
 		damaged    *outbox.DamagedError
 		smtpError  *smtpclient.Error
@@ -50,6 +53,15 @@ func explain(err error) string {
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf("The account %q was not removed, because its saved password could not be deleted. %s",
 			notRemoved.Name, explain(notRemoved.Err))
+	case errors.As(err, &imapTest):
+		// Before InvalidError and KeyringError, which it may wrap: sending
+		// works, only the copy in Sent does not.
+		why := explain(imapTest.Err)
+		var imapErr *imapclient.Error
+		if errors.As(imapTest.Err, &imapErr) {
+			why = explainIMAPReason(string(imapErr.Reason), imapErr.ServerText, imapErr.Folder) + "."
+		}
+		return fmt.Sprintf("Sending works; saving copies to Sent does not (IMAP server %s:%d): %s", imapTest.Host, imapTest.Port, why)
 	case errors.As(err, &sizeLimit):
 		return "The connection works, but Postie could not save the server's size limit: " + sizeLimit.Err.Error()
 	case errors.As(err, &invalid):
@@ -81,6 +93,8 @@ func explain(err error) string {
 			return fmt.Sprintf("The text could not be read from standard input: %v", bodyRead.err)
 		}
 		return fmt.Sprintf("The text file %s could not be read: %v", bodyRead.path, errors.Unwrap(bodyRead.err))
+	case errors.As(err, &copyState):
+		return explainCopyState(copyState)
 	case errors.As(err, &setting):
 		if setting.Setting == outbox.SettingUndoWindow {
 			return fmt.Sprintf("The undo time must be between 0 and %d seconds.", int(setting.Max.Seconds()))
@@ -137,6 +151,22 @@ func explainInvalid(e *accounts.InvalidError) string {
 		return fmt.Sprintf("The file %s holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----).", e.Value)
 	case accounts.InvalidCleartextAuth:
 		return "Postie will not send your password over an unencrypted connection. Choose tls or starttls as the security."
+	case accounts.InvalidIMAPHost:
+		return fmt.Sprintf("%q is not a server name. The IMAP server looks like imap.example.org.", e.Value)
+	case accounts.InvalidIMAPNoHost:
+		return "--imap-port, --imap-security and --imap-user need --imap-host, the IMAP server's name."
+	case accounts.InvalidIMAPPort:
+		return "The IMAP server port must be a number from 1 to 65535 (usually 993 or 143)."
+	case accounts.InvalidIMAPSecurity:
+		return fmt.Sprintf("The IMAP security must be tls, starttls or none, not %q.", e.Value)
+	case accounts.InvalidIMAPUsername:
+		return "The IMAP user name must be a single line of text."
+	case accounts.InvalidIMAPCleartextAuth:
+		return "Postie will not send your password to the IMAP server over an unencrypted connection. Choose tls or starttls as --imap-security."
+	case accounts.InvalidSentCopy:
+		return fmt.Sprintf("--sent-copy must be auto, always or never, not %q.", e.Value)
+	case accounts.InvalidSentCopyNoIMAP:
+		return "--sent-copy always needs the IMAP server (--imap-host) to save the copy on."
 	case accounts.InvalidOAuthProvider:
 		if e.Value == "" {
 			return "This account signs in with a password, not with a provider in the browser."

@@ -13,6 +13,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/mail"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/store"
 )
@@ -143,6 +144,18 @@ func TestExplainAccountAndStoreErrors(t *testing.T) {
 		{&accounts.InvalidError{Field: "CA file", Problem: accounts.InvalidCAFileRead, Value: "/ca.pem", Err: ioErr}, "Postie cannot read the certificate authority file /ca.pem: input/output error"},
 		{&accounts.InvalidError{Field: "CA file", Problem: accounts.InvalidCAFileNoCert, Value: "/ca.pem"}, "The file /ca.pem holds no certificate in PEM format (the text starting with -----BEGIN CERTIFICATE-----)."},
 		{accounts.ErrCleartextPassword, "Postie will not send your password over an unencrypted connection. Choose tls or starttls as the security."},
+		{&accounts.InvalidError{Field: "IMAP host", Problem: accounts.InvalidIMAPHost, Value: "imap example"}, `"imap example" is not a server name. The IMAP server looks like imap.example.org.`},
+		{&accounts.InvalidError{Field: "IMAP host", Problem: accounts.InvalidIMAPNoHost}, "--imap-port, --imap-security and --imap-user need --imap-host, the IMAP server's name."},
+		{&accounts.InvalidError{Field: "IMAP port", Problem: accounts.InvalidIMAPPort, Value: "0"}, "The IMAP server port must be a number from 1 to 65535 (usually 993 or 143)."},
+		{&accounts.InvalidError{Field: "IMAP security", Problem: accounts.InvalidIMAPSecurity, Value: "ssl"}, `The IMAP security must be tls, starttls or none, not "ssl".`},
+		{&accounts.InvalidError{Field: "IMAP username", Problem: accounts.InvalidIMAPUsername}, "The IMAP user name must be a single line of text."},
+		{accounts.ErrIMAPCleartextPassword, "Postie will not send your password to the IMAP server over an unencrypted connection. Choose tls or starttls as --imap-security."},
+		{&accounts.InvalidError{Field: "sent copy", Problem: accounts.InvalidSentCopy, Value: "sometimes"}, `--sent-copy must be auto, always or never, not "sometimes".`},
+		{&accounts.InvalidError{Field: "sent copy", Problem: accounts.InvalidSentCopyNoIMAP}, "--sent-copy always needs the IMAP server (--imap-host) to save the copy on."},
+		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &accounts.KeyringError{Problem: accounts.KeyringLocked}},
+			"Sending works; saving copies to Sent does not (IMAP server imap.example.org:993): Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."},
+		{&accounts.IMAPTestError{Host: "imap.example.org", Port: 993, Err: &imapclient.Error{Stage: imapclient.StageAuth, Reason: imapclient.ReasonLoginRefused}},
+			"Sending works; saving copies to Sent does not (IMAP server imap.example.org:993): the incoming (IMAP) server refused the user name or password. Check them with `postie accounts test`."},
 		{&accounts.KeyringError{Problem: accounts.KeyringUnavailable}, "No password store is available on this computer, so Postie cannot save your password. Install or start one (such as GNOME Keyring or KWallet) and try again."},
 		{&accounts.KeyringError{Problem: accounts.KeyringLocked}, "Your password store is locked. Unlock it (your desktop may be showing a prompt) and try again."},
 		{&accounts.KeyringError{Problem: accounts.KeyringTimedOut, Timeout: 10 * time.Second}, "Your password store did not answer within 10s. It may be waiting for you to unlock it in a window that is hidden; unlock it and try again."},

@@ -15,6 +15,13 @@ const logUsage = `Usage:
   postie log [--search WORDS] [--limit N] [--json]   messages, newest first
   postie log show ID                                  details, attempts and transcripts
   postie log export ID                                the message as an .eml file, to standard output
+  postie log retry-copy ID                            save the copy in the Sent folder again now
+
+A sent message's copy in the mailbox's own Sent folder (over IMAP) has its
+own state, "sent_copy" in --json: filed, pending (tried again later by
+itself), failed (retry-copy tries again), skipped (the provider files its
+own copy) or off; "sent_folder" is the folder. Filing a copy never sends the
+message again.
 
 --search finds messages whose subject, recipients or text contain every word
 (or a word starting with it).
@@ -27,6 +34,8 @@ func runLog(ctx context.Context, env *Env, args []string) int {
 			return logShow(ctx, env, args[1:])
 		case "export":
 			return logExport(ctx, env, args[1:])
+		case "retry-copy":
+			return logRetryCopy(ctx, env, args[1:])
 		}
 	}
 	fs := flag.NewFlagSet("postie log", flag.ContinueOnError)
@@ -100,6 +109,13 @@ func printDetail(env *Env, d *outbox.Detail) {
 	line("Attempts", fmt.Sprint(d.AttemptCount))
 	line("Last error", explainFailure(d.Failure))
 	line("Server reply", d.ServerReply)
+	line("Sent folder", explainCopy(d.Entry))
+	if d.SentCopy == outbox.CopyPending || d.SentCopy == outbox.CopyFailed {
+		line("Copy tries", fmt.Sprint(d.CopyAttempts))
+		if d.CopyFailure != nil && d.CopyFailure.Detail != "" {
+			line("Copy problem", d.CopyFailure.Detail)
+		}
+	}
 	fmt.Fprintln(w, "\nHistory:")
 	for _, c := range d.History {
 		note := c.Note
@@ -135,5 +151,25 @@ func logExport(ctx context.Context, env *Env, args []string) int {
 			return reportLookup(env, err)
 		}
 		return ExitOK
+	})
+}
+
+// logRetryCopy files a sent message's copy in the Sent folder again, now,
+// in this process. Its exit code says whether the copy was filed.
+func logRetryCopy(ctx context.Context, env *Env, args []string) int {
+	return withMessageID(ctx, env, "postie log retry-copy", logUsage, args, func(c *core.Core, id int64) int {
+		if err := c.RetryCopy(ctx, id); err != nil {
+			return reportLookup(env, err)
+		}
+		if _, err := c.FlushCopies(ctx); err != nil {
+			fmt.Fprintln(env.Stderr, explain(err))
+			return exitCode(err)
+		}
+		d, err := c.Message(ctx, id)
+		if err != nil {
+			return reportLookup(env, err)
+		}
+		fmt.Fprintln(env.Stdout, explainCopy(d.Entry))
+		return copyExitCode(d.Entry)
 	})
 }

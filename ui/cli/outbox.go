@@ -17,7 +17,9 @@ import (
 const outboxUsage = `Usage:
   postie outbox list [--json]   messages not sent yet: queued, retrying, waiting for
                                 sign-in, failed, unknown
-  postie outbox flush           send every message that is due now
+  postie outbox flush           send every message that is due now, then save the
+                                copies still to be saved in Sent folders (the exit
+                                code is about sending only)
   postie outbox retry ID        send a message now; for a failed or unknown one this
                                 sends it again with the same Message-ID
   postie outbox discard ID      remove a message that was not sent
@@ -82,6 +84,11 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stdout, " Waiting for sign-in: %d.", sum.WaitingForSignIn)
 		}
 		fmt.Fprintln(env.Stdout)
+		if cs := sum.Copies; cs != (outbox.CopySummary{}) {
+			// Not part of the exit code, which is about sending only.
+			fmt.Fprintf(env.Stdout, "Copies saved in Sent folders: %d. Will be tried again: %d. Not saved: %d.\n",
+				cs.Filed, cs.Pending, cs.Failed)
+		}
 		switch {
 		case err != nil && ctx.Err() != nil:
 			fmt.Fprintln(env.Stderr, "Stopped; the messages not sent yet stay in the outbox.")
@@ -159,6 +166,11 @@ type entryJSON struct {
 	ServerReply string     `json:"server_reply"`
 	Created     time.Time  `json:"created"`
 	SentAt      *time.Time `json:"sent_at"`
+	// SentCopy is the copy in the mailbox's Sent folder: "filed",
+	// "pending", "failed", "skipped" or "off"; SentFolder where it was
+	// filed (or is to be), "" until known.
+	SentCopy   string `json:"sent_copy"`
+	SentFolder string `json:"sent_folder"`
 }
 
 // accountNames maps account ids to names for display.
@@ -184,7 +196,8 @@ func printEntries(ctx context.Context, env *Env, c *core.Core, list []outbox.Ent
 		for i, e := range list {
 			out[i] = entryJSON{ID: e.ID, MessageID: e.MessageID, Account: nameOf(e.Account), From: e.From,
 				To: nonNil(e.To), Cc: nonNil(e.Cc), Bcc: nonNil(e.Bcc), Subject: e.Subject, Status: string(e.State),
-				Attempts: e.AttemptCount, Error: explainFailure(e.Failure), ServerReply: e.ServerReply, Created: e.Created}
+				Attempts: e.AttemptCount, Error: explainFailure(e.Failure), ServerReply: e.ServerReply, Created: e.Created,
+				SentCopy: string(e.SentCopy), SentFolder: e.SentFolder}
 			if !e.SentAt.IsZero() {
 				sent := e.SentAt
 				out[i].SentAt = &sent

@@ -113,8 +113,40 @@ func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
 		return ExitSoftware
 	}
 	printOutcome(env, out)
+	if out.State == outbox.StateSent {
+		fileCopies(ctx, env, c, id)
+	}
 	return outcomeExitCode(out)
 }
+
+// fileCopies files the copies in the Sent folder that are due, the sent
+// message's among them, and says what became of its copy. The exit code
+// stays that of sending: the message went out whatever happens here, and
+// a copy not filed now is filed by the next `postie outbox flush` or by
+// the window. It waits at most sendCopyBudget: a script that sent a
+// message must not hang on a slow IMAP server after "Sent" was printed.
+func fileCopies(ctx context.Context, env *Env, c *core.Core, id int64) {
+	fctx, cancel := context.WithTimeout(ctx, sendCopyBudget)
+	defer cancel()
+	if _, err := c.FlushCopies(fctx); err != nil && ctx.Err() == nil && fctx.Err() == nil {
+		fmt.Fprintln(env.Stderr, explain(err))
+		return
+	}
+	d, err := c.Message(ctx, id)
+	if err != nil {
+		return
+	}
+	switch d.SentCopy {
+	case outbox.CopyFiled:
+		fmt.Fprintln(env.Stdout, explainCopy(d.Entry))
+	case outbox.CopyPending, outbox.CopyFailed:
+		fmt.Fprintln(env.Stderr, explainCopy(d.Entry))
+	}
+}
+
+// sendCopyBudget bounds how long `postie send` spends filing copies after
+// the message was accepted; a copy cut short stays pending, not failed.
+const sendCopyBudget = 20 * time.Second
 
 func printOutcome(env *Env, out outbox.Outcome) {
 	if out.State == outbox.StateSent {

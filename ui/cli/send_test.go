@@ -77,13 +77,14 @@ func TestSendDeliversAndTheLogShowsIt(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if strings.Join(keys, " ") != "account attempts bcc cc created error from id message_id sent_at server_reply status subject to" {
+	if strings.Join(keys, " ") != "account attempts bcc cc created error from id message_id sent_at sent_copy sent_folder server_reply status subject to" {
 		t.Fatalf("JSON fields %v", keys)
 	}
 	e := entries[0]
 	if e["status"] != "sent" || e["account"] != "work" || e["subject"] != "Quarterly notes" || e["attempts"] != 1.0 ||
 		e["from"] != "Test Sender <sender@example.org>" || e["sent_at"] == nil ||
-		!strings.HasPrefix(e["server_reply"].(string), "250 ") || len(e["to"].([]any)) != 2 || e["bcc"].([]any)[0] != "hidden@example.net" {
+		!strings.HasPrefix(e["server_reply"].(string), "250 ") || len(e["to"].([]any)) != 2 || e["bcc"].([]any)[0] != "hidden@example.net" ||
+		e["sent_copy"] != "off" || e["sent_folder"] != "" { // the account has no IMAP server
 		t.Fatalf("log entry %v", e)
 	}
 
