@@ -36,6 +36,12 @@ func newAccountsView(w *mainWindow) *accountsView {
 func (v *accountsView) reload() {
 	v.w.background(func(ctx context.Context, svc *services) func() {
 		list, err := svc.listAccounts(ctx)
+		names := map[string]string{} // provider names by account name
+		for _, a := range list {
+			if a.OAuthProvider != "" {
+				names[a.Name] = svc.providerName(a)
+			}
+		}
 		return func() {
 			if err != nil {
 				v.w.showError(err)
@@ -43,7 +49,7 @@ func (v *accountsView) reload() {
 			}
 			v.list.RemoveAll()
 			for _, a := range list {
-				v.list.Add(v.card(a))
+				v.list.Add(v.card(a, names[a.Name]))
 			}
 			if v.w.compose != nil {
 				v.w.compose.loadAccounts()
@@ -52,20 +58,25 @@ func (v *accountsView) reload() {
 	})
 }
 
-func (v *accountsView) card(a accounts.Account) fyne.CanvasObject {
+// card shows one account; providerName names the provider it signs in
+// with, if it does.
+func (v *accountsView) card(a accounts.Account, providerName string) fyne.CanvasObject {
 	title := accountLabel(a)
 	if a.Default {
 		title += " – " + lang.L("default")
 	}
 	summary := fmt.Sprintf(lang.L("Sending: %s, port %d, %s"), a.Host, a.Port, shortSecurityLabel(a.Security)) +
-		"\n" + sentCopySummary(a)
+		" – " + signsInWith(a, providerName) + "\n" + sentCopySummary(a)
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 	status.Hide()
 	buttons := newWrapBox(
 		widget.NewButtonWithIcon(lang.L("Edit…"), theme.DocumentCreateIcon(), func() { v.openWizard(&a) }),
-		widget.NewButtonWithIcon(lang.L("Test"), theme.ConfirmIcon(), func() { v.test(a, status) }),
 	)
+	buttons.Add(widget.NewButtonWithIcon(lang.L("Test"), theme.ConfirmIcon(), func() { v.test(a, status, buttons) }))
+	if a.OAuthProvider != "" {
+		buttons.Add(widget.NewButtonWithIcon(lang.L("Sign in again"), theme.LoginIcon(), func() { v.w.signInAgain(a, providerName, v.reload) }))
+	}
 	if !a.Default {
 		buttons.Add(widget.NewButtonWithIcon(lang.L("Make default"), theme.RadioButtonCheckedIcon(), func() {
 			v.run(func(ctx context.Context, svc *services) error { return svc.setDefaultAccount(ctx, a) })
@@ -108,7 +119,10 @@ func wrappedHeading(text string, size fyne.ThemeSizeName, bold bool) *widget.Lab
 	return label
 }
 
-func (v *accountsView) test(a accounts.Account, status *widget.Label) {
+// test tests the account's saved settings. A password refused because the
+// provider wants its sign-in (Microsoft 365, Outlook.com) brings an offer
+// to switch the account to it.
+func (v *accountsView) test(a accounts.Account, status *widget.Label, buttons *fyne.Container) {
 	status.Importance = widget.MediumImportance
 	status.SetText(lang.L("Checking the connection…"))
 	status.Show()
@@ -125,6 +139,9 @@ func (v *accountsView) test(a accounts.Account, status *widget.Label) {
 			case err != nil:
 				status.Importance = widget.DangerImportance
 				status.SetText(errorMessage(err))
+				if wantsSignIn(err) {
+					v.w.offerSwitch(a, buttons, v.reload)
+				}
 				return
 			}
 			status.Importance = widget.SuccessImportance

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/mail/outbox"
 )
 
@@ -35,6 +36,11 @@ type messageDetail struct {
 	SentCopy    outbox.SentCopy
 	CopyText    string
 	CopyProblem bool
+
+	// The account's sign-in, when it is what stops the message (signin.go).
+	AccountInfo  accounts.Account
+	ProviderName string // the provider's name, for an account that signs in
+	signIn       signInAction
 }
 
 // attemptDetail is one delivery attempt.
@@ -210,6 +216,16 @@ func (d *detailsView) actions(m *messageDetail) fyne.CanvasObject {
 	offer(outbox.ActionCopy, lang.L("Send as new message"), theme.MailForwardIcon(), func() { d.sendAgain(m.ID) })
 	offer(outbox.ActionExport, lang.L("Export .eml"), theme.DownloadIcon(), func() { d.export(m) })
 	offer(outbox.ActionDiscard, lang.L("Discard"), theme.DeleteIcon(), func() { d.confirmDiscard(m) })
+	switch m.signIn {
+	case offerSignInAgain:
+		again := widget.NewButtonWithIcon(lang.L("Sign in again"), theme.LoginIcon(), func() {
+			d.w.signInAgain(m.AccountInfo, m.ProviderName, d.w.reloadLists)
+		})
+		again.Importance = widget.HighImportance
+		box.Objects = append([]fyne.CanvasObject{again}, box.Objects...)
+	case offerSwitchToSignIn:
+		d.w.offerSwitch(m.AccountInfo, box, d.w.reloadLists)
+	}
 	return box
 }
 

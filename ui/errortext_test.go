@@ -216,8 +216,10 @@ func TestAccountWizardExplainsABadAddressInGerman(t *testing.T) {
 	if !z.emailErr.Visible() || z.emailErr.Text != want {
 		t.Fatalf("address problem = %q (visible %v), want %q", z.emailErr.Text, z.emailErr.Visible(), want)
 	}
-	z.email.SetText("anna@gmail.com") // the hint follows the address as it is typed
-	if !z.hint.Visible() || !strings.Contains(z.hint.Text, "App-Passwort") || !strings.Contains(z.hint.Text, "https://myaccount.google.com/apppasswords") {
-		t.Fatalf("Gmail hint = %q (visible %v), want the German one with Google's page", z.hint.Text, z.hint.Visible())
+	// The hint follows the address as it is typed. (Gmail's goes with
+	// "Use an app password instead" now: see wizard_signin_test.go.)
+	z.email.SetText("anna@icloud.com")
+	if !z.hint.Visible() || !strings.Contains(z.hint.Text, "App-Passwort") || !strings.Contains(z.hint.Text, "https://account.apple.com") {
+		t.Fatalf("iCloud hint = %q (visible %v), want the German one with Apple's page", z.hint.Text, z.hint.Visible())
 	}
 }

@@ -78,6 +78,8 @@ func runWindowChild(args []string) int {
 		return run(args, func(w *mainWindow) { driveTrayClose(w, false) })
 	case "tray-quit": // send, then quit at once, sending first
 		return run(args, driveQuitSendingFirst)
+	case "signin": // sign in with a provider from the welcome screen
+		return run(args, driveSignIn)
 	}
 	return run(args, func(w *mainWindow) {
 		report := driveMailto(w)

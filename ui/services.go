@@ -11,6 +11,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/core"
 	"github.com/postie-app/postie/mail"
 	"github.com/postie-app/postie/mail/demo"
@@ -32,6 +33,12 @@ type backend interface {
 	SaveAccount(ctx context.Context, a *accounts.Account, password string, sessionOnly bool) error
 	RemoveAccount(ctx context.Context, name string) error
 	SetDefaultAccount(ctx context.Context, name string) error
+	OAuthProviders() oauth.Providers
+	OAuthProvider(id string) (oauth.Provider, error)
+	OAuthProviderFor(ctx context.Context, email string) (oauth.Provider, bool)
+	AddAccountWithSignIn(ctx context.Context, req core.SignInRequest) (accounts.Account, error)
+	SignInAgain(ctx context.Context, name string, open func(url string)) error
+	SwitchToSignIn(ctx context.Context, name, provider string, open func(url string)) (int, error)
 
 	Suggest(ctx context.Context, prefix string, n int) ([]string, error)
 	Hold(ctx context.Context, accountID string, msg *mail.Message, until time.Time, draftID int64) (int64, error)
@@ -136,6 +143,42 @@ func (s *services) setDefaultAccount(ctx context.Context, a accounts.Account) er
 	return s.core.SetDefaultAccount(ctx, a.Name)
 }
 
+// providerLookupTimeout bounds the search for an address's sign-in
+// provider, which may ask DNS for the domain's MX hosts: past it the
+// address is treated as a password account.
+const providerLookupTimeout = 5 * time.Second
+
+// oauthProviders is the provider table, already in memory: views may call
+// it on the UI goroutine.
+func (s *services) oauthProviders() oauth.Providers { return s.core.OAuthProviders() }
+
+// oauthProviderFor returns the provider an address signs in with, if any,
+// from its domain or its MX hosts.
+func (s *services) oauthProviderFor(ctx context.Context, email string) (oauth.Provider, bool) {
+	ctx, cancel := context.WithTimeout(ctx, providerLookupTimeout)
+	defer cancel()
+	return s.core.OAuthProviderFor(ctx, email)
+}
+
+// addAccountWithSignIn signs in in the browser and saves the account; open
+// receives the sign-in address once Postie listens for the answer.
+func (s *services) addAccountWithSignIn(ctx context.Context, req core.SignInRequest) (accounts.Account, error) {
+	return s.core.AddAccountWithSignIn(ctx, req)
+}
+
+// signInAgain signs the account in again; the messages waiting for it
+// then go out.
+func (s *services) signInAgain(ctx context.Context, a accounts.Account, open func(url string)) error {
+	return s.core.SignInAgain(ctx, a.Name, open)
+}
+
+// switchToSignIn turns a password account into one that signs in with the
+// provider, signing in on the way.
+func (s *services) switchToSignIn(ctx context.Context, a accounts.Account, provider oauth.Provider, open func(url string)) error {
+	_, err := s.core.SwitchToSignIn(ctx, a.Name, provider.ID, open)
+	return err
+}
+
 // ---- composing ----
 
 func (s *services) suggest(ctx context.Context, prefix string) ([]string, error) {
@@ -215,7 +258,8 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 		return nil, err
 	}
 	account := e.Account
-	if a, err := s.core.AccountByID(ctx, e.Account); err == nil {
+	a, accountErr := s.core.AccountByID(ctx, e.Account)
+	if accountErr == nil {
 		account = accountLabel(a)
 	}
 	d := &messageDetail{
@@ -233,6 +277,12 @@ func (s *services) messageDetail(ctx context.Context, id int64) (*messageDetail,
 	d.SentCopy, d.CopyText = e.SentCopy, copyMessage(e.Entry)
 	d.CopyProblem = e.SentCopy == outbox.CopyFailed || e.SentCopy == outbox.CopyPending && e.CopyFailure != nil
 	d.Recipients = strings.Join(e.To, ", ")
+	if accountErr == nil {
+		d.signIn = signInOffer(e.State, e.Failure, a)
+		if d.signIn == offerSignInAgain {
+			d.ProviderName = s.providerName(a)
+		}
+	}
 	if d.Headers, err = s.core.Headers(ctx, id); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"io"
+	"net/url"
 	"sync"
 	"time"
 
@@ -62,6 +63,10 @@ type mainWindow struct {
 
 	// bg is the window's life once closed with messages still to send.
 	bg background
+
+	// browser, when set by tests, stands in for the system browser that
+	// signing in with a provider opens (see signin.go).
+	browser func(*url.URL) error
 
 	// eventApplied, when set by tests, receives each outbox event after the
 	// window has shown it.

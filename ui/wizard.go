@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postie-app/postie/accounts"
@@ -24,6 +25,10 @@ import (
 // address and a password: the server settings are found automatically and
 // the connection is tested before anything is saved. "Change settings"
 // holds the server fields for those who know them.
+//
+// An address at a provider that signs in in the browser (Google, Microsoft,
+// Yahoo, …; see wizard_signin.go) gets "Sign in with …" instead of the
+// password, and "Change settings" holds the organisation's own client ID.
 type accountWizard struct {
 	w       *mainWindow
 	content fyne.CanvasObject
@@ -50,8 +55,11 @@ type accountWizard struct {
 	stopButton                   *widget.Button
 	stop                         context.CancelFunc // cancels the lookup or test under way
 	advanced                     *widget.Accordion
+	serverForm                   *fyne.Container     // the servers, for an account with a password
+	passwordRow                  []fyne.CanvasObject // its label and its field
 	continueButton               *widget.Button
 	source                       string // where the settings came from
+	signIn                       wizardSignIn
 	pin                          string // an accepted certificate fingerprint
 	pinFor                       string // the server (host:port) pin was accepted for
 	busy                         bool
@@ -173,7 +181,7 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	for _, e := range []*widget.Entry{z.host, z.port, z.user} {
 		e.OnChanged = func(string) { z.manual = true; z.showPinNote() }
 	}
-	z.email.OnChanged = func(string) { z.emailErr.Hide(); z.showProviderHint() }
+	z.email.OnChanged = func(string) { z.emailErr.Hide(); z.showProviderHint(); z.lookUpProvider() }
 	z.password.OnChanged = func(string) { z.pwErr.Hide() }
 
 	serverForm := widget.NewForm(
@@ -193,18 +201,24 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		widget.NewFormItem(lang.L("IMAP user name"), z.imapUser),
 		widget.NewFormItem(lang.L("IMAP password"), z.imapPassword),
 	)
+	// An account that signs in with a provider uses the provider's
+	// servers: its settings are the organisation's own registration.
+	z.serverForm = container.NewVBox(serverForm, widget.NewSeparator(), incoming, imapForm)
+	z.newSignInParts()
 	z.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Change settings"),
-		container.NewVBox(serverForm, widget.NewSeparator(), incoming, imapForm)))
+		container.NewVBox(z.serverForm, z.signIn.settings)))
 
-	passwordLabel := lang.L("Password")
 	if editing != nil {
 		z.password.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))
 	}
-	form := widget.NewForm(
-		widget.NewFormItem(lang.L("Name"), z.name),
-		widget.NewFormItem(lang.L("Email address"), container.NewVBox(z.email, z.emailErr)),
-		widget.NewFormItem(passwordLabel, container.NewVBox(z.password, z.pwErr)),
-		widget.NewFormItem(lang.L("Signature"), z.signature),
+	// A form of rows rather than a widget.Form, whose rows cannot hide: the
+	// password row does for an address that signs in in the browser.
+	z.passwordRow = []fyne.CanvasObject{formLabel(lang.L("Password")), container.NewVBox(z.password, z.pwErr, z.signIn.passwordRoute)}
+	form := container.New(layout.NewFormLayout(),
+		formLabel(lang.L("Name")), z.name,
+		formLabel(lang.L("Email address")), container.NewVBox(z.email, z.emailErr),
+		z.passwordRow[0], z.passwordRow[1],
+		formLabel(lang.L("Signature")), z.signature,
 	)
 	z.continueButton = widget.NewButton(lang.L("Continue"), z.submit)
 	z.continueButton.Importance = widget.HighImportance
@@ -214,12 +228,22 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 		}
 	})
 	z.stopButton.Hide()
-	z.content = container.NewVBox(form, z.hint, z.advanced,
-		container.NewHBox(z.continueButton, z.stopButton, z.activity, z.progress))
+	z.content = container.NewVBox(form, z.hint, z.signIn.box, z.advanced,
+		container.NewHBox(z.continueButton, z.stopButton, z.activity, z.progress), z.signIn.panel.content)
 	if editing != nil {
 		z.fill(*editing)
 	}
+	z.refreshMode()
 	return z
+}
+
+// formLabel is a row's label, drawn as widget.Form draws its own.
+func formLabel(text string) *widget.RichText {
+	label := widget.NewRichTextWithText(text)
+	seg := label.Segments[0].(*widget.TextSegment)
+	seg.Style.Alignment = fyne.TextAlignTrailing
+	seg.Style.TextStyle.Bold = true
+	return label
 }
 
 func problemLabel() *widget.Label {
@@ -252,6 +276,8 @@ func (z *accountWizard) fill(a accounts.Account) {
 		}
 	}
 	z.manual = true
+	z.signIn.clientID.SetText(a.OAuthClientID)
+	z.signIn.tenant.SetText(a.OAuthTenant)
 	z.advanced.Open(0)
 }
 
@@ -318,7 +344,7 @@ func (z *accountWizard) showPinNote() {
 func (z *accountWizard) showProviderHint() {
 	_, domain, _ := strings.Cut(strings.TrimSpace(z.email.Text), "@")
 	hint := hintMessage(autoconfig.HintFor(domain))
-	if hint == "" {
+	if hint == "" || z.signsIn() {
 		z.hint.Hide()
 		return
 	}
@@ -333,11 +359,14 @@ func (z *accountWizard) setBusy(text string) {
 	z.progress.Refresh()
 	if z.busy {
 		z.continueButton.Disable()
+		z.signIn.appPassword.Disable()
 		z.stopButton.Show()
 		z.activity.Show()
 		z.activity.Start()
 	} else {
 		z.continueButton.Enable()
+		z.signIn.appPassword.Enable()
+		z.stopButton.SetText(lang.L("Stop"))
 		z.stopButton.Hide()
 		z.activity.Stop()
 		z.activity.Hide()
@@ -364,12 +393,29 @@ func (z *accountWizard) submit() {
 	if z.busy {
 		return
 	}
-	for _, l := range []*widget.Label{z.emailErr, z.pwErr, z.hostErr, z.imapErr} {
+	for _, l := range []*widget.Label{z.emailErr, z.pwErr, z.hostErr, z.imapErr, z.signIn.problem} {
 		l.Hide()
 	}
 	addr, err := mail.ParseAddress(strings.TrimSpace(z.email.Text))
 	if err != nil {
 		showProblem(z.emailErr, errorMessage(err))
+		return
+	}
+	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
+	if z.signIn.lookingUp {
+		// Whether the address signs in in the browser is not known yet:
+		// continue once it is, unless the user stops.
+		z.signIn.submitWhenKnown = true
+		z.setBusy(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
+		z.stop = func() {
+			z.signIn.submitWhenKnown = false
+			z.setBusy("")
+			z.advanced.Open(0)
+		}
+		return
+	}
+	if z.signsIn() && z.editing == nil {
+		z.startSignIn(addr.Email)
 		return
 	}
 	if z.password.Text == "" && z.editing == nil {
@@ -380,7 +426,6 @@ func (z *accountWizard) submit() {
 		z.test(addr.Email)
 		return
 	}
-	domain := addr.Email[strings.LastIndex(addr.Email, "@")+1:]
 	step, stopped := z.step(fmt.Sprintf(lang.L("Looking up settings for %s…"), domain))
 	email := addr.Email
 	z.w.background(func(_ context.Context, svc *services) func() {
@@ -472,6 +517,10 @@ func (z *accountWizard) settings(email string) (accounts.Account, error) {
 	a.Port = port
 	a.PinSHA256, a.PinFor = z.pin, z.pinFor
 	a.DropPinOfOtherServer() // see showPinNote
+	if a.OAuthProvider != "" {
+		a.OAuthClientID = strings.TrimSpace(z.signIn.clientID.Text)
+		a.OAuthTenant = strings.TrimSpace(z.signIn.tenant.Text)
+	}
 	if a.Host == "" {
 		return a, errors.New(lang.L("Enter the name of the outgoing mail server."))
 	}
@@ -595,6 +644,9 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 	switch sendErr.Stage {
 	case smtpclient.StageAuth:
 		showProblem(z.pwErr, errorMessage(sendErr))
+		if wantsSignIn(sendErr) {
+			z.offerSignInInstead()
+		}
 	case smtpclient.StageTLS:
 		if sendErr.Certificate != nil {
 			z.offerPin(sendErr, tested, email)

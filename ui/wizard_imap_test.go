@@ -13,6 +13,7 @@ import (
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
+	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -31,6 +32,14 @@ type fakeSetup struct {
 	testedIMAPPw  []string // the IMAP server's own passwords tested
 	saved         []accounts.Account
 	imapPasswords map[string]string // account name → its IMAP server's own password
+}
+
+// The fake's addresses all sign in with a password: no provider serves
+// them (wizard_signin_test.go has the fake that signs in).
+func (f *fakeSetup) OAuthProviders() oauth.Providers { return nil }
+
+func (f *fakeSetup) OAuthProviderFor(context.Context, string) (oauth.Provider, bool) {
+	return oauth.Provider{}, false
 }
 
 func (f *fakeSetup) TestAccountWithIMAPPassword(ctx context.Context, a *accounts.Account, password, imapPassword string) (*smtpclient.ProbeResult, error) {
@@ -232,9 +241,9 @@ func TestAccountCardShowsBothServers(t *testing.T) {
 		summaries = append(summaries, cardParts(o)[1].(*widget.Label).Text)
 	}
 	want := []string{
-		"Sending: smtp.gmail.com, port 465, SSL/TLS\nCopy in Sent: imap.gmail.com, port 993, SSL/TLS – automatic: your provider saves the copy itself",
-		"Sending: mail.gmx.net, port 465, SSL/TLS\nCopy in Sent: imap.gmx.net, port 993, SSL/TLS – automatic",
-		"Sending: relay.example, port 587, STARTTLS\nCopy in Sent: no incoming (IMAP) server",
+		"Sending: smtp.gmail.com, port 465, SSL/TLS – Signs in with a password\nCopy in Sent: imap.gmail.com, port 993, SSL/TLS – automatic: your provider saves the copy itself",
+		"Sending: mail.gmx.net, port 465, SSL/TLS – Signs in with a password\nCopy in Sent: imap.gmx.net, port 993, SSL/TLS – automatic",
+		"Sending: relay.example, port 587, STARTTLS – Signs in with a password\nCopy in Sent: no incoming (IMAP) server",
 	}
 	for i := range want {
 		if i >= len(summaries) || summaries[i] != want[i] {

@@ -182,9 +182,9 @@ func TestAccountWizardShowsAWrongPasswordNextToThePassword(t *testing.T) {
 func TestAccountWizardGivesProviderHintsAsTheAddressIsTyped(t *testing.T) {
 	w := openDemoWindow(t)
 	z := newAccountWizard(w, nil, func() {})
-	test.Type(z.email, "someone@gmail.com")
+	test.Type(z.email, "someone@icloud.com")
 	if !z.hint.Visible() || !strings.Contains(z.hint.Text, "app password") {
-		t.Fatalf("hint for Gmail = %q (visible %v)", z.hint.Text, z.hint.Visible())
+		t.Fatalf("hint for iCloud = %q (visible %v)", z.hint.Text, z.hint.Visible())
 	}
 }
 
