@@ -109,6 +109,9 @@ func accountsAddWithSignIn(ctx context.Context, env *Env, o *addOptions, positio
 		if err != nil {
 			fmt.Fprintln(env.Stderr, explain(err))
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
+			if errors.As(err, new(*accounts.IMAPTestError)) {
+				fmt.Fprintln(env.Stderr, "To save the account without the copy in Sent, add --sent-copy never.")
+			}
 			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "Signed in with %s. Postie sends through %s:%d (%s).\n", p.Name, a.Host, a.Port, a.Security)
