@@ -72,6 +72,9 @@ organisation whose administrators registered their own app (the tenant is
 Microsoft's). "signin" signs an account in again, when its sign-in expired
 or was revoked; the messages waiting for it are queued again.
 
+With --oauth, the IMAP server is the provider's unless --imap-host names
+another; --imap-user, --imap-pin-sha256 and --sent-copy work as above.
+
 "list" shows how each account signs in; with --json, sign_in is "password",
 "oauth" or "none" (sends without signing in), and oauth_provider names the
 provider of an "oauth" account. Removing an account that signs in with a
@@ -394,7 +397,7 @@ func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Acc
 		fmt.Fprintf(env.Stderr, "%s\n", explain(err))
 		var ie *imapclient.Error
 		if errors.As(err, &ie) && ie.Reason == imapclient.ReasonCertificateNotTrusted && ie.Certificate != nil {
-			printCertificate(env.Stderr, ie.Certificate)
+			printCertificateOf(env.Stderr, "The IMAP server's certificate", ie.Certificate)
 			fmt.Fprintf(env.Stderr, "If you trust this certificate, add --imap-pin-sha256 %s to accept it.\n", ie.Certificate.SHA256)
 		}
 		return exitCode(err), err

@@ -183,7 +183,8 @@ func TestAutoconfigReportsTheIMAPServer(t *testing.T) {
 func TestHelpDocumentsTheIMAPFlags(t *testing.T) {
 	_, out, _ := runIn(t, t.TempDir(), "", "accounts", "--help")
 	for _, flag := range []string{"--imap-host HOST", "--imap-port PORT", "--imap-security tls|starttls|none",
-		"[--imap-user USER]", "--imap-password-stdin", "[--sent-copy auto|always|never]", "sent_copy", "[--imap-pin-sha256 HEX]"} {
+		"[--imap-user USER]", "--imap-password-stdin", "[--sent-copy auto|always|never]", "sent_copy", "[--imap-pin-sha256 HEX]",
+		"With --oauth, the IMAP server is the provider's unless --imap-host names"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("accounts --help lacks %q:\n%s", flag, out)
 		}
@@ -255,7 +256,7 @@ func TestAccountsAddAcceptsAnUntrustedIMAPCertificateWithItsPin(t *testing.T) {
 	if code == ExitOK {
 		t.Fatalf("an untrusted IMAP certificate was accepted without a pin:\n%s%s", out, errOut)
 	}
-	for _, want := range []string{"certificate", "SHA-256:     " + dovecot.Cert,
+	for _, want := range []string{"The IMAP server's certificate:", "SHA-256:     " + dovecot.Cert,
 		"If you trust this certificate, add --imap-pin-sha256 " + dovecot.Cert + " to accept it.", "Nothing was saved."} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
