@@ -83,6 +83,14 @@ type IMAPServer struct {
 	// OwnSecret says the IMAP server has its own password in the keyring
 	// (under IMAPSecretID); otherwise it uses the account's secret.
 	OwnSecret bool `json:"own_secret"`
+	// PinSHA256 is the fingerprint (lower-case hex) of the IMAP server's
+	// certificate that the user accepted, for a server whose certificate
+	// is not signed by an authority the system trusts.
+	PinSHA256 string `json:"pin_sha256"`
+	// PinFor is the IMAP server, "host:port" as IMAPAddress writes it,
+	// that PinSHA256 was accepted for: the pin is used for that server
+	// only, and dropped when the account moves to another one.
+	PinFor string `json:"pin_for"`
 }
 
 // SentCopyMode is the choice "Save a copy in Sent".
@@ -125,6 +133,9 @@ const (
 	InvalidIMAPPort     InvalidProblem = "imap-port-out-of-range"
 	InvalidIMAPSecurity InvalidProblem = "imap-security-unknown"
 	InvalidIMAPUsername InvalidProblem = "imap-username-not-one-line"
+	// InvalidIMAPPin: the accepted IMAP certificate is not a SHA-256
+	// fingerprint in hex.
+	InvalidIMAPPin InvalidProblem = "imap-pin-not-sha256-hex"
 	// InvalidIMAPCleartextAuth: signing in to the IMAP server would send a
 	// password over an unencrypted connection to another computer.
 	InvalidIMAPCleartextAuth InvalidProblem = "imap-password-over-unencrypted-connection"
@@ -184,6 +195,7 @@ func (a *Account) normalize() {
 	a.OAuthTenant = strings.TrimSpace(a.OAuthTenant)
 	a.IMAP.Host = normalizeHost(a.IMAP.Host)
 	a.IMAP.Username = strings.TrimSpace(a.IMAP.Username)
+	a.IMAP.PinSHA256 = NormalizePin(a.IMAP.PinSHA256)
 	if a.SentCopy == "" {
 		a.SentCopy = SentCopyAuto
 	}
@@ -303,7 +315,7 @@ func (a Account) sendsPasswordInClear() bool {
 func (a *Account) validateSentCopy() error {
 	m := a.IMAP
 	switch {
-	case m.Host == "" && (m.Port != 0 || m.Security != "" || m.Username != ""):
+	case m.Host == "" && (m.Port != 0 || m.Security != "" || m.Username != "" || m.PinSHA256 != ""):
 		return invalid("IMAP host", InvalidIMAPNoHost, "")
 	case m.Host != "" && !validHost(m.Host):
 		return invalid("IMAP host", InvalidIMAPHost, m.Host)
@@ -313,6 +325,8 @@ func (a *Account) validateSentCopy() error {
 		return invalid("IMAP security", InvalidIMAPSecurity, string(m.Security))
 	case hasControl(m.Username):
 		return invalid("IMAP username", InvalidIMAPUsername, "")
+	case m.PinSHA256 != "" && !validPin(m.PinSHA256):
+		return invalid("IMAP pin", InvalidIMAPPin, m.PinSHA256)
 	case a.SentCopy != SentCopyAuto && a.SentCopy != SentCopyAlways && a.SentCopy != SentCopyNever:
 		return invalid("sent copy", InvalidSentCopy, string(a.SentCopy))
 	case a.SentCopy == SentCopyAlways && m.Host == "":

@@ -3,6 +3,7 @@ package accounts
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/postie-app/postie/internal/testpeer"
@@ -34,6 +35,10 @@ func TestValidateIMAPAndSentCopy(t *testing.T) {
 		{"security ssl", "IMAP security", InvalidIMAPSecurity, func(a *Account) { a.IMAP.Security = "ssl" }},
 		{"security empty", "IMAP security", InvalidIMAPSecurity, func(a *Account) { a.IMAP.Security = "" }},
 		{"user two lines", "IMAP username", InvalidIMAPUsername, func(a *Account) { a.IMAP.Username = "anna\nx" }},
+		{"pin without host", "IMAP host", InvalidIMAPNoHost, func(a *Account) { a.IMAP = IMAPServer{PinSHA256: strings.Repeat("ab", 32)} }},
+		{"pin of 63 digits", "IMAP pin", InvalidIMAPPin, func(a *Account) { a.IMAP.PinSHA256 = strings.Repeat("a", 63) }},
+		{"pin of 65 digits", "IMAP pin", InvalidIMAPPin, func(a *Account) { a.IMAP.PinSHA256 = strings.Repeat("a", 65) }},
+		{"pin not hex", "IMAP pin", InvalidIMAPPin, func(a *Account) { a.IMAP.PinSHA256 = strings.Repeat("g", 64) }},
 		{"sent copy", "sent copy", InvalidSentCopy, func(a *Account) { a.SentCopy = "sometimes" }},
 		{"always without IMAP", "sent copy", InvalidSentCopyNoIMAP, func(a *Account) { a.IMAP, a.SentCopy = IMAPServer{}, SentCopyAlways }},
 	} {
@@ -54,6 +59,7 @@ func TestValidateIMAPAndSentCopy(t *testing.T) {
 		{"port 65535, STARTTLS", func(a *Account) { a.IMAP.Port, a.IMAP.Security = 65535, smtpclient.SecurityStartTLS }},
 		{"always", func(a *Account) { a.SentCopy = SentCopyAlways }},
 		{"upper case host with a dot", func(a *Account) { a.IMAP.Host = " IMAP.Example.org. " }},
+		{"pin with colons, upper case", func(a *Account) { a.IMAP.PinSHA256 = strings.Repeat("AB:", 31) + "AB" }},
 	} {
 		a := withIMAP(testAccount("Work", "anna@example.org"))
 		tc.change(a)

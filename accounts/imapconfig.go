@@ -42,10 +42,36 @@ func (a Account) imapPort() int {
 	return 143
 }
 
+// PinIMAPCertificate accepts the IMAP server's certificate with the
+// SHA-256 fingerprint for the account's current IMAP server, and for no
+// other.
+func (a *Account) PinIMAPCertificate(fingerprint string) {
+	a.IMAP.PinSHA256, a.IMAP.PinFor = NormalizePin(fingerprint), a.IMAPAddress()
+}
+
+// imapPinHere returns the IMAP pin if it was accepted for the account's
+// current IMAP server, and "" otherwise.
+func (a Account) imapPinHere() string {
+	if a.IMAP.PinSHA256 == "" || a.IMAP.PinFor != a.IMAPAddress() {
+		return ""
+	}
+	return a.IMAP.PinSHA256
+}
+
+// DropIMAPPinOfOtherServer forgets the accepted IMAP certificate unless it
+// was accepted for the account's current IMAP server, as
+// DropPinOfOtherServer does for the SMTP one.
+func (a *Account) DropIMAPPinOfOtherServer() {
+	if a.imapPinHere() == "" {
+		a.IMAP.PinSHA256, a.IMAP.PinFor = "", ""
+	}
+}
+
 // IMAPConfig returns the settings imapclient needs to file copies for the
-// account, with secret: the user name defaults to the SMTP one, the CA
-// file is the account's, and a pinned certificate is used only when it was
-// accepted for this very host:port, never one accepted for the SMTP server.
+// account, with secret: the user name defaults to the SMTP one, and the CA
+// file is the account's. A pinned certificate is used only when it was
+// accepted for this very host:port: the IMAP server's own pin, or else
+// one accepted for the SMTP server when that is the same host:port.
 func (a Account) IMAPConfig(secret string) imapclient.Config {
 	cfg := imapclient.Config{
 		Host:     a.IMAP.Host,
@@ -60,7 +86,10 @@ func (a Account) IMAPConfig(secret string) imapclient.Config {
 	if cfg.Username == "" {
 		cfg.Username = a.Username
 	}
-	if a.PinSHA256 != "" && a.PinFor == cfg.PinFor {
+	switch {
+	case a.imapPinHere() != "":
+		cfg.PinSHA256 = a.IMAP.PinSHA256
+	case a.PinSHA256 != "" && a.PinFor == cfg.PinFor:
 		cfg.PinSHA256 = a.PinSHA256
 	}
 	return cfg

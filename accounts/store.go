@@ -60,6 +60,9 @@ var migrations = []string{
 	`ALTER TABLE accounts ADD COLUMN imap_own_secret INTEGER NOT NULL DEFAULT 0`,
 	`ALTER TABLE accounts ADD COLUMN sent_copy TEXT NOT NULL DEFAULT 'auto'`,
 	`ALTER TABLE accounts ADD COLUMN sent_folder TEXT NOT NULL DEFAULT ''`,
+	// A certificate accepted for the IMAP server (host:port) only.
+	`ALTER TABLE accounts ADD COLUMN imap_pin_sha256 TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE accounts ADD COLUMN imap_pin_for TEXT NOT NULL DEFAULT ''`,
 }
 
 // NotFoundError says that no account has the name.
@@ -126,7 +129,8 @@ func Open(db *store.DB, secrets *Secrets) (*Store, error) {
 const columns = `id, name, display_name, email, host, port, security, username, mechanisms,
 	ca_file, pin_sha256, pin_for, signature, is_default, has_secret, max_message_size,
 	oauth_provider, oauth_client_id, oauth_tenant,
-	imap_host, imap_port, imap_security, imap_username, imap_own_secret, sent_copy, sent_folder`
+	imap_host, imap_port, imap_security, imap_username, imap_own_secret, sent_copy, sent_folder,
+	imap_pin_sha256, imap_pin_for`
 
 func scan(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -134,7 +138,8 @@ func scan(row interface{ Scan(...any) error }) (Account, error) {
 	err := row.Scan(&a.ID, &a.Name, &a.DisplayName, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username,
 		&mechanisms, &a.CAFile, &a.PinSHA256, &a.PinFor, &a.Signature, &a.Default, &a.HasSecret, &a.MaxMessageSize,
 		&a.OAuthProvider, &a.OAuthClientID, &a.OAuthTenant,
-		&a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.Username, &a.IMAP.OwnSecret, &a.SentCopy, &a.SentFolder)
+		&a.IMAP.Host, &a.IMAP.Port, &a.IMAP.Security, &a.IMAP.Username, &a.IMAP.OwnSecret, &a.SentCopy, &a.SentFolder,
+		&a.IMAP.PinSHA256, &a.IMAP.PinFor)
 	a.Mechanisms = strings.Fields(mechanisms)
 	return a, err
 }
@@ -249,6 +254,10 @@ func (s *Store) prepareNew(ctx context.Context, a *Account, secret string) error
 		a.PinFor = a.ServerAddress()
 	}
 	a.DropPinOfOtherServer()
+	if a.IMAP.PinSHA256 != "" && a.IMAP.PinFor == "" {
+		a.IMAP.PinFor = a.IMAPAddress() // likewise for its IMAP server
+	}
+	a.DropIMAPPinOfOtherServer()
 	a.ID = newID()
 	return nil
 }
@@ -268,11 +277,12 @@ func (s *Store) insert(ctx context.Context, a *Account) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts(`+columns+`, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username,
 			strings.Join(a.Mechanisms, " "), a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.Default, a.HasSecret, a.MaxMessageSize,
 			a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
 			a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy, a.SentFolder,
+			a.IMAP.PinSHA256, a.IMAP.PinFor,
 			time.Now().UTC().Format(time.RFC3339))
 		return nameTaken(err, a.Name)
 	})
@@ -295,6 +305,7 @@ func nameTaken(err error, name string) error {
 // (host and port) it was accepted for. When a names another server, the
 // pin is cleared, in a too: a caller that let the user change the server
 // sees a.PinSHA256 empty and tells the user the certificate was removed.
+// The same holds for the IMAP server's pin, a.IMAP.PinSHA256.
 func (s *Store) Update(ctx context.Context, a *Account) error {
 	if err := a.Validate(); err != nil {
 		return err
@@ -322,15 +333,20 @@ func (s *Store) Update(ctx context.Context, a *Account) error {
 		a.PinFor = old.ServerAddress()
 	}
 	a.DropPinOfOtherServer()
+	if a.IMAP.PinSHA256 != "" && a.IMAP.PinFor == "" {
+		a.IMAP.PinFor = old.IMAPAddress()
+	}
+	a.DropIMAPPinOfOtherServer()
 	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET name = ?, display_name = ?, email = ?, host = ?, port = ?,
 		security = ?, username = ?, mechanisms = ?, ca_file = ?, pin_sha256 = ?, pin_for = ?, signature = ?,
 		max_message_size = ?, oauth_provider = ?, oauth_client_id = ?, oauth_tenant = ?,
 		imap_host = ?, imap_port = ?, imap_security = ?, imap_username = ?, imap_own_secret = ?,
-		sent_copy = ?, sent_folder = CASE WHEN imap_host = ? AND imap_port = ? THEN sent_folder ELSE '' END
+		imap_pin_sha256 = ?, imap_pin_for = ?, sent_copy = ?, sent_folder = CASE WHEN imap_host = ? AND imap_port = ? THEN sent_folder ELSE '' END
 		WHERE id = ?`,
 		a.Name, a.DisplayName, a.Email, a.Host, a.Port, a.Security, a.Username, strings.Join(a.Mechanisms, " "),
 		a.CAFile, a.PinSHA256, a.PinFor, a.Signature, a.MaxMessageSize, a.OAuthProvider, a.OAuthClientID, a.OAuthTenant,
-		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret, a.SentCopy,
+		a.IMAP.Host, a.IMAP.Port, a.IMAP.Security, a.IMAP.Username, a.IMAP.OwnSecret,
+		a.IMAP.PinSHA256, a.IMAP.PinFor, a.SentCopy,
 		normalizeHost(a.IMAP.Host), a.IMAP.Port, a.ID)
 	var dup *DuplicateError
 	if err = nameTaken(err, a.Name); errors.As(err, &dup) {

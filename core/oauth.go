@@ -37,6 +37,13 @@ type SignInRequest struct {
 	// NoTest saves the account without first signing in to its mail
 	// server with the new token.
 	NoTest bool
+	// IMAP is the incoming server for the copy in Sent. With no Host, it
+	// is the provider's (if the provider table names one), and only
+	// Username and PinSHA256 apply to it. A PinSHA256 is accepted for
+	// that IMAP server only (Account.PinIMAPCertificate).
+	IMAP accounts.IMAPServer
+	// SentCopy is the choice "Save a copy in Sent"; "" means automatic.
+	SentCopy accounts.SentCopyMode
 }
 
 // OAuthProviders is the provider table: built in, and from the file named
@@ -87,7 +94,15 @@ func (c *Core) AddAccountWithSignIn(ctx context.Context, req SignInRequest) (acc
 	}
 	server := p.SMTPFor(req.Email) // Microsoft 365 or Outlook.com
 	a.Host, a.Port, a.Security, a.Username = server.Host, server.Port, server.Security, strings.TrimSpace(req.Email)
-	fillProviderIMAP(&a, p)
+	if req.IMAP.Host != "" {
+		a.IMAP = accounts.IMAPServer{Host: req.IMAP.Host, Port: req.IMAP.Port, Security: req.IMAP.Security}
+	} else {
+		fillProviderIMAP(&a, p)
+	}
+	a.IMAP.Username, a.SentCopy = req.IMAP.Username, req.SentCopy
+	if req.IMAP.PinSHA256 != "" {
+		a.PinIMAPCertificate(req.IMAP.PinSHA256)
+	}
 	// Everything that can be refused without the browser is refused first.
 	if err := a.Validate(); err != nil {
 		return accounts.Account{}, err

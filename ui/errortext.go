@@ -152,6 +152,8 @@ func invalidMessage(e *accounts.InvalidError) string {
 		return lang.L("Choose how the connection to the incoming (IMAP) server is secured.")
 	case accounts.InvalidIMAPUsername:
 		return lang.L("The incoming (IMAP) server's user name must be a single line of text.")
+	case accounts.InvalidIMAPPin:
+		return lang.L("The incoming (IMAP) server's certificate fingerprint must be 64 hexadecimal digits (a SHA-256 fingerprint).")
 	case accounts.InvalidIMAPCleartextAuth:
 		return lang.L("Postie will not send your password to the incoming (IMAP) server over an unencrypted connection. Choose SSL/TLS or STARTTLS for it.")
 	case accounts.InvalidSentCopy:

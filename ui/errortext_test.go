@@ -56,6 +56,7 @@ func sampleErrors() []struct {
 		invalid(accounts.InvalidIMAPPort, ""),
 		invalid(accounts.InvalidIMAPSecurity, ""),
 		invalid(accounts.InvalidIMAPUsername, ""),
+		invalid(accounts.InvalidIMAPPin, ""),
 		{accounts.ErrIMAPCleartextPassword, "IMAP"},
 		invalid(accounts.InvalidSentCopy, ""),
 		invalid(accounts.InvalidSentCopyNoIMAP, "IMAP"),

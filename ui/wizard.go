@@ -62,6 +62,7 @@ type accountWizard struct {
 	signIn                       wizardSignIn
 	pin                          string // an accepted certificate fingerprint
 	pinFor                       string // the server (host:port) pin was accepted for
+	imapPin, imapPinFor          string // the same for the IMAP server; see offerIMAPPin
 	busy                         bool
 	manual                       bool // the user typed server settings
 	// confirmedOutside is what the user said yes to when asked whether to
@@ -269,6 +270,7 @@ func (z *accountWizard) fill(a accounts.Account) {
 	z.user.SetText(a.Username)
 	z.setSecurity(a.Security)
 	z.pin, z.pinFor = a.PinSHA256, a.PinFor
+	z.imapPin, z.imapPinFor = a.IMAP.PinSHA256, a.IMAP.PinFor
 	z.fillIMAP(a.IMAP)
 	for i, m := range sentCopyChoices {
 		if m == a.SentCopy {
@@ -538,6 +540,8 @@ func (z *accountWizard) settings(email string) (accounts.Account, error) {
 		return a, err
 	}
 	a.IMAP = imap
+	a.IMAP.PinSHA256, a.IMAP.PinFor = z.imapPin, z.imapPinFor
+	a.DropIMAPPinOfOtherServer() // accepted for another IMAP server
 	if i := z.sentCopy.SelectedIndex(); i >= 0 {
 		a.SentCopy = sentCopyChoices[i]
 	}
@@ -632,6 +636,9 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 		errors.As(err, &invalid) && invalid.Field == "sent copy":
 		// Sending works; the IMAP server, for the copy in Sent, does not.
 		// "Never" saves the account without it.
+		if imapErr != nil && z.offerIMAPPin(imapErr, tested, email) {
+			return
+		}
 		showProblem(z.imapErr, errorMessage(err))
 		z.advanced.Open(0)
 		return
@@ -664,30 +671,17 @@ func (z *accountWizard) showTestFailure(err error, tested accounts.Account, emai
 // never in the middle of sending.
 func (z *accountWizard) offerPin(sendErr *smtpclient.Error, tested accounts.Account, email string) {
 	c := sendErr.Certificate
-	details := widget.NewForm(
-		widget.NewFormItem(lang.L("Issued to"), selectable(c.Subject)),
-		widget.NewFormItem(lang.L("Names"), selectable(strings.Join(c.DNSNames, ", "))),
-		widget.NewFormItem(lang.L("Issued by"), selectable(c.Issuer)),
-		widget.NewFormItem(lang.L("Valid"), selectable(fmt.Sprintf("%s – %s", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")))),
-		widget.NewFormItem(lang.L("SHA-256 fingerprint"), monospace(c.SHA256)),
-	)
-	explanation := widget.NewLabel(errorMessage(sendErr) + "\n\n" +
-		lang.L("Trust this certificate only if your email provider or administrator confirms the fingerprint. Postie will then accept exactly this certificate for this account."))
-	explanation.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(lang.L("The server's certificate is not trusted"), lang.L("Trust this certificate"), lang.L("Cancel"),
-		container.NewVBox(explanation, details), func(ok bool) {
-			if !ok {
-				showProblem(z.hostErr, errorMessage(sendErr))
-				z.advanced.Open(0)
-				return
-			}
-			tested.PinCertificate(c.SHA256) // for the server tested only
-			z.pin, z.pinFor = tested.PinSHA256, tested.PinFor
-			z.showPinNote()
-			z.test(email)
-		}, z.w.win)
-	d.Resize(fyne.NewSize(560, 420))
-	z.w.show(d)
+	z.showTrustDialog(lang.L("The server's certificate is not trusted"), errorMessage(sendErr), c, func(ok bool) {
+		if !ok {
+			showProblem(z.hostErr, errorMessage(sendErr))
+			z.advanced.Open(0)
+			return
+		}
+		tested.PinCertificate(c.SHA256) // for the server tested only
+		z.pin, z.pinFor = tested.PinSHA256, tested.PinFor
+		z.showPinNote()
+		z.test(email)
+	})
 }
 
 // save stores the account and its password, and the IMAP server's own

@@ -25,14 +25,14 @@ type lab struct {
 	dns *dnsServer
 }
 
-func newLab(t *testing.T) *lab {
+func newLab(t testing.TB) *lab {
 	ca := testpeer.NewCA(t, "Postie Test CA")
 	return &lab{ca: ca, web: newWebServer(t, ca), dns: newDNSServer(t)}
 }
 
 // discoverer points every source at the lab; the guess finds nothing
 // unless a test starts SMTP listeners and sets the ports.
-func (l *lab) discoverer(t *testing.T) *Discoverer {
+func (l *lab) discoverer(t testing.TB) *Discoverer {
 	return &Discoverer{
 		HTTPClient:       l.web.client(),
 		ISPDBURL:         "https://ispdb.test/v1.1/",

@@ -27,7 +27,7 @@ type webServer struct {
 	seen  []string                    // "host/path?query" of every request
 }
 
-func newWebServer(t *testing.T, ca *testpeer.CA) *webServer {
+func newWebServer(t testing.TB, ca *testpeer.CA) *webServer {
 	t.Helper()
 	w := &webServer{ca: ca, pages: map[string]http.HandlerFunc{}}
 	w.srv = httptest.NewUnstartedServer(http.HandlerFunc(w.serve))
@@ -101,7 +101,7 @@ type dnsServer struct {
 	records map[string][]dns.RR // lower-case owner name with trailing dot
 }
 
-func newDNSServer(t *testing.T) *dnsServer {
+func newDNSServer(t testing.TB) *dnsServer {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -117,7 +117,7 @@ func newDNSServer(t *testing.T) *dnsServer {
 }
 
 // add adds records in zone file syntax, e.g. "x.test. 60 IN MX 10 mx.y.test.".
-func (s *dnsServer) add(t *testing.T, lines ...string) {
+func (s *dnsServer) add(t testing.TB, lines ...string) {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
 	"github.com/postie-app/postie/core"
+	"github.com/postie-app/postie/mail/imapclient"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
@@ -20,11 +21,13 @@ const accountsUsage = `Usage:
                       [--host HOST --port PORT --security tls|starttls|none] [--user USER]
                       [--password-stdin] [--ca-file FILE | --pin-sha256 HEX] [--no-test]
                       [--imap-host HOST --imap-port PORT --imap-security tls|starttls|none]
-                      [--imap-user USER] [--imap-password-stdin]
+                      [--imap-user USER] [--imap-password-stdin] [--imap-pin-sha256 HEX]
                       [--sent-copy auto|always|never]
   postie accounts add --email ADDRESS --oauth PROVIDER [--name NAME] [--display-name NAME]
                       [--no-browser] [--sign-in-timeout DURATION] [--no-test]
                       [--oauth-client-id ID] [--oauth-tenant TENANT]
+                      [--imap-host HOST --imap-port PORT --imap-security tls|starttls|none]
+                      [--imap-user USER] [--imap-pin-sha256 HEX] [--sent-copy auto|always|never]
   postie accounts signin NAME [--no-browser] [--sign-in-timeout DURATION]
   postie accounts list [--json]
   postie accounts test NAME
@@ -51,7 +54,10 @@ A certificate accepted with --pin-sha256 is for the server (host and port)
 the account is added with, and is used for no other. "list --json" shows it
 as pin_sha256, with that server as pin_for ("host:port"); max_message_size is
 the server's size limit in bytes as the last connection test found it (0:
-unknown or none).
+unknown or none). --imap-pin-sha256 accepts the IMAP server's certificate in
+the same way, for that IMAP server only; "list --json" shows it in imap as
+pin_sha256 and pin_for. When the connection test finds a certificate that is
+not trusted, it prints it, and the flag that accepts it.
 
 With --oauth, the account signs in with its provider (google, microsoft,
 yahoo, aol, or one from POSTIE_OAUTH_PROVIDERS) in the web browser instead of
@@ -65,6 +71,9 @@ access token only in memory. --oauth-client-id and --oauth-tenant are for an
 organisation whose administrators registered their own app (the tenant is
 Microsoft's). "signin" signs an account in again, when its sign-in expired
 or was revoked; the messages waiting for it are queued again.
+
+With --oauth, the IMAP server is the provider's unless --imap-host names
+another; --imap-user, --imap-pin-sha256 and --sent-copy work as above.
 
 "list" shows how each account signs in; with --json, sign_in is "password",
 "oauth" or "none" (sends without signing in), and oauth_provider names the
@@ -109,6 +118,7 @@ type addOptions struct {
 	imapHost, imapSecurity, imapUser, sentCopy string
 	imapPort                                   int
 	imapPasswordStdin                          bool
+	imapPin                                    string
 	imapPortSet, imapSecuSet                   bool
 	signIn                                     signInOptions
 }
@@ -132,6 +142,7 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&o.imapSecurity, "imap-security", "", "tls, starttls or none, for the IMAP server")
 	fs.StringVar(&o.imapUser, "imap-user", "", "the IMAP user name (default: the SMTP one)")
 	fs.BoolVar(&o.imapPasswordStdin, "imap-password-stdin", false, "read the IMAP server's own password from standard input")
+	fs.StringVar(&o.imapPin, "imap-pin-sha256", "", "the SHA-256 fingerprint of an IMAP server certificate you accept")
 	fs.StringVar(&o.sentCopy, "sent-copy", "", "save a copy in Sent: auto, always or never (default auto)")
 	o.signIn.addFlags(fs, true)
 	positional, code, ok := parseFlags(env, fs, accountsUsage, args)
@@ -193,6 +204,9 @@ func accountsAdd(ctx context.Context, env *Env, args []string) int {
 	}
 	if o.pin != "" {
 		a.PinCertificate(o.pin) // for the server just chosen, and no other
+	}
+	if o.imapPin != "" {
+		a.PinIMAPCertificate(o.imapPin) // likewise, for the IMAP server
 	}
 	if secret == "" && o.user == "" {
 		// Nothing to sign in with: send without signing in (a local relay).
@@ -381,6 +395,11 @@ func testConnection(ctx context.Context, env *Env, c *core.Core, a *accounts.Acc
 	if errors.As(err, &imapErr) {
 		// Sending works; only the copy in Sent does not.
 		fmt.Fprintf(env.Stderr, "%s\n", explain(err))
+		var ie *imapclient.Error
+		if errors.As(err, &ie) && ie.Reason == imapclient.ReasonCertificateNotTrusted && ie.Certificate != nil {
+			printCertificateOf(env.Stderr, "The IMAP server's certificate", ie.Certificate)
+			fmt.Fprintf(env.Stderr, "If you trust this certificate, add --imap-pin-sha256 %s to accept it.\n", ie.Certificate.SHA256)
+		}
 		return exitCode(err), err
 	}
 	if err != nil {

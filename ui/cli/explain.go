@@ -154,13 +154,15 @@ func explainInvalid(e *accounts.InvalidError) string {
 	case accounts.InvalidIMAPHost:
 		return fmt.Sprintf("%q is not a server name. The IMAP server looks like imap.example.org.", e.Value)
 	case accounts.InvalidIMAPNoHost:
-		return "--imap-port, --imap-security and --imap-user need --imap-host, the IMAP server's name."
+		return "--imap-port, --imap-security, --imap-user and --imap-pin-sha256 need --imap-host, the IMAP server's name."
 	case accounts.InvalidIMAPPort:
 		return "The IMAP server port must be a number from 1 to 65535 (usually 993 or 143)."
 	case accounts.InvalidIMAPSecurity:
 		return fmt.Sprintf("The IMAP security must be tls, starttls or none, not %q.", e.Value)
 	case accounts.InvalidIMAPUsername:
 		return "The IMAP user name must be a single line of text."
+	case accounts.InvalidIMAPPin:
+		return "--imap-pin-sha256 must be 64 hexadecimal digits (a SHA-256 fingerprint)."
 	case accounts.InvalidIMAPCleartextAuth:
 		return "Postie will not send your password to the IMAP server over an unencrypted connection. Choose tls or starttls as --imap-security."
 	case accounts.InvalidSentCopy:

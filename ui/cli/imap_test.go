@@ -183,7 +183,8 @@ func TestAutoconfigReportsTheIMAPServer(t *testing.T) {
 func TestHelpDocumentsTheIMAPFlags(t *testing.T) {
 	_, out, _ := runIn(t, t.TempDir(), "", "accounts", "--help")
 	for _, flag := range []string{"--imap-host HOST", "--imap-port PORT", "--imap-security tls|starttls|none",
-		"[--imap-user USER]", "--imap-password-stdin", "[--sent-copy auto|always|never]", "sent_copy"} {
+		"[--imap-user USER]", "--imap-password-stdin", "[--sent-copy auto|always|never]", "sent_copy", "[--imap-pin-sha256 HEX]",
+		"With --oauth, the IMAP server is the provider's unless --imap-host names"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("accounts --help lacks %q:\n%s", flag, out)
 		}
@@ -234,5 +235,60 @@ func TestAccountsAddWithTheIMAPServersOwnPassword(t *testing.T) {
 	}
 	if keyringHolds(t, "own imap password 7f3") {
 		t.Error("the IMAP server's own password outlived its account")
+	}
+}
+
+// An IMAP server whose certificate comes from an authority this computer
+// does not trust: the connection test shows the certificate and the flag
+// that accepts it, and saves nothing; with --imap-pin-sha256 the account
+// is tested and saved with the pin for that IMAP server.
+func TestAccountsAddAcceptsAnUntrustedIMAPCertificateWithItsPin(t *testing.T) {
+	testpeer.RequireSession(t) // the password goes to the keyring
+	trusted := testpeer.NewCA(t, "Postie CLI CA")
+	dovecot := testpeer.StartDovecot(t, testpeer.NewCA(t, "Company CA nobody trusts"), "anna", "pin password 5c1")
+	smtp := testpeer.Run(t, testpeer.Options{Security: testpeer.TLS, CA: trusted,
+		Backend: &testpeer.Backend{User: "anna", Password: "pin password 5c1"}})
+	dir := t.TempDir()
+	args := []string{"accounts", "add", "--email", "anna@example.org", "--user", "anna",
+		"--host", smtp.Host, "--port", strconv.Itoa(smtp.Port), "--security", "tls", "--ca-file", smtp.CAFile, "--password-stdin",
+		"--imap-host", dovecot.Host, "--imap-port", strconv.Itoa(dovecot.TLSPort), "--imap-security", "tls", "--sent-copy", "always"}
+	code, out, errOut := runIn(t, dir, "pin password 5c1\n", args...)
+	if code == ExitOK {
+		t.Fatalf("an untrusted IMAP certificate was accepted without a pin:\n%s%s", out, errOut)
+	}
+	for _, want := range []string{"The IMAP server's certificate:", "SHA-256:     " + dovecot.Cert,
+		"If you trust this certificate, add --imap-pin-sha256 " + dovecot.Cert + " to accept it.", "Nothing was saved."} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if list := listJSON(t, dir); len(list) != 0 {
+		t.Fatalf("saved %+v", list)
+	}
+
+	code, out, errOut = runIn(t, dir, "pin password 5c1\n", append(args, "--imap-pin-sha256", strings.ToUpper(dovecot.Cert))...)
+	if code != ExitOK || !strings.Contains(out, "The IMAP server works") {
+		t.Fatalf("with --imap-pin-sha256: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() { runIn(t, dir, "", "accounts", "remove", "anna@example.org") })
+	list := listJSON(t, dir)
+	if want := dovecot.Host + ":" + strconv.Itoa(dovecot.TLSPort); len(list) != 1 || list[0].IMAP.PinSHA256 != dovecot.Cert ||
+		list[0].IMAP.PinFor != want || list[0].PinSHA256 != "" {
+		t.Fatalf("list = %+v; want the IMAP pin for %s only", list, want)
+	}
+	_, out, _ = runIn(t, dir, "", "accounts", "list", "--json")
+	if !strings.Contains(out, `"pin_sha256": "`+dovecot.Cert+`"`) || !strings.Contains(out, `"pin_for": "`+dovecot.Host+":") {
+		t.Errorf("list --json lacks the IMAP pin:\n%s", out)
+	}
+	if code, out, errOut := runIn(t, dir, "", "accounts", "test", "anna@example.org"); code != ExitOK || !strings.Contains(out, "The IMAP server works") {
+		t.Errorf("accounts test: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestAccountsAddRefusesABadIMAPPin(t *testing.T) {
+	code, _, errOut := runIn(t, t.TempDir(), "", "accounts", "add", "--email", "anna@example.org", "--host", "smtp.example.org",
+		"--imap-host", "imap.example.org", "--imap-pin-sha256", strings.Repeat("ab", 31), "--no-test")
+	if code != ExitDataErr || !strings.Contains(errOut, "--imap-pin-sha256 must be 64 hexadecimal digits") {
+		t.Errorf("exit %d\n%s", code, errOut)
 	}
 }

@@ -21,7 +21,13 @@ func writeJSON(w io.Writer, v any) {
 // printCertificate shows a server's certificate, so that the user can
 // decide whether to accept it with --pin-sha256.
 func printCertificate(w io.Writer, c *smtpclient.CertInfo) {
-	fmt.Fprintf(w, "The server's certificate:\n  Subject:     %s\n  Issued by:   %s\n", c.Subject, c.Issuer)
+	printCertificateOf(w, "The server's certificate", c)
+}
+
+// printCertificateOf is printCertificate with its heading, such as "The
+// IMAP server's certificate".
+func printCertificateOf(w io.Writer, heading string, c *smtpclient.CertInfo) {
+	fmt.Fprintf(w, "%s:\n  Subject:     %s\n  Issued by:   %s\n", heading, c.Subject, c.Issuer)
 	if len(c.DNSNames) > 0 {
 		fmt.Fprintf(w, "  For:         %s\n", strings.Join(c.DNSNames, ", "))
 	}

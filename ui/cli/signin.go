@@ -72,7 +72,20 @@ func accountsAddWithSignIn(ctx context.Context, env *Env, o *addOptions, positio
 	case o.hostSet || o.portSet || o.secuSet || o.user != "" || o.passwordStdin || o.caFile != "" || o.pin != "":
 		return usageError(env, accountsUsage,
 			"postie accounts add: --oauth signs in with the provider's server; it takes no --host, --port, --security, --user, --password-stdin, --ca-file or --pin-sha256")
+	case o.imapPasswordStdin:
+		return usageError(env, accountsUsage,
+			"postie accounts add: --oauth signs in to the IMAP server with the provider's sign-in too; it takes no --imap-password-stdin")
+	case o.imapHost == "" && (o.imapPortSet || o.imapSecuSet):
+		return usageError(env, accountsUsage, "postie accounts add: --imap-port and --imap-security need --imap-host")
 	}
+	// The IMAP server given, or else the provider's (core fills it in).
+	var imap accounts.Account
+	if o.imapHost != "" {
+		if code, ok := manualIMAPServer(env, o, &imap); !ok {
+			return code
+		}
+	}
+	imap.IMAP.Username, imap.IMAP.PinSHA256 = o.imapUser, o.imapPin
 	return o.signIn.withCore(ctx, env, func(c *core.Core) int {
 		id := strings.ToLower(strings.TrimSpace(o.signIn.provider))
 		p, err := c.OAuthProvider(id)
@@ -91,10 +104,14 @@ func accountsAddWithSignIn(ctx context.Context, env *Env, o *addOptions, positio
 			Email: o.email, Name: o.name, DisplayName: o.displayName, Provider: id,
 			ClientID: o.signIn.clientID, Tenant: o.signIn.tenant,
 			Open: o.signIn.open(env), NoTest: o.noTest,
+			IMAP: imap.IMAP, SentCopy: accounts.SentCopyMode(o.sentCopy),
 		})
 		if err != nil {
 			fmt.Fprintln(env.Stderr, explain(err))
 			fmt.Fprintln(env.Stderr, "Nothing was saved.")
+			if errors.As(err, new(*accounts.IMAPTestError)) {
+				fmt.Fprintln(env.Stderr, "To save the account without the copy in Sent, add --sent-copy never.")
+			}
 			return exitCode(err)
 		}
 		fmt.Fprintf(env.Stdout, "Signed in with %s. Postie sends through %s:%d (%s).\n", p.Name, a.Host, a.Port, a.Security)

@@ -33,6 +33,8 @@ func TestAccountsAddWithSignInRefusesPasswordOptions(t *testing.T) {
 		{"--oauth", "google", "--password-stdin"},
 		{"--oauth", "google", "--user", "anna"},
 		{"--oauth", "google", "--pin-sha256", strings.Repeat("ab", 32)},
+		{"--oauth", "google", "--imap-password-stdin"},
+		{"--oauth", "google", "--imap-port", "993"},
 		{"--no-browser"},
 		{"--oauth-tenant", "contoso.onmicrosoft.com"},
 		{"--oauth", "no-such-provider"},
