@@ -69,12 +69,17 @@ var continuation = []byte("+ \r\n")
 const heldLimit = 8 << 10
 
 func newPlusConn(conn net.Conn) *plusConn {
-	p := &plusConn{
+	p := unpumpedPlusConn(conn)
+	go p.pump()
+	return p
+}
+
+// unpumpedPlusConn is a plusConn whose pump is not running (yet).
+func unpumpedPlusConn(conn net.Conn) *plusConn {
+	return &plusConn{
 		Conn: conn, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1),
 		done: make(chan struct{}), resp: responses{atStart: true},
 	}
-	go p.pump()
-	return p
 }
 
 // armAppend makes the next literal header {size} of an APPEND line go
@@ -224,7 +229,9 @@ func (p *plusConn) pump() {
 		n, err := p.Conn.Read(buf)
 		p.mu.Lock()
 		p.pending = buf[:n]
-		p.readErr = err
+		if p.readErr == nil {
+			p.readErr = err
+		}
 		p.mu.Unlock()
 		p.signal(p.wake)
 		if err != nil {
@@ -241,9 +248,19 @@ func (p *plusConn) pump() {
 	}
 }
 
+// Close closes the connection, and ends a Read that waits: go-imap's
+// Close waits for its reader, which may wait here rather than in the
+// socket's Read.
 func (p *plusConn) Close() error {
 	p.close.Do(func() { close(p.done) })
-	return p.Conn.Close()
+	err := p.Conn.Close()
+	p.mu.Lock()
+	if p.readErr == nil {
+		p.readErr = net.ErrClosed
+	}
+	p.mu.Unlock()
+	p.signal(p.wake)
+	return err
 }
 
 // responses follows the server's stream as given to go-imap, to know

@@ -88,3 +88,18 @@ func TestResponsesFindTheEndsOfResponses(t *testing.T) {
 		}
 	}
 }
+
+// Close ends a Read that waits for the pump, even where the pump has
+// already stopped (it stops without a word when Close finds it between two
+// reads): go-imap's Close waits for its reader.
+func TestPlusConnCloseEndsAWaitingRead(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	p := unpumpedPlusConn(client)
+	ended := make(chan error)
+	go func() { _, err := p.Read(make([]byte, 64)); ended <- err }()
+	p.Close()
+	if err := <-ended; err == nil {
+		t.Fatal("Read after Close returned no error")
+	}
+}
