@@ -133,7 +133,7 @@ func (p *plusConn) Write(b []byte) (int, error) {
 		b = b[i+1:]
 		size, nonSync, ok := literalHeader(bytes.TrimSuffix(line[:len(line)-1], []byte("\r")))
 		switch {
-		case ok && size == p.size && !nonSync && size > 0:
+		case ok && size == p.size && !nonSync && size > 0 && bytes.HasSuffix(line, []byte("}\r\n")):
 			line = append(line[:len(line)-len("}\r\n")], "+}\r\n"...)
 			p.schedule()
 			p.passed = size
