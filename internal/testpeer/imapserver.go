@@ -59,6 +59,14 @@ type IMAPOptions struct {
 	// accepted.
 	Mechanisms []string
 	Token      string
+	// LiteralPlus announces LITERAL+ (RFC 7888) after sign-in, as Dovecot
+	// does: the client may then send any literal non-synchronizing, {N+}.
+	// Without it the server offers LITERAL- only (go-imap's imapserver
+	// always does, for IMAP4rev1).
+	LiteralPlus bool
+	// AppendLimit, when positive, is announced as APPENDLIMIT=n (RFC 7889),
+	// and go-imap's server refuses a larger literal with NO [TOOBIG].
+	AppendLimit uint32
 }
 
 // IMAPFault is what the server does wrong, until changed with Fault.
@@ -75,6 +83,15 @@ type IMAPFault struct {
 	// once.
 	DropAppendAfter int64
 	StoreBeforeDrop bool
+	// UntaggedAroundAppend, a whole untagged response ending in CRLF, is
+	// sent unasked and cut in two: its first half in the same write as
+	// the server's next tagged answer to a SEARCH (as a client looks for
+	// the Message-ID right before appending), its second half once the
+	// next APPEND command has arrived (or before anything else the server
+	// writes). The client then sees a response begun before its APPEND
+	// and ended after it. Plain connections only (Security None). It
+	// fires once.
+	UntaggedAroundAppend string
 }
 
 // StartIMAP runs an IMAPServer until the test ends.
@@ -111,10 +128,17 @@ func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 	if opts.CreateSpecialUse {
 		caps[imap.CapCreateSpecialUse] = struct{}{}
 	}
+	if opts.LiteralPlus {
+		caps[imap.CapLiteralPlus] = struct{}{}
+	}
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{s.Cert}}
 	serverOpts := &imapserver.Options{
 		NewSession: func(conn *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &faultSession{Session: mem.NewSession(), server: s, conn: conn}, nil, nil
+			session := &faultSession{Session: mem.NewSession(), server: s, conn: conn}
+			if opts.AppendLimit > 0 {
+				return limitedSession{session}, nil, nil
+			}
+			return session, nil, nil
 		},
 		Caps:   caps,
 		Logger: log.New(io.Discard, "", 0),
@@ -205,6 +229,9 @@ func (l *recordingListener) Accept() (net.Conn, error) {
 type recordingConn struct {
 	net.Conn
 	s *IMAPServer
+
+	wmu  sync.Mutex
+	rest []byte // the second half of UntaggedAroundAppend, still to send
 }
 
 func (c *recordingConn) Read(b []byte) (int, error) {
@@ -212,7 +239,51 @@ func (c *recordingConn) Read(b []byte) (int, error) {
 	c.s.mu.Lock()
 	c.s.received.Write(b[:n])
 	c.s.mu.Unlock()
+	if bytes.Contains(bytes.ToUpper(b[:n]), []byte(" APPEND ")) {
+		c.wmu.Lock()
+		c.sendRest()
+		c.wmu.Unlock()
+	}
 	return n, err
+}
+
+func (c *recordingConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.sendRest()
+	c.s.mu.Lock()
+	untagged := c.s.fault.UntaggedAroundAppend
+	split := untagged != "" && endsTagged(b, "SEARCH")
+	if split {
+		c.s.fault.UntaggedAroundAppend = "" // once
+	}
+	c.s.mu.Unlock()
+	if !split {
+		return c.Conn.Write(b)
+	}
+	half := len(untagged) / 2
+	c.rest = []byte(untagged[half:])
+	if _, err := c.Conn.Write(append(append([]byte{}, b...), untagged[:half]...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (c *recordingConn) sendRest() {
+	if len(c.rest) > 0 {
+		c.Conn.Write(c.rest)
+		c.rest = nil
+	}
+}
+
+// endsTagged reports whether b ends with a tagged response line that
+// names the command.
+func endsTagged(b []byte, command string) bool {
+	if !bytes.HasSuffix(b, []byte("\r\n")) {
+		return false
+	}
+	line := b[bytes.LastIndexByte(b[:len(b)-2], '\n')+1:]
+	return len(line) > 2 && line[0] != '*' && line[0] != '+' && bytes.Contains(bytes.ToUpper(line), []byte(" "+command+" "))
 }
 
 // faultSession is imapmemserver's session with the faults, and with the
@@ -345,6 +416,11 @@ func (f *faultSession) Append(folder string, r imap.LiteralReader, opts *imap.Ap
 	}
 	return res, nil
 }
+
+// limitedSession announces IMAPOptions.AppendLimit.
+type limitedSession struct{ *faultSession }
+
+func (l limitedSession) AppendLimit() uint32 { return l.server.opts.AppendLimit }
 
 // literal is a message held in memory, as imapmemserver reads it.
 type literal struct{ *bytes.Reader }

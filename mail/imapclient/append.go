@@ -14,11 +14,19 @@ import (
 // the internal date sent (RFC 9051 §6.3.12). The message goes from r to
 // the connection in small pieces and is never held whole in memory.
 //
-// go-imap v2.0.0-beta.8 sends the message as a synchronizing literal even
-// where LITERAL+ is offered (its commandEncoder.Literal uses LITERAL+ only
-// for literals under 4 KiB with LITERAL-): one round trip more per copy,
-// which also lets the server refuse (quota, missing folder, size) before
-// the first byte of a large message travels.
+// Where the server offers LITERAL+ (RFC 7888), the message goes as a
+// non-synchronizing literal, {size+}, right behind the command: no round
+// trip waiting for the server's "+". go-imap v2.0.0-beta.8 would send any
+// message over 4 KiB as a synchronizing literal, so plusConn rewrites
+// that one header and hands go-imap the continuation request it waits
+// for (see plusConn). A server that refuses the command still reads the
+// whole literal and then answers NO (RFC 7888 §3), so a refusal (OVERQUOTA,
+// TRYCREATE) comes with its code as before, only after the message has
+// travelled. Without LITERAL+ (LITERAL- alone, or nothing), go-imap's own
+// choice stands: {size+} up to 4 KiB under LITERAL-, else a synchronizing
+// literal (RFC 7888 §5), which lets the server refuse before the first
+// byte of a large message travels; so does a message larger than the
+// server's APPENDLIMIT (RFC 7889).
 //
 // When the connection ends once the message has started to go, the
 // *Error has MayBeFiled set: look with HasMessageID before appending
@@ -29,6 +37,10 @@ func (c *Client) Append(ctx context.Context, folder string, size int64, r io.Rea
 	defer func() { c.appending = false }()
 	var readErr error
 	err := c.step(ctx, StageAppend, func() error {
+		if nonSynchronizing(c.imap.Caps(), size) {
+			c.plus.armAppend(size)
+			defer c.plus.disarmAppend()
+		}
 		cmd := c.imap.Append(folder, size, &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: sent})
 		w := &literal{cmd: cmd, c: c}
 		n, err := io.CopyN(w, r, size)
@@ -59,6 +71,21 @@ func (c *Client) Append(ctx context.Context, folder string, size int64, r io.Rea
 		}
 	}
 	return inFolder(err, folder)
+}
+
+// nonSynchronizing reports whether the message may go as a
+// non-synchronizing literal: LITERAL+ is offered, and the message is within
+// the server's APPENDLIMIT (RFC 7889) where it names one. A message the
+// server has said it will refuse goes synchronizing, so that it is refused
+// before it travels: a server may rather close the connection than read a
+// non-synchronizing literal it cannot take, which would leave the copy
+// "may be filed" instead of refused with TOOBIG.
+func nonSynchronizing(caps imap.CapSet, size int64) bool {
+	if !caps.Has(imap.CapLiteralPlus) {
+		return false
+	}
+	limit, ok := caps.AppendLimit()
+	return !ok || limit == nil || size <= int64(*limit)
 }
 
 // literal counts what went into the APPEND's literal: from its first byte

@@ -78,7 +78,8 @@ func connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.wire = newWireConn(plain, c.log, c.timeout)
 	c.wire.replay = greeting
-	c.imap = imapclient.New(c.wire, nil)
+	c.plus = newPlusConn(c.wire)
+	c.imap = imapclient.New(c.plus, nil)
 
 	c.wire.arm()
 	err = c.imap.WaitGreeting()

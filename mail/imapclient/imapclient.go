@@ -63,6 +63,7 @@ type Client struct {
 	log     *transcript
 	raw     net.Conn // the TCP connection, closed to interrupt anything
 	wire    *wireConn
+	plus    *plusConn // between go-imap and wire: LITERAL+ for APPEND
 	imap    *imapclient.Client
 	broken  error // set when a failure closed the connection
 
