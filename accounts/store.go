@@ -108,6 +108,9 @@ type Store struct {
 	providersErr error
 	tokens       tokenCache // access tokens, only in memory
 	refresh      refreshFunc
+	// lockWaiting, when set (by tests), is called when an account's
+	// sign-in lock is held by someone else, before waiting for it.
+	lockWaiting func(accountID string)
 }
 
 // Open prepares the accounts tables in db. secrets holds the passwords.
