@@ -107,4 +107,11 @@ var migrations = []string{
 	`ALTER TABLE outbox_attempts ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
 	`ALTER TABLE outbox_messages ADD COLUMN failure TEXT NOT NULL DEFAULT ''`, // the last failure
 	`ALTER TABLE outbox_history ADD COLUMN failure TEXT NOT NULL DEFAULT ''`,
+	// How many times each account's sign-in was replaced (see
+	// ResumeAfterSignIn): an attempt that started with an older sign-in
+	// and was refused for it is queued again rather than left waiting.
+	`CREATE TABLE outbox_signins (
+		account_id TEXT PRIMARY KEY,
+		generation INTEGER NOT NULL
+	)`,
 }
