@@ -2,9 +2,9 @@ package oauth
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"html"
 	"net"
