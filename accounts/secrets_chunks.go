@@ -167,10 +167,11 @@ func (s *Secrets) keyringDelete(ctx context.Context, user string) error {
 func (s *Secrets) setChunked(ctx context.Context, id, secret string, late func(error)) error {
 	old, err := s.keyringGet(ctx, id)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		// The live head cannot be read, so neither can the chunks it may
-		// name, which replacing it would leave behind with a secret in
-		// them: keep the old secret rather than orphan them.
-		return err
+		// The live head cannot be read (a keyring that asks the user, who
+		// may yet answer): write all the same, as the caller asked. The
+		// chunks the old head may name stay listed in the pending entry,
+		// where Delete finds them.
+		old = ""
 	}
 	oldHead, wasChunked := parseChunkedHead(old)
 	head := secret

@@ -340,24 +340,31 @@ func (k failingGetKeyring) Get(service, user string) (string, error) {
 	return k.Keyring.Get(service, user)
 }
 
-// TestShortSecretOverUnreadableHeadKeepsTheOld: when the live head cannot
-// be read, a new short secret must not replace it, for the chunks it may
-// name would be left in the keyring with nothing naming them.
-func TestShortSecretOverUnreadableHeadKeepsTheOld(t *testing.T) {
-	kr := &testpeer.Keyring{}
-	id := newID()
-	if err := (&Secrets{Keyring: kr}).Set(background, id, longToken(6000, "old")); err != nil {
-		t.Fatal(err)
-	}
-	s := &Secrets{Keyring: failingGetKeyring{kr, id}}
-	if err := s.Set(background, id, "short"); err == nil {
-		t.Fatal("Set replaced a head it could not read")
-	}
-	all := &Secrets{Keyring: kr}
-	if err := all.Delete(background, id); err != nil {
-		t.Fatal(err)
-	}
-	if left := kr.Users(KeyringService); len(left) > 0 {
-		t.Errorf("chunks orphaned: %v", left)
+// TestSecretOverUnreadableHeadLeavesNoOrphans: when the live head
+// cannot be read, a new secret still replaces it, and the chunks the old
+// head named are not left in the keyring for good: Delete finds them.
+func TestSecretOverUnreadableHeadLeavesNoOrphans(t *testing.T) {
+	for name, secret := range map[string]string{"short": "short", "long": longToken(5000, "new")} {
+		t.Run(name, func(t *testing.T) {
+			kr := &testpeer.Keyring{}
+			id := newID()
+			all := &Secrets{Keyring: kr}
+			if err := all.Set(background, id, longToken(6000, "old")); err != nil {
+				t.Fatal(err)
+			}
+			s := &Secrets{Keyring: failingGetKeyring{kr, id}}
+			if err := s.Set(background, id, secret); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := all.Get(background, id); err != nil || got != secret {
+				t.Fatalf("Get: %d bytes, %v; want the new secret", len(got), err)
+			}
+			if err := all.Delete(background, id); err != nil {
+				t.Fatal(err)
+			}
+			if left := kr.Users(KeyringService); len(left) > 0 {
+				t.Errorf("chunks orphaned: %v", left)
+			}
+		})
 	}
 }
