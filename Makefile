@@ -52,12 +52,16 @@ OAUTH_LDFLAGS := $(strip $(foreach pair,$(OAUTH_CLIENTS),\
 	$(if $($(call oauth-make,$(pair))),-X=$(OAUTH_PACKAGE).$(call oauth-var,$(pair))=$($(call oauth-make,$(pair))))))
 # fyne package takes linker flags only from GOFLAGS, one -ldflags= each.
 OAUTH_GOFLAGS := $(strip $(GOFLAGS) $(addprefix -ldflags=,$(OAUTH_LDFLAGS)))
+# Recipes take both from the environment ("$$OAUTH_LDFLAGS"), never written
+# into the command: make then echoes no value, and a value with a quote in
+# it cannot break the shell's quoting.
+export OAUTH_LDFLAGS OAUTH_GOFLAGS
 
 run: build
 	./postie
 
 build: build-deps
-	$(GO) build -ldflags '$(OAUTH_LDFLAGS)' -o postie .
+	$(GO) build -ldflags "$$OAUTH_LDFLAGS" -o postie .
 
 build-deps:
 	@.ci/install-packages $(BUILD_PACKAGES)
@@ -153,13 +157,13 @@ OAUTH_STAMP := $(PACKAGE_DIR)/oauth-clients.sha256
 .PHONY: oauth-stamp-check
 $(OAUTH_STAMP): oauth-stamp-check
 	@mkdir -p $(@D)
-	@printf '%s' '$(OAUTH_LDFLAGS)' | sha256sum > $@.new
+	@printf '%s' "$$OAUTH_LDFLAGS" | sha256sum > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(PACKAGE_DIR)/Postie.tar.xz: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | build-deps fyne-tool
 	@.ci/install-packages xz-utils
 	$(call stage-source,$(PACKAGE_DIR)/stage-linux)
-	cd $(PACKAGE_DIR)/stage-linux && GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os linux --release
+	cd $(PACKAGE_DIR)/stage-linux && GOFLAGS="$$OAUTH_GOFLAGS" fyne package -os linux --release
 	resources/linux/finish-package $(PACKAGE_DIR)/stage-linux/Postie.tar.xz
 	mv $(PACKAGE_DIR)/stage-linux/Postie.tar.xz $@
 	rm -rf $(PACKAGE_DIR)/stage-linux
@@ -167,7 +171,7 @@ $(PACKAGE_DIR)/Postie.tar.xz: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | build-deps fyne
 $(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | fyne-tool
 	@.ci/install-packages gcc-mingw-w64-x86-64
 	$(call stage-source,$(PACKAGE_DIR)/stage-windows)
-	cd $(PACKAGE_DIR)/stage-windows && CC=$(WINDOWS_CC) GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os windows --release
+	cd $(PACKAGE_DIR)/stage-windows && CC=$(WINDOWS_CC) GOFLAGS="$$OAUTH_GOFLAGS" fyne package -os windows --release
 	mv $(PACKAGE_DIR)/stage-windows/Postie.exe $@
 	rm -rf $(PACKAGE_DIR)/stage-windows
 
@@ -178,7 +182,7 @@ $(PACKAGE_DIR)/Postie.exe: $(PACKAGE_INPUTS) $(OAUTH_STAMP) | fyne-tool
 package-darwin: | fyne-tool
 	@[ "$$(uname -s)" = Darwin ] || { echo "make package-darwin runs on a Mac, with Xcode's command line tools (see README, \"Building the app on a Mac\")" >&2; exit 1; }
 	$(call stage-source,$(PACKAGE_DIR)/stage-darwin)
-	cd $(PACKAGE_DIR)/stage-darwin && GOFLAGS='$(OAUTH_GOFLAGS)' fyne package -os darwin --release
+	cd $(PACKAGE_DIR)/stage-darwin && GOFLAGS="$$OAUTH_GOFLAGS" fyne package -os darwin --release
 	/usr/libexec/PlistBuddy -c "Merge resources/darwin/mailto-url-scheme.plist" $(PACKAGE_DIR)/stage-darwin/Postie.app/Contents/Info.plist
 	rm -rf $(PACKAGE_DIR)/Postie.app && mv $(PACKAGE_DIR)/stage-darwin/Postie.app $(PACKAGE_DIR)/Postie.app
 	rm -rf $(PACKAGE_DIR)/stage-darwin

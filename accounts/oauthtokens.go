@@ -156,16 +156,21 @@ func (s *Store) TokenSource(accountID string) smtpclient.TokenSource {
 func (s *Store) accessToken(ctx context.Context, id string, renew bool) (string, error) {
 	e := s.tokens.entry(id)
 	seen := e.gen.Load()
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
+	if err := s.lockTokens(ctx, e, id); err != nil {
+		return "", err
 	}
 	defer func() { <-e.sem }()
 
 	if e.fresh(time.Now()) && (!renew || e.gen.Load() != seen) {
 		return e.access, nil
 	}
+	// From reading the refresh token to saving its successor, no other
+	// process on the data folder may spend it (see signinlock.go).
+	unlock, err := s.lockSignInFile(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	a, err := s.ByID(ctx, id)
 	if err != nil {
 		return "", err
@@ -197,6 +202,17 @@ func (s *Store) accessToken(ctx context.Context, id string, renew bool) (string,
 		return "", err
 	}
 	t, err := s.refresh(ctx, p, a.OAuthClientID, a.OAuthTenant, refresh)
+	var oe *oauth.Error
+	if errors.As(err, &oe) && oe.Problem == oauth.ProblemExpired {
+		// Refused as spent or expired: a process that did not wait for the
+		// lock (its wait ran out, or an older Postie) may have spent it
+		// and saved its successor meanwhile. Try that one before telling
+		// the user to sign in again.
+		if current, gerr := s.Secret(ctx, a); gerr == nil && current != refresh {
+			refresh = current
+			t, err = s.refresh(ctx, p, a.OAuthClientID, a.OAuthTenant, refresh)
+		}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -262,17 +278,50 @@ func (s *Store) SetSignIn(ctx context.Context, a *Account, t oauth.Token) error 
 		return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: a.OAuthProvider,
 			Err: errors.New("the provider gave no refresh token")}
 	}
-	e := s.tokens.entry(a.ID)
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	release, err := s.lockSignIn(ctx, a.ID)
+	if err != nil {
+		return err
 	}
-	defer func() { <-e.sem }()
+	defer release()
 	if err := s.SetSecret(ctx, a, t.Refresh); err != nil {
 		return err
 	}
-	e.hold(t)
+	s.tokens.entry(a.ID).hold(t)
+	return nil
+}
+
+// UpdateSignedIn saves new settings of a saved account together with a
+// new sign-in: for a password account that moves to signing in with its
+// provider. Both happen under the account's sign-in lock, so that a send
+// in between, which finds the account signing in with the provider, waits
+// for the refresh token instead of taking the saved password for one (and
+// posting it to the token endpoint). If the token cannot be saved, the
+// account's settings are put back as they were.
+func (s *Store) UpdateSignedIn(ctx context.Context, a *Account, t oauth.Token) error {
+	if t.Refresh == "" {
+		return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: a.OAuthProvider,
+			Err: errors.New("the provider gave no refresh token")}
+	}
+	release, err := s.lockSignIn(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	old, err := s.ByID(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.Update(ctx, a); err != nil {
+		return err
+	}
+	if err := s.SetSecret(ctx, a, t.Refresh); err != nil {
+		// Back to the old settings, whose secret the keyring still holds.
+		if undo := s.Update(context.WithoutCancel(ctx), &old); undo != nil {
+			return errors.Join(err, undo)
+		}
+		return err
+	}
+	s.tokens.entry(a.ID).hold(t)
 	return nil
 }
 

@@ -2,10 +2,13 @@ package accounts
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,15 +34,31 @@ import (
 // Rotation is crash-safe: the new secret's chunks are written first under
 // a new generation, then the head is switched to them in one Set (one
 // entry is replaced atomically by every keyring), then the previous
-// generation's chunks are deleted. A crash before the switch leaves the
-// old secret whole (and orphan chunks of generation+1, which the next
-// rotation overwrites and Delete removes); a crash after it leaves the new
-// secret whole (and the old generation's chunks, which the next rotation
-// removes, as it removes generation-1's). A reader never sees a mix: the
-// head names one generation, whose chunks are never rewritten while the
-// head names them, and the head carries the length and a SHA-256 prefix
-// of the whole that a read checks.
+// generation's chunks are deleted. A reader never sees a mix: the head
+// names one generation, whose chunks are never rewritten while the head
+// names them, and the head carries the length and a SHA-256 prefix of the
+// whole that a read checks.
+//
+// Each write draws its generation at random rather than counting on from
+// the live one: two processes rotating the same secret at once (Microsoft
+// may accept the old refresh token for a while) would otherwise write the
+// same chunk names and leave a head whose chunks are a mix of both. The
+// account's "pending" entry lists every generation that may have chunks in
+// the keyring: a write adds its own before writing any chunk, and takes
+// the one it replaced out only once that one's chunks are deleted. So the
+// chunks that a crash, a failed delete or a concurrent writer left are
+// always listed, and Delete removes them with the account. (Which process
+// wins a concurrent rotation is not decided here: the accounts Store
+// serializes the refreshes of one account across processes.)
 const maxEntrySecret = 2000
+
+// maxChunks bounds the chunks a head may name (64 × 2,000 bytes, far above
+// any token), so that a damaged head cannot send a read or a delete through
+// millions of keyring calls.
+const maxChunks = 64
+
+// maxPending bounds the generations the pending entry remembers.
+const maxPending = 16
 
 // chunkedPrefix starts the head of a chunked secret:
 // "postie-chunked:v1:GEN:COUNT:LEN:SHA256PREFIX". A secret that itself
@@ -71,7 +90,7 @@ func parseChunkedHead(v string) (chunkedHead, bool) {
 	h.count, err2 = strconv.Atoi(f[1])
 	h.length, err3 = strconv.Atoi(f[2])
 	h.sum = f[3]
-	if err1 != nil || err2 != nil || err3 != nil || h.count < 1 || h.gen < 1 {
+	if err1 != nil || err2 != nil || err3 != nil || h.count < 1 || h.count > maxChunks || h.gen < 1 {
 		return chunkedHead{}, false
 	}
 	return h, true
@@ -86,6 +105,20 @@ func secretSum(secret string) string {
 // id's secret.
 func chunkUser(id string, gen, i int) string {
 	return id + "#" + strconv.Itoa(gen) + "." + strconv.Itoa(i)
+}
+
+// pendingUser is the keyring user of the entry that lists the generations
+// of account id's secret being written: space-separated numbers.
+func pendingUser(id string) string { return id + "#pending" }
+
+// newGeneration draws a generation number at random (1 to 2^31-1), so
+// that two concurrent writes never share chunk names.
+func newGeneration() (int, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return int(binary.BigEndian.Uint32(b[:])>>1) | 1, nil
 }
 
 // fitsOneEntry says whether the secret is stored in the head itself, as
@@ -133,31 +166,32 @@ func (s *Secrets) keyringDelete(ctx context.Context, user string) error {
 // chunks of a new generation and then the head. See maxEntrySecret.
 func (s *Secrets) setChunked(ctx context.Context, id, secret string, late func(error)) error {
 	old, err := s.keyringGet(ctx, id)
-	oldHead, wasChunked := parseChunkedHead(old)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		if !fitsOneEntry(secret) {
-			// The new generation must differ from the live one, which
-			// cannot be read: keep the old secret rather than guess.
-			return err
-		}
-		wasChunked = false // the secret replaces it whole; nothing known to tidy
+		// The live head cannot be read (a keyring that asks the user, who
+		// may yet answer): write all the same, as the caller asked. The
+		// chunks the old head may name stay listed in the pending entry,
+		// where Delete finds them.
+		old = ""
 	}
+	oldHead, wasChunked := parseChunkedHead(old)
 	head := secret
 	if !fitsOneEntry(secret) {
-		gen := 1
+		gen, err := newGeneration()
+		if err != nil {
+			return err
+		}
+		listed := []int{gen}
 		if wasChunked {
-			gen = oldHead.gen + 1
+			listed = append(listed, oldHead.gen)
+		}
+		if err := s.updatePending(ctx, id, listed, nil); err != nil {
+			return err
 		}
 		parts := splitSecret(secret, maxEntrySecret)
 		for i, part := range parts {
 			if err := s.keyringSet(ctx, chunkUser(id, gen, i), part, nil); err != nil {
 				return err
 			}
-		}
-		// An earlier rotation that crashed before its switch may have left
-		// more chunks of this generation than this secret has.
-		if err := s.deleteChunksFrom(ctx, id, gen, len(parts)); err != nil {
-			return err
 		}
 		head = chunkedHead{gen: gen, count: len(parts), length: len(secret), sum: secretSum(secret)}.String()
 		if late != nil {
@@ -170,6 +204,7 @@ func (s *Secrets) setChunked(ctx context.Context, id, secret string, late func(e
 					for i := range parts {
 						s.keyring().Delete(KeyringService, chunkUser(id, gen, i))
 					}
+					s.keyring().Delete(KeyringService, pendingUser(id))
 				}
 			}
 		}
@@ -179,11 +214,56 @@ func (s *Secrets) setChunked(ctx context.Context, id, secret string, late func(e
 	}
 	if wasChunked {
 		// The switch is done; what remains is tidying. A failure leaves
-		// unused chunks, which the next rotation or Delete removes.
-		s.deleteGeneration(ctx, id, oldHead.gen, oldHead.count)
-		s.deleteGeneration(ctx, id, oldHead.gen-1, 0)
+		// the old chunks listed as pending, for Delete.
+		if s.deleteGeneration(ctx, id, oldHead.gen, oldHead.count) == nil {
+			s.updatePending(ctx, id, nil, []int{oldHead.gen})
+		}
 	}
 	return nil
+}
+
+// readPending returns the generations the pending entry lists.
+func (s *Secrets) readPending(ctx context.Context, id string) ([]int, error) {
+	v, err := s.keyringGet(ctx, pendingUser(id))
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var gens []int
+	for _, f := range strings.Fields(v) {
+		if g, err := strconv.Atoi(f); err == nil && g >= 1 && len(gens) < maxPending {
+			gens = append(gens, g)
+		}
+	}
+	return gens, nil
+}
+
+// updatePending adds generations to the pending entry and takes others
+// out, deleting the entry when it lists nothing more.
+func (s *Secrets) updatePending(ctx context.Context, id string, add, remove []int) error {
+	gens, err := s.readPending(ctx, id)
+	if err != nil {
+		return err
+	}
+	gens = slices.DeleteFunc(gens, func(g int) bool { return slices.Contains(remove, g) || slices.Contains(add, g) })
+	gens = append(gens, add...)
+	if len(gens) > maxPending {
+		gens = gens[len(gens)-maxPending:]
+	}
+	if len(gens) == 0 {
+		err := s.keyringDelete(ctx, pendingUser(id))
+		if errors.Is(err, keyring.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	words := make([]string, len(gens))
+	for i, g := range gens {
+		words[i] = strconv.Itoa(g)
+	}
+	return s.keyringSet(ctx, pendingUser(id), strings.Join(words, " "), nil)
 }
 
 // deleteGeneration deletes the chunks of one generation. With its count
@@ -208,9 +288,9 @@ func (s *Secrets) deleteGeneration(ctx context.Context, id string, gen, count in
 }
 
 // deleteChunksFrom deletes the chunks of a generation from index first
-// until one is missing.
+// until one is missing (or maxChunks).
 func (s *Secrets) deleteChunksFrom(ctx context.Context, id string, gen, first int) error {
-	for i := first; ; i++ {
+	for i := first; i < maxChunks; i++ {
 		err := s.keyringDelete(ctx, chunkUser(id, gen, i))
 		if errors.Is(err, keyring.ErrNotFound) {
 			return nil
@@ -219,6 +299,7 @@ func (s *Secrets) deleteChunksFrom(ctx context.Context, id string, gen, first in
 			return err
 		}
 	}
+	return nil
 }
 
 // getChunked reads the secret whole. A chunk that vanished because
@@ -264,30 +345,40 @@ func (s *Secrets) readChunks(ctx context.Context, id string, h chunkedHead) (str
 	return secret, nil
 }
 
-// deleteChunked removes the head and every chunk it names, and the chunks
-// a crash may have left of the generations around it.
+// deleteChunked removes every chunk the head names, and those of the
+// generations the pending entry lists, then the pending entry, and the head
+// last: a delete that fails halfway leaves the head, or the pending entry,
+// naming what is left, so that the next Delete finds it.
 func (s *Secrets) deleteChunked(ctx context.Context, id string) error {
 	head, err := s.keyringGet(ctx, id)
-	if errors.Is(err, keyring.ErrNotFound) {
-		return nil
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
 	}
+	hasHead := err == nil
+	if h, chunked := parseChunkedHead(head); hasHead && chunked {
+		if err := s.deleteGeneration(ctx, id, h.gen, h.count); err != nil {
+			return err
+		}
+	}
+	pending, err := s.readPending(ctx, id)
 	if err != nil {
 		return err
 	}
-	h, chunked := parseChunkedHead(head)
-	if err := s.keyringDelete(ctx, id); err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		return err
-	}
-	if !chunked {
-		return nil
-	}
-	if err := s.deleteGeneration(ctx, id, h.gen, h.count); err != nil {
-		return err
-	}
-	for _, gen := range []int{h.gen + 1, h.gen - 1} {
+	for _, gen := range pending {
 		if err := s.deleteGeneration(ctx, id, gen, 0); err != nil {
 			return err
 		}
+	}
+	if len(pending) > 0 {
+		if err := s.keyringDelete(ctx, pendingUser(id)); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return err
+		}
+	}
+	if !hasHead {
+		return nil
+	}
+	if err := s.keyringDelete(ctx, id); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
 	}
 	return nil
 }

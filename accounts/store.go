@@ -116,6 +116,9 @@ type Store struct {
 	providersErr error
 	tokens       tokenCache // access tokens, only in memory
 	refresh      refreshFunc
+	// lockWaiting, when set (by tests), is called when an account's
+	// sign-in lock is held by someone else, before waiting for it.
+	lockWaiting func(accountID string)
 }
 
 // Open prepares the accounts tables in db. secrets holds the passwords.
@@ -442,6 +445,12 @@ func (s *Store) RemoveReporting(ctx context.Context, name string) (Removal, erro
 		}
 	} else {
 		s.secrets.forgetSession(a.ID)
+	}
+	if a.IMAP.OwnSecret {
+		// The incoming server's own password goes with the account.
+		if err := s.secrets.Delete(ctx, a.IMAPSecretID()); err != nil && !errors.Is(err, ErrNoSecret) {
+			return r, &NotRemovedError{Name: a.Name, Err: err}
+		}
 	}
 	s.tokens.forget(a.ID)
 	return r, s.inTx(ctx, func(tx *sql.Tx) error {

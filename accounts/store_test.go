@@ -170,6 +170,32 @@ func TestRemoveDeletesTheKeyringEntry(t *testing.T) {
 	}
 }
 
+// TestRemoveDeletesTheIMAPServersOwnSecret: an account whose incoming
+// server has a password of its own leaves neither secret in the keyring.
+func TestRemoveDeletesTheIMAPServersOwnSecret(t *testing.T) {
+	s, _ := openTestStore(t)
+	a := testAccount("Work", "anna@example.org")
+	a.IMAP = IMAPServer{Host: "imap.example.org", Port: 993, Security: smtpclient.SecurityTLS,
+		Username: "anna", OwnSecret: true}
+	add(t, s, a, "smtp password")
+	if err := s.secrets.Set(background, a.IMAPSecretID(), "imap password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(background, "Work"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.secrets.Keyring.Get(KeyringService, a.IMAPSecretID()); !errors.Is(err, keyring.ErrNotFound) {
+		t.Fatalf("the IMAP server's password is still in the keyring: %v", err)
+	}
+	// One whose IMAP secret was never saved is removed all the same.
+	b := testAccount("Home", "anna@example.net")
+	b.IMAP = a.IMAP
+	add(t, s, b, "smtp password")
+	if err := s.Remove(background, "Home"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUpdateAndSetSecret(t *testing.T) {
 	s, _ := openTestStore(t)
 	a := testAccount("Work", "anna@example.org")

@@ -192,15 +192,12 @@ func (c *Core) SwitchToSignIn(ctx context.Context, name, providerID string, open
 	if err != nil {
 		return 0, err
 	}
-	if err := c.accounts.Update(ctx, &switched); err != nil {
-		c.revokeUnsaved(ctx, p, switched, token)
-		return 0, err
-	}
-	if err := c.accounts.SetSignIn(ctx, &switched, token); err != nil {
-		// Back to the password, which the keyring still holds.
-		if undo := c.accounts.Update(context.WithoutCancel(ctx), &a); undo != nil {
-			c.logError("cannot switch an account back to its password after a failed sign-in", undo)
-		}
+	// The settings and the token change together, under the account's
+	// sign-in lock: a send in between never posts the password to the
+	// provider's token endpoint as a refresh token. When the token cannot
+	// be saved the account stays on its password, which the keyring
+	// still holds.
+	if err := c.accounts.UpdateSignedIn(ctx, &switched, token); err != nil {
 		c.revokeUnsaved(ctx, p, switched, token)
 		return 0, err
 	}

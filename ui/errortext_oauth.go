@@ -30,7 +30,11 @@ func oauthMessage(e *oauth.Error) string {
 	case oauth.ProblemCancelled:
 		return fmt.Sprintf(lang.L("You cancelled the sign-in with %s. Nothing was changed."), provider)
 	case oauth.ProblemTimedOut:
-		return fmt.Sprintf(lang.L("The sign-in with %s was not finished in time, or the browser was closed. Try again, and complete the sign-in in the browser."), provider)
+		timeout := e.Timeout
+		if timeout <= 0 {
+			timeout = oauth.DefaultTimeout
+		}
+		return fmt.Sprintf(lang.L("The sign-in with %s was not finished within %s, or the browser was closed. Try again, and complete the sign-in in the browser."), provider, durationText(timeout))
 	case oauth.ProblemAdminConsent:
 		return fmt.Sprintf(lang.L("Your organisation does not let Postie use your %s account yet. Ask your administrator to approve Postie for your organisation (admin consent), or for your organisation's own client ID to enter in the account's advanced settings."), provider)
 	case oauth.ProblemExpired:
@@ -38,6 +42,9 @@ func oauthMessage(e *oauth.Error) string {
 	case oauth.ProblemStateMismatch:
 		return lang.L("The browser brought back an answer that does not belong to Postie's sign-in request, so Postie ignored it for your safety. Try signing in again.")
 	case oauth.ProblemProviderError:
+		if e.Temporary() {
+			return fmt.Sprintf(lang.L("%s could not answer the sign-in just now. Postie tries again later."), provider)
+		}
 		if e.Code != "" {
 			return fmt.Sprintf(lang.L("%s refused the sign-in (%s). Try again later; if it keeps happening, check the account's advanced settings."), provider, e.Code)
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -31,6 +32,15 @@ func TestSignInSentencesSayWhatToDo(t *testing.T) {
 		{"de", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Permanent, Reason: smtpclient.ReasonSMTPAuthDisabled, OAuth: true},
 			[]string{"Administration", "„Authenticated SMTP“"}, nil},
 		{"de", &oauth.Error{Problem: oauth.ProblemNotConfigured, Provider: "Google"}, []string{"Google", "App-Passwort"}, nil},
+		// The wait is the one the sign-in had, not always the default.
+		{"en", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 90 * time.Second}, []string{"Google", "90 seconds"}, []string{"5 minutes"}},
+		{"en", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google"}, []string{"5 minutes"}, nil},
+		{"de", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 Minuten"}, nil},
+		{"fr", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 minutes"}, nil},
+		{"es", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 minutos"}, nil},
+		// A token endpoint that failed is not a refusal.
+		{"en", &oauth.Error{Problem: oauth.ProblemProviderError, Provider: "Yahoo", Code: "http-503", HTTPStatus: 503},
+			[]string{"Yahoo", "tries again later"}, []string{"refused"}},
 	} {
 		useLanguage(t, tc.language)
 		got := errorMessage(tc.err)

@@ -1,6 +1,9 @@
 package oauth
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Problem is what went wrong with a sign-in, a refresh or a revocation.
 type Problem string
@@ -47,7 +50,13 @@ type Error struct {
 	// the answer to this sign-in, perhaps an old tab or an attack. They do
 	// not end the wait; a sign-in that then times out says how many came.
 	Refused int
-	Err     error
+	// Timeout is how long the sign-in waited for the browser, with
+	// ProblemTimedOut (SignInOptions.Timeout, or DefaultTimeout).
+	Timeout time.Duration
+	// HTTPStatus is the token endpoint's status when its answer was not
+	// an OAuth one (a 5xx, a proxy's page), with ProblemProviderError.
+	HTTPStatus int
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -75,6 +84,14 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed without the
+// user doing anything: the provider could not be reached, or its token
+// endpoint failed (HTTP 5xx) or asked to slow down (429).
+func (e *Error) Temporary() bool {
+	return e.Problem == ProblemUnreachable ||
+		(e.Problem == ProblemProviderError && (e.HTTPStatus >= 500 || e.HTTPStatus == 429))
+}
 
 // NeedsSignIn reports whether only a new sign-in by the user can help;
 // smtpclient and imapclient look for this method.

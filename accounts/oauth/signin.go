@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"html"
 	"net"
@@ -93,7 +94,7 @@ func SignIn(ctx context.Context, p Provider, opt SignInOptions) (Token, error) {
 	}
 	redirectURI := "http://" + listener.Addr().String() + RedirectPath
 	verifier, state := randomString(), randomString()
-	l := &loopback{provider: p.Name, state: state, page: page, answers: make(chan redirect, 1), gaveUp: make(chan struct{})}
+	l := &loopback{provider: p.Name, host: listener.Addr().String(), state: state, page: page, answers: make(chan redirect, 1), gaveUp: make(chan struct{})}
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(listener)
 	defer func() {
@@ -120,7 +121,7 @@ func SignIn(ctx context.Context, p Provider, opt SignInOptions) (Token, error) {
 		return Token{}, &Error{Problem: ProblemCancelled, Provider: p.Name, Refused: l.refusedCount(), Err: context.Cause(ctx)}
 	case <-timer.C:
 		l.finish(page.Failed)
-		return Token{}, &Error{Problem: ProblemTimedOut, Provider: p.Name, Refused: l.refusedCount()}
+		return Token{}, &Error{Problem: ProblemTimedOut, Provider: p.Name, Refused: l.refusedCount(), Timeout: timeout}
 	}
 	if answer.err != nil {
 		answer.reply <- false
@@ -180,6 +181,7 @@ type redirect struct {
 // loopback is the HTTP handler of the redirect URI.
 type loopback struct {
 	provider string
+	host     string // 127.0.0.1:PORT, the only Host a redirect may name
 	state    string
 	page     PageText
 	answers  chan redirect // gets the one answer
@@ -196,6 +198,13 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r) // favicon.ico and the like
 		return
 	}
+	if r.Host != l.host {
+		// A page the browser fetched under another name that resolves to
+		// 127.0.0.1 (DNS rebinding), not the provider's redirect, which
+		// names the address Postie registered: not for this listener.
+		http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
+		return
+	}
 	q := r.URL.Query()
 	l.mu.Lock()
 	switch {
@@ -208,7 +217,7 @@ func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.mu.Unlock()
 		l.write(w, http.StatusOK, l.page.AlreadyDone)
 		return
-	case q.Get("state") == "" || q.Get("state") != l.state:
+	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) != 1:
 		// Not the answer to our request (RFC 6749 §10.12): refuse it and
 		// keep waiting for the one that is.
 		l.refused++

@@ -214,7 +214,7 @@ func TestSignInCountsRefusedStatesWhenItTimesOut(t *testing.T) {
 }
 
 func TestLoopbackAnswersLaterRequestsAlreadyDone(t *testing.T) {
-	l := &loopback{provider: "Test", state: "good", page: german, answers: make(chan redirect, 1), gaveUp: make(chan struct{})}
+	l := &loopback{provider: "Test", host: "example.com", state: "good", page: german, answers: make(chan redirect, 1), gaveUp: make(chan struct{})}
 	first := make(chan *httptest.ResponseRecorder)
 	go func() {
 		rec := httptest.NewRecorder()
@@ -287,8 +287,8 @@ func TestSignInTimesOut(t *testing.T) {
 	p := fakeProvider(t, srv, testpeer.OAuthProvider{})
 	opened := false
 	_, err := SignIn(context.Background(), p, SignInOptions{Timeout: time.Millisecond, Open: func(string) { opened = true }})
-	if e := problemOf(t, err); e.Problem != ProblemTimedOut || e.Refused != 0 {
-		t.Errorf("got %+v, want timed-out", e)
+	if e := problemOf(t, err); e.Problem != ProblemTimedOut || e.Refused != 0 || e.Timeout != time.Millisecond {
+		t.Errorf("got %+v, want timed-out after the 1ms asked for", e)
 	}
 	if !opened {
 		t.Error("Open was not called")
@@ -364,5 +364,49 @@ func TestAuthorizationRequestParameters(t *testing.T) {
 	_, err = SignIn(context.Background(), microsoft, SignInOptions{Tenant: "evil.example/x?", Open: func(string) { t.Error("opened") }})
 	if e := problemOf(t, err); e.Problem != ProblemBadProviderDef || e.Field != "tenant" {
 		t.Errorf("a tenant with a slash got %+v", e)
+	}
+}
+
+// TestRedirectUnderAnotherHostIsRefused: a request that reaches the
+// loopback listener under another name (a DNS-rebinding page in the
+// browser), even with the right state and code, is refused and does not
+// end the wait; the real redirect still signs in.
+func TestRedirectUnderAnotherHostIsRefused(t *testing.T) {
+	srv := testpeer.StartOAuth(t, testpeer.OAuthOptions{})
+	p := fakeProvider(t, srv, testpeer.OAuthProvider{})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	rebound := make(chan int, 1)
+	pages := make(chan string, 1)
+	tok, err := SignIn(context.Background(), p, SignInOptions{Open: func(u string) {
+		go func() {
+			resp, err := noFollow.Get(u)
+			if err != nil {
+				t.Error(err)
+				rebound <- 0
+				return
+			}
+			resp.Body.Close()
+			redirect := resp.Header.Get("Location")
+			req, _ := http.NewRequest(http.MethodGet, redirect, nil)
+			req.Host = "rebound.example:" + req.URL.Port()
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				rebound <- resp.StatusCode
+			} else {
+				rebound <- 0
+			}
+			page, _ := testpeer.Browse(context.Background(), redirect)
+			pages <- page
+		}()
+	}})
+	if err != nil {
+		t.Fatalf("the sign-in after a refused rebinding request: %v", err)
+	}
+	if status := <-rebound; status != http.StatusMisdirectedRequest {
+		t.Errorf("a redirect under another host got %d, want %d", status, http.StatusMisdirectedRequest)
+	}
+	<-pages
+	if !srv.Valid(tok.Access) {
+		t.Error("the token is not the server's")
 	}
 }

@@ -85,6 +85,7 @@ func exchange(ctx context.Context, p Provider, clientID, secret, endpoint, code,
 type tokenResponse struct {
 	AccessToken      string          `json:"access_token"`
 	RefreshToken     string          `json:"refresh_token"`
+	TokenType        string          `json:"token_type"`
 	ExpiresIn        json.Number     `json:"expires_in"`
 	Error            string          `json:"error"`
 	ErrorDescription string          `json:"error_description"`
@@ -120,15 +121,45 @@ func postToken(ctx context.Context, provider, endpoint string, form url.Values, 
 	if resp.StatusCode != http.StatusOK || jsonErr != nil || tr.AccessToken == "" {
 		// Not an OAuth answer: a proxy's page, a 5xx. Say the status, never the body.
 		return Token{}, &Error{Problem: ProblemProviderError, Provider: provider, Code: "http-" + strconv.Itoa(resp.StatusCode),
-			Err: errors.New("token endpoint answered " + resp.Status)}
+			HTTPStatus: resp.StatusCode, Err: errors.New("token endpoint answered " + resp.Status)}
+	}
+	if !strings.EqualFold(tr.TokenType, "Bearer") {
+		// SMTP's XOAUTH2 and OAUTHBEARER carry bearer tokens (RFC 7628
+		// §3.2.1, RFC 6750); a token of another type (RFC 6749 §7.1)
+		// would be refused at AUTH, or worse, sent where it means more.
+		return Token{}, &Error{Problem: ProblemProviderError, Provider: provider, Code: "unsupported_token_type",
+			Err: errors.New("the token endpoint gave a token of type " + strconv.Quote(tr.TokenType) + ", not Bearer")}
 	}
 	t := Token{Access: tr.AccessToken, Refresh: tr.RefreshToken}
-	if secs, err := tr.ExpiresIn.Int64(); err == nil && secs > 0 {
-		// Counted from when the request left, so the token is never
-		// believed valid for longer than it is.
-		t.Expiry = started.Add(time.Duration(secs) * time.Second)
-	}
+	// Counted from when the request left, so the token is never believed
+	// valid for longer than it is.
+	t.Expiry = started.Add(accessLifetime(tr.ExpiresIn))
 	return t, nil
+}
+
+// Lifetimes of access tokens: assumed when the provider does not say
+// (RFC 6749 §5.1 makes expires_in only RECOMMENDED; an hour is what the
+// big providers give), and the most believed, so that a huge or
+// overflowing value does not keep a token that the provider ended.
+const (
+	assumedAccessLifetime = time.Hour
+	maxAccessLifetime     = 24 * time.Hour
+)
+
+// accessLifetime is how long an access token with expires_in is used.
+func accessLifetime(expiresIn json.Number) time.Duration {
+	secs, err := expiresIn.Int64()
+	if err != nil || secs <= 0 {
+		if f, ferr := expiresIn.Float64(); ferr == nil && f > 0 {
+			secs = int64(min(f, maxAccessLifetime.Seconds()))
+		} else {
+			return assumedAccessLifetime
+		}
+	}
+	if secs >= int64(maxAccessLifetime/time.Second) {
+		return maxAccessLifetime
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // tokenError classifies a token endpoint's error answer.

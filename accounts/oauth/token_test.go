@@ -3,7 +3,11 @@ package oauth
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/postie-app/postie/internal/testpeer"
 )
@@ -149,5 +153,92 @@ func TestLargeTokensRoundTrip(t *testing.T) {
 	}
 	if len(next.Refresh) != 6000 || !srv.Valid(next.Access) {
 		t.Errorf("refreshed sizes %d, valid %v", len(next.Refresh), srv.Valid(next.Access))
+	}
+}
+
+// tokenEndpoint is a token endpoint that answers every request with the
+// status and body given, for the answers the test authorization server
+// does not give.
+func tokenEndpoint(t *testing.T, status int, body string) Provider {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return Provider{ID: "edge", Name: "Edge", ClientID: "postie-test",
+		AuthorizationURL: srv.URL + "/authorize", TokenURL: srv.URL + "/token"}
+}
+
+// TestAccessTokenLifetimeWhenMissingOrHuge: expires_in is only
+// RECOMMENDED (RFC 6749 §5.1): without it a token is used for an hour, not
+// for ever; a huge value (even one that would overflow a Duration) is
+// believed for at most a day.
+func TestAccessTokenLifetimeWhenMissingOrHuge(t *testing.T) {
+	cases := map[string]struct {
+		expiresIn string // JSON, "" for none
+		want      time.Duration
+	}{
+		"missing":               {"", time.Hour},
+		"zero":                  {`0`, time.Hour},
+		"negative":              {`-5`, time.Hour},
+		"an hour":               {`3599`, 3599 * time.Second},
+		"a day exactly":         {`86400`, 24 * time.Hour},
+		"a day and a second":    {`86401`, 24 * time.Hour},
+		"overflows a Duration":  {`9223372036854775807`, 24 * time.Hour},
+		"beyond int64":          {`1e300`, 24 * time.Hour},
+		"a fraction of an hour": {`1800.5`, 1800 * time.Second},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			body := `{"access_token":"a","refresh_token":"r","token_type":"Bearer"`
+			if tc.expiresIn != "" {
+				body += `,"expires_in":` + tc.expiresIn
+			}
+			p := tokenEndpoint(t, http.StatusOK, body+"}")
+			before := time.Now()
+			tok, err := Refresh(context.Background(), p, "", "", "r")
+			after := time.Now()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.Expiry.Before(before.Add(tc.want)) || tok.Expiry.After(after.Add(tc.want)) {
+				t.Errorf("expiry in %v, want %v", time.Until(tok.Expiry).Round(time.Second), tc.want)
+			}
+		})
+	}
+}
+
+// TestTokenOfAnotherTypeIsRefused: SMTP carries bearer tokens; "bearer"
+// in any case is one, anything else (or none) is a provider error.
+func TestTokenOfAnotherTypeIsRefused(t *testing.T) {
+	for typ, ok := range map[string]bool{`"Bearer"`: true, `"bearer"`: true, `"BEARER"`: true,
+		`"mac"`: false, `"DPoP"`: false, `""`: false, `null`: false} {
+		p := tokenEndpoint(t, http.StatusOK, `{"access_token":"a","expires_in":3600,"token_type":`+typ+`}`)
+		_, err := Refresh(context.Background(), p, "", "", "r")
+		if ok {
+			if err != nil {
+				t.Errorf("token_type %s: %v", typ, err)
+			}
+			continue
+		}
+		if e := problemOf(t, err); e.Problem != ProblemProviderError || e.Code != "unsupported_token_type" || e.NeedsSignIn() {
+			t.Errorf("token_type %s got %+v, want provider-error unsupported_token_type", typ, e)
+		}
+	}
+}
+
+// TestTokenEndpointFailureIsTemporary: a token endpoint that fails (5xx)
+// or asks to slow down (429) says so, so that callers try again later;
+// its other non-OAuth answers do not.
+func TestTokenEndpointFailureIsTemporary(t *testing.T) {
+	for status, temporary := range map[int]bool{500: true, 502: true, 503: true, 429: true, 404: false, 499: false, 200: false} {
+		p := tokenEndpoint(t, status, `<html>not OAuth</html>`)
+		_, err := Refresh(context.Background(), p, "", "", "r")
+		e := problemOf(t, err)
+		if e.Problem != ProblemProviderError || e.HTTPStatus != status || e.Temporary() != temporary {
+			t.Errorf("HTTP %d got %+v (temporary %v), want provider-error with the status, temporary %v", status, e, e.Temporary(), temporary)
+		}
 	}
 }

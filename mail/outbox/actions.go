@@ -199,6 +199,16 @@ func (o *Outbox) Discard(ctx context.Context, id int64) error {
 	return nil
 }
 
+// signInGeneration is how many times the account's sign-in was replaced.
+func signInGeneration(tx *sql.Tx, accountID string) (int64, error) {
+	var gen int64
+	err := tx.QueryRow(`SELECT generation FROM outbox_signins WHERE account_id = ?`, accountID).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return gen, err
+}
+
 func sqlInt(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
@@ -207,6 +217,11 @@ func sqlInt(v int64) string {
 // that waits for sign-in, once the user has signed in again, and wakes
 // the worker. It returns how many it queued. The time they waited does
 // not count towards the retry limit: their first try moves forward by it.
+//
+// It also counts the new sign-in (the account's sign-in generation), so
+// that a send under way with the old one, which may yet be refused for
+// it, is queued again when it ends instead of waiting for a sign-in that
+// already happened (see finish).
 func (o *Outbox) ResumeAfterSignIn(ctx context.Context, accountID string) (int, error) {
 	type resumed struct {
 		id      int64
@@ -215,6 +230,11 @@ func (o *Outbox) ResumeAfterSignIn(ctx context.Context, accountID string) (int, 
 	var list []resumed
 	err := o.inTx(ctx, func(tx *sql.Tx) error {
 		now := ms(o.now())
+		_, err := tx.Exec(`INSERT INTO outbox_signins(account_id, generation) VALUES(?, 1)
+			ON CONFLICT(account_id) DO UPDATE SET generation = generation + 1`, accountID)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(`UPDATE outbox_messages SET state = 'queued', due = ?1, offline = 0,
 				first_try = CASE first_try WHEN 0 THEN 0 ELSE first_try + max(?1 - updated, 0) END, updated = ?1
 			WHERE state = ?2 AND account_id = ?3 RETURNING id, subject`, now, StateWaitingForSignIn, accountID)

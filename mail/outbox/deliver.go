@@ -28,6 +28,9 @@ type claimed struct {
 	tempFailures int
 	started      time.Time
 	server       string // host:port, once the account's settings are known
+	// signIn is the account's sign-in generation when the message was
+	// claimed; see ResumeAfterSignIn.
+	signIn int64
 	// unreadable is set when the stored message cannot be sent as it is
 	// (its recipients do not decode). The claim is kept so that finish
 	// records it as failed like any other failure; leaving the row queued
@@ -102,6 +105,9 @@ func (o *Outbox) claim(ctx context.Context, account string, id int64) (*claimed,
 			m.unreadable = unreadableError(err)
 		}
 		m.firstTry, m.started = fromMS(firstTry), now
+		if m.signIn, err = signInGeneration(tx, m.account); err != nil {
+			return err
+		}
 		if err := addHistory(tx, m.id, now, StateSending, ""); err != nil {
 			return err
 		}
@@ -313,7 +319,24 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		// commit finds the copy pending when it starts again.
 		plan = o.copyPlan(context.WithoutCancel(ctx), c.account)
 	}
+	historyNote := ""
 	dbErr := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		if v.state == StateWaitingForSignIn {
+			// Refused for a sign-in that the user replaced while the
+			// attempt ran: ResumeAfterSignIn found nothing waiting then,
+			// so the message goes back to the queue now. Checked in this
+			// transaction, which excludes ResumeAfterSignIn's: either it
+			// ran before and counted the new sign-in, or it runs after
+			// and finds the message waiting.
+			gen, err := signInGeneration(tx, c.account)
+			if err != nil {
+				return err
+			}
+			if gen != c.signIn {
+				v.state, v.due, historyNote = StateQueued, now, "You signed in again."
+				out.State, out.NextAttempt = v.state, v.due
+			}
+		}
 		r, err := tx.Exec(`UPDATE outbox_messages SET state = ?, updated = ?, due = ?, error = '', failure = ?, server_reply = ?,
 			sent_at = CASE WHEN ? > 0 THEN ? ELSE sent_at END, temp_failures = ?, offline = ?, owner = '',
 			server = CASE WHEN ? <> '' THEN ? ELSE server END
@@ -336,7 +359,7 @@ func (o *Outbox) finish(ctx context.Context, c *claimed, f *flight, res *smtpcli
 		if err != nil {
 			return err
 		}
-		if err := recordHistory(tx, c.id, now, v.state, "", v.failure); err != nil {
+		if err := recordHistory(tx, c.id, now, v.state, historyNote, v.failure); err != nil {
 			return err
 		}
 		if v.state == StateSent {

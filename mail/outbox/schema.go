@@ -119,4 +119,11 @@ var migrations = []string{
 	`ALTER TABLE outbox_messages ADD COLUMN copy_failure TEXT NOT NULL DEFAULT ''`,    // a CopyFailure
 	`ALTER TABLE outbox_messages ADD COLUMN copy_owner TEXT NOT NULL DEFAULT ''`,
 	`CREATE INDEX outbox_messages_copy_due ON outbox_messages(copy_due) WHERE sent_copy = 'pending'`,
+	// How many times each account's sign-in was replaced (see
+	// ResumeAfterSignIn): an attempt that started with an older sign-in
+	// and was refused for it is queued again rather than left waiting.
+	`CREATE TABLE outbox_signins (
+		account_id TEXT PRIMARY KEY,
+		generation INTEGER NOT NULL
+	)`,
 }

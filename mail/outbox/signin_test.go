@@ -182,3 +182,71 @@ func TestWaitingForSignInRetry(t *testing.T) {
 		t.Fatalf("the other account's message is %s", d.State)
 	}
 }
+
+// refusedOnceTokens refuses the first ask for a token as a spent sign-in,
+// after waiting for release; later asks are providerTokens'.
+type refusedOnceTokens struct {
+	providerTokens
+	asked, release chan struct{}
+	first          sync.Once
+}
+
+func (p *refusedOnceTokens) AccessToken(ctx context.Context, renew bool) (string, error) {
+	refuse := false
+	p.first.Do(func() {
+		close(p.asked)
+		<-p.release
+		refuse = true
+	})
+	if refuse {
+		return "", expiredSignIn{}
+	}
+	return p.providerTokens.AccessToken(ctx, renew)
+}
+
+// TestSignInDuringAnAttemptQueuesTheMessageAgain: the user signs in again
+// while a message of the account is being sent with the old, refused
+// sign-in. ResumeAfterSignIn finds nothing waiting then; the attempt that
+// ends afterwards must queue the message again, not leave it waiting for
+// a sign-in that already happened.
+func TestSignInDuringAnAttemptQueuesTheMessageAgain(t *testing.T) {
+	ctx := t.Context()
+	b := &testpeer.Backend{Mechanisms: []string{"XOAUTH2", "OAUTHBEARER"}, User: "alice@example.org", Token: signInToken}
+	srv := testpeer.Run(t, testpeer.Options{Backend: b,
+		Configure: []func(*smtp.Server){func(s *smtp.Server) { s.AllowInsecureAuth = true }}})
+	tokens := &refusedOnceTokens{asked: make(chan struct{}), release: make(chan struct{})}
+	accts := &accountsMap{}
+	accts.set("oauth", smtpclient.Config{Host: srv.Host, Port: srv.Port, Security: smtpclient.SecurityNone,
+		Username: "alice@example.org", OAuth: true, Tokens: tokens})
+	o := openDir(t, t.TempDir(), accts, WithClock(newClock().Now))
+	id := enqueueRaw(t, o, "oauth", "x@example.org", "In flight", time.Time{})
+	done := make(chan error)
+	go func() { _, err := o.Flush(ctx); done <- err }()
+	<-tokens.asked
+	tokens.signIn() // the user signs in again meanwhile
+	if n, err := o.ResumeAfterSignIn(ctx, "oauth"); err != nil || n != 0 {
+		t.Fatalf("ResumeAfterSignIn during the attempt = %d, %v; want nothing waiting yet", n, err)
+	}
+	close(tokens.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if state := messageState(t, o, id); state == StateWaitingForSignIn {
+		t.Fatalf("after the sign-in the message waits for a sign-in")
+	}
+	if _, err := o.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if state := messageState(t, o, id); state != StateSent {
+		t.Errorf("after the sign-in and another flush the message is %q, want sent", state)
+	}
+}
+
+func messageState(t *testing.T, o *Outbox, id int64) State {
+	t.Helper()
+	var state State
+	if err := o.db.QueryRow(`SELECT state FROM outbox_messages WHERE id = ?`, id).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	return state
+}

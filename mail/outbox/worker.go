@@ -329,7 +329,10 @@ func (o *Outbox) failAccount(ctx context.Context, c *claimed, server string, err
 		if tally != nil {
 			tally(out.State)
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || out.State == StateQueued {
+			// Queued again: the account's sign-in was replaced during the
+			// attempt, so the failure no longer holds for the others; the
+			// next round dials again with the new one.
 			return
 		}
 		c, _ = o.claim(ctx, c.account, 0)

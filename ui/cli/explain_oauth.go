@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/postie-app/postie/accounts/oauth"
 )
@@ -29,7 +32,11 @@ func explainOAuth(e *oauth.Error) string {
 	case oauth.ProblemCancelled:
 		return fmt.Sprintf("The sign-in with %s was cancelled. Nothing was changed.", provider)
 	case oauth.ProblemTimedOut:
-		return fmt.Sprintf("The sign-in with %s was not finished in time (5 minutes), or the browser was closed. Run the command again and complete the sign-in in the browser.", provider)
+		timeout := e.Timeout
+		if timeout <= 0 {
+			timeout = oauth.DefaultTimeout
+		}
+		return fmt.Sprintf("The sign-in with %s was not finished in time (%s), or the browser was closed. Run the command again and complete the sign-in in the browser.", provider, plainDuration(timeout))
 	case oauth.ProblemAdminConsent:
 		return fmt.Sprintf("Your organisation does not let Postie use your %s account yet. Ask your administrator to approve Postie for the organisation (admin consent), or for the organisation's own client ID (and tenant) to give in the account's settings.", provider)
 	case oauth.ProblemExpired:
@@ -37,12 +44,15 @@ func explainOAuth(e *oauth.Error) string {
 	case oauth.ProblemStateMismatch:
 		return "The browser brought back an answer that does not belong to Postie's sign-in request (its state did not match), so Postie refused it. Sign in again."
 	case oauth.ProblemProviderError:
+		if e.Temporary() {
+			return fmt.Sprintf("%s could not answer the sign-in just now (HTTP %d). Try again later.", provider, e.HTTPStatus)
+		}
 		s := fmt.Sprintf("%s refused the sign-in", provider)
 		if e.Code != "" {
 			s += " (" + e.Code + ")"
 		}
 		if e.Description != "" {
-			s += ": " + e.Description
+			s += ": " + escapeControls(e.Description)
 		}
 		return s + ". Try again later; if it keeps happening, check the account's client ID and tenant."
 	case oauth.ProblemUnreachable:
@@ -55,6 +65,22 @@ func explainOAuth(e *oauth.Error) string {
 		return s + ". Correct it, or unset the variable."
 	}
 	return e.Error()
+}
+
+// escapeControls writes the control and bidirectional-formatting
+// characters of text from a provider as \uXXXX, so that its words are
+// printed but cannot move the cursor, clear the terminal or reorder the
+// sentence around them.
+func escapeControls(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // hasAppPasswordRoute says whether the provider lets mail programs use an
@@ -71,13 +97,18 @@ func hasAppPasswordRoute(provider string) bool {
 // oauthExitCode maps a sign-in problem (sysexits(3), as README says):
 // refused, cancelled, expired or blocked by the organisation is 77 (like a
 // refused password); timed out is 75, since running it again can work;
-// an unreachable provider is 75 too: it is the network or the provider
+// an unreachable provider, or a token endpoint that failed (HTTP 5xx,
+// 429), is 75 too: it is the network or the provider
 // for now, like a server that cannot be reached (69 is for a service
 // that refused for good); no client ID or a bad providers file is 78.
 func oauthExitCode(e *oauth.Error) int {
 	switch e.Problem {
 	case oauth.ProblemTimedOut, oauth.ProblemUnreachable:
 		return ExitTempFail
+	case oauth.ProblemProviderError:
+		if e.Temporary() {
+			return ExitTempFail // the token endpoint failed (5xx) or asked to slow down
+		}
 	case oauth.ProblemNotConfigured, oauth.ProblemBadProviderDef:
 		return ExitConfig
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/outbox"
@@ -130,5 +132,46 @@ func TestWaitingForSignInExitsNoPerm(t *testing.T) {
 	}
 	if !strings.Contains(explainNote(outbox.NoteSignInNeeded), "sign in again") || describeState(outbox.StateWaitingForSignIn) == string(outbox.StateWaitingForSignIn) {
 		t.Error("the note or the state has no words of its own")
+	}
+}
+
+// TestSignInTimeoutSentenceSaysTheWaitItHad: --sign-in-timeout changes
+// the wait, and the sentence says that one, not the default.
+func TestSignInTimeoutSentenceSaysTheWaitItHad(t *testing.T) {
+	for timeout, want := range map[time.Duration]string{0: "(5 minutes)", 90 * time.Second: "(90 seconds)", 10 * time.Minute: "(10 minutes)"} {
+		got := explain(&oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: timeout})
+		if !strings.Contains(got, want) {
+			t.Errorf("a sign-in that waited %v: %q does not say %s", timeout, got, want)
+		}
+	}
+}
+
+// TestTokenEndpointFailureExitsTempFail: a token endpoint that answers
+// 5xx (or 429) is a temporary failure, 75, not a refusal, 77.
+func TestTokenEndpointFailureExitsTempFail(t *testing.T) {
+	for status, want := range map[int]int{500: ExitTempFail, 503: ExitTempFail, 429: ExitTempFail, 400: ExitNoPerm, 404: ExitNoPerm} {
+		err := &oauth.Error{Problem: oauth.ProblemProviderError, Provider: "Yahoo", Code: "http-" + strconv.Itoa(status), HTTPStatus: status}
+		if got := exitCode(err); got != want {
+			t.Errorf("HTTP %d exits %d, want %d", status, got, want)
+		}
+		if status >= 500 && strings.Contains(explain(err), "refused") {
+			t.Errorf("HTTP %d is explained as a refusal: %q", status, explain(err))
+		}
+	}
+}
+
+// TestProviderDescriptionCannotControlTheTerminal: the provider's
+// error_description is printed with its control characters escaped.
+func TestProviderDescriptionCannotControlTheTerminal(t *testing.T) {
+	err := &oauth.Error{Problem: oauth.ProblemProviderError, Provider: "Evil", Code: "invalid_request",
+		Description: "bad\x1b[2J\x1b]0;title\x07\r\nfake line\u202egnp.exe\x00 é"}
+	got := explain(err)
+	for _, r := range got {
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+			t.Fatalf("control character %U printed: %q", r, got)
+		}
+	}
+	if !strings.Contains(got, `bad\u001b[2J`) || !strings.Contains(got, `\u202egnp.exe`) || !strings.Contains(got, "é") {
+		t.Errorf("the description is not shown escaped: %q", got)
 	}
 }
