@@ -446,12 +446,6 @@ func (s *Store) RemoveReporting(ctx context.Context, name string) (Removal, erro
 	} else {
 		s.secrets.forgetSession(a.ID)
 	}
-	if a.IMAP.OwnSecret {
-		// The incoming server's own password goes with the account.
-		if err := s.secrets.Delete(ctx, a.IMAPSecretID()); err != nil && !errors.Is(err, ErrNoSecret) {
-			return r, &NotRemovedError{Name: a.Name, Err: err}
-		}
-	}
 	s.tokens.forget(a.ID)
 	return r, s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID); err != nil {

@@ -176,9 +176,9 @@ func TestRemoveDeletesTheIMAPServersOwnSecret(t *testing.T) {
 	s, _ := openTestStore(t)
 	a := testAccount("Work", "anna@example.org")
 	a.IMAP = IMAPServer{Host: "imap.example.org", Port: 993, Security: smtpclient.SecurityTLS,
-		Username: "anna", OwnSecret: true}
+		Username: "anna"}
 	add(t, s, a, "smtp password")
-	if err := s.secrets.Set(background, a.IMAPSecretID(), "imap password"); err != nil {
+	if err := s.SetIMAPSecret(background, a, "imap password"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Remove(background, "Work"); err != nil {
