@@ -3,9 +3,11 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 )
 
@@ -113,4 +115,10 @@ func oauthExitCode(e *oauth.Error) int {
 		return ExitConfig
 	}
 	return ExitNoPerm
+}
+
+// explainSignInBusy says that another Postie process on the same data
+// folder held the account's sign-in for longer than Postie waits.
+func explainSignInBusy(e *accounts.SignInBusyError) string {
+	return fmt.Sprintf("Another Postie on this computer (the window or another postie command) was signing in to this account and did not finish within %s, so Postie stopped waiting. Try again in a moment; if it keeps happening, close the other Postie.", plainDuration(e.Waited.Round(time.Second)))
 }
