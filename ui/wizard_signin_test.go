@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -673,5 +674,28 @@ func TestAccountWizardOffersToSwitchWhenThePasswordIsRefusedForGood(t *testing.T
 	w.settle()
 	if done != 1 || len(fake.switched) != 1 || fake.switched[0] != "work → microsoft" {
 		t.Errorf("after the switch: done %d, switched %v", done, fake.switched)
+	}
+}
+
+// TestWaitingForSignInNamesTheButtonBesideIt: the explanation of a
+// message waiting for sign-in points at the "Sign in again" button its
+// details offer, in every language, and to Accounts only when there is
+// no such button.
+func TestWaitingForSignInNamesTheButtonBesideIt(t *testing.T) {
+	d := &detailsView{}
+	for _, language := range []string{"en", "de", "fr", "es"} {
+		useLanguage(t, language)
+		m := &messageDetail{messageSummary: messageSummary{ID: 1, State: outbox.StateWaitingForSignIn}, signIn: offerSignInAgain}
+		got := d.stateExplanation(m).(*widget.Label).Text
+		if button := lang.L("Sign in again"); !strings.Contains(got, button) {
+			t.Errorf("%s: %q does not name the button %q", language, got, button)
+		}
+		if accountsView := lang.L("Accounts"); strings.Contains(got, accountsView) {
+			t.Errorf("%s: %q sends the user to %q although the button is beside it", language, got, accountsView)
+		}
+		m.signIn = noSignInAction
+		if got := d.stateExplanation(m).(*widget.Label).Text; !strings.Contains(got, lang.L("Accounts")) {
+			t.Errorf("%s without a button: %q does not say where to sign in", language, got)
+		}
 	}
 }

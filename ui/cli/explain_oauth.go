@@ -42,7 +42,7 @@ func explainOAuth(e *oauth.Error) string {
 	case oauth.ProblemAdminConsent:
 		return fmt.Sprintf("Your organisation does not let Postie use your %s account yet. Ask your administrator to approve Postie for the organisation (admin consent), or for the organisation's own client ID (and tenant) to give in the account's settings.", provider)
 	case oauth.ProblemExpired:
-		return fmt.Sprintf("The sign-in with %s has expired or was withdrawn. Sign in to the account again; the messages waiting for it are then sent.", provider)
+		return fmt.Sprintf("The sign-in with %s has expired or was withdrawn. Sign in to the account again (postie accounts signin NAME); the messages waiting for it are then sent.", provider)
 	case oauth.ProblemStateMismatch:
 		return "The browser brought back an answer that does not belong to Postie's sign-in request (its state did not match), so Postie refused it. Sign in again."
 	case oauth.ProblemProviderError:

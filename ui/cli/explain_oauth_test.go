@@ -131,6 +131,11 @@ func TestWaitingForSignInExitsNoPerm(t *testing.T) {
 			t.Errorf("flush %+v: exit %d, want %d", tc.sum, code, tc.want)
 		}
 	}
+	for _, sentence := range []string{explainNote(outbox.NoteSignInNeeded), explain(&oauth.Error{Problem: oauth.ProblemExpired, Provider: "Google"})} {
+		if !strings.Contains(sentence, "postie accounts signin NAME") {
+			t.Errorf("%q does not give the command that signs in again", sentence)
+		}
+	}
 	if !strings.Contains(explainNote(outbox.NoteSignInNeeded), "sign in again") || describeState(outbox.StateWaitingForSignIn) == string(outbox.StateWaitingForSignIn) {
 		t.Error("the note or the state has no words of its own")
 	}
