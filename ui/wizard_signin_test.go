@@ -103,7 +103,7 @@ func (f *fakeSignIn) AddAccountWithSignIn(ctx context.Context, req core.SignInRe
 		return accounts.Account{}, err
 	}
 	a := accounts.Account{Name: req.Email, Email: req.Email, DisplayName: req.DisplayName, OAuthProvider: req.Provider,
-		OAuthClientID: req.ClientID, OAuthTenant: req.Tenant}
+		OAuthClientID: req.ClientID, OAuthTenant: req.Tenant, IMAP: req.IMAP, SentCopy: req.SentCopy}
 	f.mu.Lock()
 	f.list = append(f.list, a)
 	f.mu.Unlock()
@@ -698,4 +698,110 @@ func TestWaitingForSignInNamesTheButtonBesideIt(t *testing.T) {
 			t.Errorf("%s without a button: %q does not say where to sign in", language, got)
 		}
 	}
+}
+
+// TestAccountWizardSignInAccountChoosesItsCopyInSent: an account that signs
+// in with its provider has "Save a copy in Sent" and the IMAP server under
+// Change settings too (without an IMAP password: the token signs in), and
+// what the user chose reaches the sign-in when adding and the save when
+// editing.
+func TestAccountWizardSignInAccountChoosesItsCopyInSent(t *testing.T) {
+	selectSecurity := func(sel *widget.Select, want smtpclient.Security) {
+		for i, s := range securityChoices {
+			if s == want {
+				sel.SetSelectedIndex(i)
+			}
+		}
+	}
+	selectCopy := func(z *accountWizard, want accounts.SentCopyMode) {
+		for i, m := range sentCopyChoices {
+			if m == want {
+				z.sentCopy.SetSelectedIndex(i)
+			}
+		}
+	}
+	imapShown := func(t *testing.T, z *accountWizard, ownPassword bool) {
+		t.Helper()
+		if !z.imapPart.Visible() || !z.sentCopy.Visible() || !z.imapHost.Visible() {
+			t.Error("the IMAP server and Save a copy in Sent are hidden")
+		}
+		if z.imapPasswordRow[1].Visible() != ownPassword {
+			t.Errorf("the IMAP password shown: %v, want %v", z.imapPasswordRow[1].Visible(), ownPassword)
+		}
+	}
+
+	t.Run("adding", func(t *testing.T) {
+		fake := newFakeSignIn()
+		w := windowOnFake(t, fake)
+		recordBrowser(w)
+		saved := false
+		z := newAccountWizard(w, nil, func() { saved = true })
+		test.Type(z.email, "anna@outlook.com")
+		w.settle()
+		if z.continueButton.Text != "Sign in with Microsoft" {
+			t.Fatalf("the main action is %q", z.continueButton.Text)
+		}
+		imapShown(t, z, false)
+		selectCopy(z, accounts.SentCopyAlways)
+		z.imapHost.SetText("imap.contoso.example")
+		selectSecurity(z.imapSecurity, smtpclient.SecurityTLS)
+		test.Tap(z.continueButton)
+		req := signInStarted(t, w, fake)
+		if req.SentCopy != accounts.SentCopyAlways || req.IMAP.Host != "imap.contoso.example" || req.IMAP.Port != 993 ||
+			req.IMAP.Security != smtpclient.SecurityTLS || req.IMAP.OwnSecret {
+			t.Errorf("the sign-in got IMAP %+v, sent copy %q", req.IMAP, req.SentCopy)
+		}
+		fake.finish <- nil
+		w.settle()
+		list, _ := fake.ListAccounts(t.Context())
+		if !saved || len(list) != 1 || list[0].SentCopy != accounts.SentCopyAlways || list[0].IMAP.Host != "imap.contoso.example" {
+			t.Errorf("saved %v: %+v", saved, list)
+		}
+	})
+	t.Run("an IMAP server without its security is not signed in with", func(t *testing.T) {
+		fake := newFakeSignIn()
+		w := windowOnFake(t, fake)
+		z := newAccountWizard(w, nil, func() {})
+		test.Type(z.email, "anna@outlook.com")
+		w.settle()
+		z.imapHost.SetText("imap.contoso.example")
+		test.Tap(z.continueButton)
+		w.settle()
+		if !z.imapErr.Visible() {
+			t.Error("no problem shown next to the IMAP server")
+		}
+		select {
+		case req := <-fake.started:
+			t.Fatalf("signed in with an incomplete IMAP server: %+v", req.IMAP)
+		default:
+		}
+	})
+	t.Run("editing", func(t *testing.T) {
+		a := accounts.Account{Name: "work", Email: "anna@outlook.com", Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS,
+			Username: "anna@outlook.com", OAuthProvider: "microsoft", SentCopy: accounts.SentCopyAuto,
+			IMAP: accounts.IMAPServer{Host: "outlook.office365.com", Port: 993, Security: smtpclient.SecurityTLS}}
+		fake := newFakeSignIn(a)
+		w := windowOnFake(t, fake)
+		saved := false
+		z := newAccountWizard(w, &a, func() { saved = true })
+		w.settle()
+		imapShown(t, z, false)
+		if z.imapHost.Text != "outlook.office365.com" {
+			t.Errorf("the IMAP server shown is %q", z.imapHost.Text)
+		}
+		selectCopy(z, accounts.SentCopyNever)
+		test.Tap(z.continueButton)
+		w.settle()
+		list, _ := fake.ListAccounts(t.Context())
+		if !saved || len(list) != 1 || list[0].SentCopy != accounts.SentCopyNever || list[0].IMAP.Host != "outlook.office365.com" || list[0].OAuthProvider != "microsoft" {
+			t.Errorf("saved %v: %+v; problems %q %q", saved, list, z.hostErr.Text, z.imapErr.Text)
+		}
+	})
+	t.Run("a password account has its own IMAP password", func(t *testing.T) {
+		w := windowOnFake(t, newFakeSignIn())
+		z := newAccountWizard(w, nil, func() {})
+		test.Type(z.email, "anna@example.org")
+		w.settle()
+		imapShown(t, z, true)
+	})
 }
