@@ -221,6 +221,12 @@ func (z *accountWizard) refreshMode() {
 	z.serverForm.Hidden = signsIn
 	s.settings.Hidden = !signsIn
 	setVisible(!signsIn, z.imapPasswordRow...)
+	// Left empty, a new sign-in account's IMAP server is its provider's.
+	imapPlaceholder := "imap.example.org"
+	if adding && signsIn && p.IMAP.Host != "" {
+		imapPlaceholder = p.IMAP.Host
+	}
+	z.imapHost.SetPlaceHolder(imapPlaceholder)
 	setVisible(p != nil && hasTenant(*p), s.tenantRow...)
 	z.advanced.Refresh()
 	s.box.Refresh()

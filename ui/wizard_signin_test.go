@@ -28,7 +28,8 @@ var (
 	fakeMicrosoft = oauth.Provider{ID: "microsoft", Name: "Microsoft", ClientID: "postie-test",
 		AuthorizationURL: "https://login.example/{tenant}/oauth2/v2.0/authorize", TokenURL: "https://login.example/{tenant}/oauth2/v2.0/token",
 		Domains: []string{"outlook.com", "hotmail.com"}, MX: []string{"mail.protection.outlook.com"},
-		SMTP: oauth.Server{Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS}}
+		SMTP: oauth.Server{Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS},
+		IMAP: oauth.Server{Host: "outlook.office365.com", Port: 993, Security: smtpclient.SecurityTLS}}
 	fakeGoogle = oauth.Provider{ID: "google", Name: "Google", ClientID: "postie-test",
 		AuthorizationURL: "https://accounts.example/o/oauth2/auth", TokenURL: "https://oauth2.example/token",
 		Domains: []string{"gmail.com"}, AppPasswordURL: "https://myaccount.example/apppasswords",
@@ -742,6 +743,9 @@ func TestAccountWizardSignInAccountChoosesItsCopyInSent(t *testing.T) {
 			t.Fatalf("the main action is %q", z.continueButton.Text)
 		}
 		imapShown(t, z, false)
+		if z.imapHost.PlaceHolder != "outlook.office365.com" {
+			t.Errorf("the empty IMAP server shows %q, not the provider's that it stands for", z.imapHost.PlaceHolder)
+		}
 		selectCopy(z, accounts.SentCopyAlways)
 		z.imapHost.SetText("imap.contoso.example")
 		selectSecurity(z.imapSecurity, smtpclient.SecurityTLS)
