@@ -374,20 +374,26 @@ func TestOAuthAddSendRotateRevokeSignInAgain(t *testing.T) {
 	// The user withdraws Postie's access at the provider.
 	l.oauth.RevokeAll()
 	l.send(cli.ExitOK, "Waiting", "--queue")
-	l.expect(cli.ExitNoPerm, nil, "", "outbox", "flush")
+	if out := l.expect(cli.ExitNoPerm, nil, "", "outbox", "flush"); !strings.Contains(out, "postie accounts signin NAME") {
+		t.Fatalf("the flush does not say how to sign in again: %s", out)
+	}
 	if l.received("Waiting") {
 		t.Fatal("a message was sent without a valid sign-in")
 	}
 	if state := l.outboxState("Waiting"); state != "waiting-for-sign-in" {
 		t.Fatalf("the message is %q, want waiting-for-sign-in", state)
 	}
+	// Sent now, it waits too, and the command to sign in names the account.
+	if out := l.send(cli.ExitNoPerm, "Also waiting"); !strings.Contains(out, "postie accounts signin "+oauthEmail) {
+		t.Fatalf("send now does not say how to sign in again: %s", out)
+	}
 	out = l.expect(cli.ExitOK, l.browser(nil), "", "accounts", "signin", oauthEmail, "--no-browser")
 	if !strings.Contains(out, "queued again") {
 		t.Errorf("signin does not say that the waiting message is queued again:\n%s", out)
 	}
 	l.expect(cli.ExitOK, nil, "", "outbox", "flush")
-	if !l.received("Waiting") {
-		t.Fatal("the message that waited for the sign-in did not go out after it")
+	if !l.received("Waiting") || !l.received("Also waiting") {
+		t.Fatal("the messages that waited for the sign-in did not go out after it")
 	}
 
 	// The transcripts of the attempts, with their AUTH lines, are in the

@@ -94,7 +94,14 @@ func sentCopySummary(a accounts.Account) string {
 		if a.SentCopy == accounts.SentCopyNever {
 			return lang.L("Copy in Sent: never")
 		}
-		return lang.L("Copy in Sent: no incoming (IMAP) server")
+		if a.SentCopy == accounts.SentCopyAuto {
+			if files, _ := core.ProviderFilesSentCopy(a); files {
+				return lang.L("Copy in Sent: automatic: your provider saves the copy itself")
+			}
+		}
+		// Discovery found no IMAP server (or gave up waiting for one):
+		// no copy is filed until the user sets one.
+		return lang.L("Copy in Sent: off until an incoming (IMAP) server is set under Edit…")
 	}
 	server := fmt.Sprintf(lang.L("Copy in Sent: %s, port %d, %s"), a.IMAP.Host, a.IMAP.Port, shortSecurityLabel(a.IMAP.Security))
 	switch a.SentCopy {

@@ -152,7 +152,12 @@ func (d *detailsView) stateExplanation(m *messageDetail) fyne.CanvasObject {
 	case outbox.StateFailed:
 		text = m.Error
 	case outbox.StateWaitingForSignIn:
+		// The sentence names the button the actions offer beside it; an
+		// account that offers none here is signed in again under Accounts.
 		text = m.Error + "\n" + lang.L("Nothing was sent. Sign in again under Accounts, and the message is sent; it does not use up any retries meanwhile.")
+		if m.signIn == offerSignInAgain {
+			text = m.Error + "\n" + fmt.Sprintf(lang.L("Nothing was sent. Choose “%s”, and the message is sent; it does not use up any retries meanwhile."), lang.L("Sign in again"))
+		}
 	case outbox.StateUnknown:
 		text = lang.L("The connection was lost just after the whole message had been sent, so the server may already have it. Resend only if you are sure it did not arrive, or the recipients may get it twice.")
 	case outbox.StateSent:

@@ -41,10 +41,15 @@ func errorMessage(err error) string {
 		smtpError  *smtpclient.Error
 		setting    *outbox.SettingError
 		signIn     *oauth.Error
+		busy       *accounts.SignInBusyError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &busy):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the other process is what to know about.
+		return signInBusyMessage(busy)
 	case errors.As(err, &notRemoved):
 		// Before KeyringError: it wraps the keyring's failure.
 		return fmt.Sprintf(lang.L("The account %s was not removed, because its saved password could not be deleted."), notRemoved.Name) +

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 )
 
@@ -66,4 +68,11 @@ func hasAppPasswordRoute(provider string) bool {
 		return true
 	}
 	return false
+}
+
+// signInBusyMessage says that another Postie on this computer (the window
+// or a postie command sharing the data folder) held the account's sign-in
+// for longer than Postie waits: nothing is wrong with the sign-in itself.
+func signInBusyMessage(e *accounts.SignInBusyError) string {
+	return fmt.Sprintf(lang.L("Another Postie on this computer (the window or a postie command) was signing in to this account and did not finish within %s. Try again in a moment; if it keeps happening, close the other Postie."), durationText(e.Waited.Round(time.Second)))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/smtpclient"
 )
@@ -38,6 +39,14 @@ func TestSignInSentencesSayWhatToDo(t *testing.T) {
 		{"de", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 Minuten"}, nil},
 		{"fr", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 minutes"}, nil},
 		{"es", &oauth.Error{Problem: oauth.ProblemTimedOut, Provider: "Google", Timeout: 10 * time.Minute}, []string{"10 minutos"}, nil},
+		// Another Postie process held the sign-in past the wait: its own
+		// sentence, also inside the SMTP failure that carries it.
+		{"en", &accounts.SignInBusyError{Waited: time.Minute + 3*time.Millisecond}, []string{"Another Postie", "1 minute", "Try again"}, []string{"milliseconds"}},
+		{"en", &smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Temporary, Reason: smtpclient.ReasonTokenUnavailable, OAuth: true,
+			Err: &accounts.SignInBusyError{Waited: time.Minute}}, []string{"Another Postie"}, nil},
+		{"de", &accounts.SignInBusyError{Waited: time.Minute}, []string{"anderes Postie", "1 Minute"}, nil},
+		{"fr", &accounts.SignInBusyError{Waited: time.Minute}, []string{"autre Postie"}, nil},
+		{"es", &accounts.SignInBusyError{Waited: time.Minute}, []string{"Otro Postie"}, nil},
 		// A token endpoint that failed is not a refusal.
 		{"en", &oauth.Error{Problem: oauth.ProblemProviderError, Provider: "Yahoo", Code: "http-503", HTTPStatus: 503},
 			[]string{"Yahoo", "tries again later"}, []string{"refused"}},

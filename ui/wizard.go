@@ -55,7 +55,9 @@ type accountWizard struct {
 	stopButton                   *widget.Button
 	stop                         context.CancelFunc // cancels the lookup or test under way
 	advanced                     *widget.Accordion
-	serverForm                   *fyne.Container     // the servers, for an account with a password
+	serverForm                   *fyne.Container     // the SMTP server, for an account with a password
+	imapPart                     *fyne.Container     // the IMAP server and "Save a copy in Sent", for every account
+	imapPasswordRow              []fyne.CanvasObject // the IMAP server's own password, for an account with one
 	passwordRow                  []fyne.CanvasObject // its label and its field
 	continueButton               *widget.Button
 	source                       string // where the settings came from
@@ -194,20 +196,26 @@ func newAccountWizard(w *mainWindow, editing *accounts.Account, done func()) *ac
 	incoming := widget.NewLabelWithStyle(lang.L("Incoming server (IMAP), for the copy of each sent message in your Sent folder"),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	incoming.Wrapping = fyne.TextWrapWord
-	imapForm := widget.NewForm(
-		widget.NewFormItem(lang.L("Save a copy in Sent"), z.sentCopy),
-		widget.NewFormItem(lang.L("IMAP server"), container.NewVBox(z.imapHost, z.imapErr)),
-		widget.NewFormItem(lang.L("IMAP port"), z.imapPort),
-		widget.NewFormItem(lang.L("IMAP security"), z.imapSecurity),
-		widget.NewFormItem(lang.L("IMAP user name"), z.imapUser),
-		widget.NewFormItem(lang.L("IMAP password"), z.imapPassword),
+	// Rows rather than a widget.Form: the password row hides for an
+	// account that signs in with its provider (its token signs in to IMAP).
+	z.imapPasswordRow = []fyne.CanvasObject{formLabel(lang.L("IMAP password")), z.imapPassword}
+	imapForm := container.New(layout.NewFormLayout(),
+		formLabel(lang.L("Save a copy in Sent")), z.sentCopy,
+		formLabel(lang.L("IMAP server")), container.NewVBox(z.imapHost, z.imapErr),
+		formLabel(lang.L("IMAP port")), z.imapPort,
+		formLabel(lang.L("IMAP security")), z.imapSecurity,
+		formLabel(lang.L("IMAP user name")), z.imapUser,
+		z.imapPasswordRow[0], z.imapPasswordRow[1],
 	)
-	// An account that signs in with a provider uses the provider's
-	// servers: its settings are the organisation's own registration.
-	z.serverForm = container.NewVBox(serverForm, widget.NewSeparator(), incoming, imapForm)
+	// An account that signs in with a provider sends through the
+	// provider's server: in place of it, its settings are the
+	// organisation's own registration. The IMAP server and the choice
+	// "Save a copy in Sent" are every account's.
+	z.serverForm = container.NewVBox(serverForm)
+	z.imapPart = container.NewVBox(widget.NewSeparator(), incoming, imapForm)
 	z.newSignInParts()
 	z.advanced = widget.NewAccordion(widget.NewAccordionItem(lang.L("Change settings"),
-		container.NewVBox(z.serverForm, z.signIn.settings)))
+		container.NewVBox(z.serverForm, z.signIn.settings, z.imapPart)))
 
 	if editing != nil {
 		z.password.SetPlaceHolder(lang.L("Leave empty to keep the saved password"))

@@ -232,6 +232,8 @@ func TestAccountCardShowsBothServers(t *testing.T) {
 		{Name: "gmx", Email: "ada@gmx.de", Host: "mail.gmx.net", Port: 465, Security: smtpclient.SecurityTLS,
 			SentCopy: accounts.SentCopyAuto, IMAP: accounts.IMAPServer{Host: "imap.gmx.net", Port: 993, Security: smtpclient.SecurityTLS}},
 		{Name: "relay", Email: "ada@relay.example", Host: "relay.example", Port: 587, Security: smtpclient.SecurityStartTLS, SentCopy: accounts.SentCopyAuto},
+		// Gmail without an IMAP server still has its copy, filed by Gmail.
+		{Name: "gmail2", Email: "bo@gmail.com", Host: "smtp.gmail.com", Port: 465, Security: smtpclient.SecurityTLS, SentCopy: accounts.SentCopyAuto},
 	}}
 	w := windowOnFake(t, fake)
 	v := newAccountsView(w)
@@ -243,7 +245,10 @@ func TestAccountCardShowsBothServers(t *testing.T) {
 	want := []string{
 		"Sending: smtp.gmail.com, port 465, SSL/TLS – Signs in with a password\nCopy in Sent: imap.gmail.com, port 993, SSL/TLS – automatic: your provider saves the copy itself",
 		"Sending: mail.gmx.net, port 465, SSL/TLS – Signs in with a password\nCopy in Sent: imap.gmx.net, port 993, SSL/TLS – automatic",
-		"Sending: relay.example, port 587, STARTTLS – Signs in with a password\nCopy in Sent: no incoming (IMAP) server",
+		// Discovery found no IMAP server, or gave up waiting for one: the
+		// card says that no copy is filed and where to set one.
+		"Sending: relay.example, port 587, STARTTLS – Signs in with a password\nCopy in Sent: off until an incoming (IMAP) server is set under Edit…",
+		"Sending: smtp.gmail.com, port 465, SSL/TLS – Signs in with a password\nCopy in Sent: automatic: your provider saves the copy itself",
 	}
 	for i := range want {
 		if i >= len(summaries) || summaries[i] != want[i] {

@@ -215,10 +215,18 @@ func (z *accountWizard) refreshMode() {
 	}
 	s.passwordRoute.Refresh()
 
-	// "Change settings" holds the server for a password account, the
-	// organisation's own registration for one that signs in.
+	// "Change settings" holds the SMTP server for a password account, the
+	// organisation's own registration for one that signs in; the IMAP
+	// server for both, with its own password only for a password account.
 	z.serverForm.Hidden = signsIn
 	s.settings.Hidden = !signsIn
+	setVisible(!signsIn, z.imapPasswordRow...)
+	// Left empty, a new sign-in account's IMAP server is its provider's.
+	imapPlaceholder := "imap.example.org"
+	if adding && signsIn && p.IMAP.Host != "" {
+		imapPlaceholder = p.IMAP.Host
+	}
+	z.imapHost.SetPlaceHolder(imapPlaceholder)
 	setVisible(p != nil && hasTenant(*p), s.tenantRow...)
 	z.advanced.Refresh()
 	s.box.Refresh()
@@ -247,6 +255,19 @@ func hasTenant(p oauth.Provider) bool {
 func (z *accountWizard) startSignIn(email string) {
 	s := &z.signIn
 	p := *s.provider
+	// The IMAP server the user gave, if any (else the provider's), and the
+	// choice "Save a copy in Sent", before anything opens.
+	imap, err := z.imapSettings()
+	if err != nil {
+		z.advanced.Open(0)
+		showProblem(z.imapErr, err.Error())
+		return
+	}
+	imap.OwnSecret = false // the sign-in's token signs in to IMAP too
+	sentCopy := accounts.SentCopyAuto
+	if i := z.sentCopy.SelectedIndex(); i >= 0 {
+		sentCopy = sentCopyChoices[i]
+	}
 	step, stopped := z.step(waitingForBrowser(p.Name))
 	z.stopButton.SetText(lang.L("Cancel"))
 	s.panel.hide()
@@ -257,6 +278,8 @@ func (z *accountWizard) startSignIn(email string) {
 		ClientID:    strings.TrimSpace(s.clientID.Text),
 		Tenant:      strings.TrimSpace(s.tenant.Text),
 		Open:        z.w.openerFor(s.panel),
+		IMAP:        imap,
+		SentCopy:    sentCopy,
 	}
 	signature := strings.TrimRight(z.signature.Text, "\n ")
 	z.w.background(func(ctx context.Context, svc *services) func() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,7 +28,8 @@ var (
 	fakeMicrosoft = oauth.Provider{ID: "microsoft", Name: "Microsoft", ClientID: "postie-test",
 		AuthorizationURL: "https://login.example/{tenant}/oauth2/v2.0/authorize", TokenURL: "https://login.example/{tenant}/oauth2/v2.0/token",
 		Domains: []string{"outlook.com", "hotmail.com"}, MX: []string{"mail.protection.outlook.com"},
-		SMTP: oauth.Server{Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS}}
+		SMTP: oauth.Server{Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS},
+		IMAP: oauth.Server{Host: "outlook.office365.com", Port: 993, Security: smtpclient.SecurityTLS}}
 	fakeGoogle = oauth.Provider{ID: "google", Name: "Google", ClientID: "postie-test",
 		AuthorizationURL: "https://accounts.example/o/oauth2/auth", TokenURL: "https://oauth2.example/token",
 		Domains: []string{"gmail.com"}, AppPasswordURL: "https://myaccount.example/apppasswords",
@@ -102,7 +104,7 @@ func (f *fakeSignIn) AddAccountWithSignIn(ctx context.Context, req core.SignInRe
 		return accounts.Account{}, err
 	}
 	a := accounts.Account{Name: req.Email, Email: req.Email, DisplayName: req.DisplayName, OAuthProvider: req.Provider,
-		OAuthClientID: req.ClientID, OAuthTenant: req.Tenant}
+		OAuthClientID: req.ClientID, OAuthTenant: req.Tenant, IMAP: req.IMAP, SentCopy: req.SentCopy}
 	f.mu.Lock()
 	f.list = append(f.list, a)
 	f.mu.Unlock()
@@ -674,4 +676,136 @@ func TestAccountWizardOffersToSwitchWhenThePasswordIsRefusedForGood(t *testing.T
 	if done != 1 || len(fake.switched) != 1 || fake.switched[0] != "work → microsoft" {
 		t.Errorf("after the switch: done %d, switched %v", done, fake.switched)
 	}
+}
+
+// TestWaitingForSignInNamesTheButtonBesideIt: the explanation of a
+// message waiting for sign-in points at the "Sign in again" button its
+// details offer, in every language, and to Accounts only when there is
+// no such button.
+func TestWaitingForSignInNamesTheButtonBesideIt(t *testing.T) {
+	d := &detailsView{}
+	for _, language := range []string{"en", "de", "fr", "es"} {
+		useLanguage(t, language)
+		m := &messageDetail{messageSummary: messageSummary{ID: 1, State: outbox.StateWaitingForSignIn}, signIn: offerSignInAgain}
+		got := d.stateExplanation(m).(*widget.Label).Text
+		if button := lang.L("Sign in again"); !strings.Contains(got, button) {
+			t.Errorf("%s: %q does not name the button %q", language, got, button)
+		}
+		if accountsView := lang.L("Accounts"); strings.Contains(got, accountsView) {
+			t.Errorf("%s: %q sends the user to %q although the button is beside it", language, got, accountsView)
+		}
+		m.signIn = noSignInAction
+		if got := d.stateExplanation(m).(*widget.Label).Text; !strings.Contains(got, lang.L("Accounts")) {
+			t.Errorf("%s without a button: %q does not say where to sign in", language, got)
+		}
+	}
+}
+
+// TestAccountWizardSignInAccountChoosesItsCopyInSent: an account that signs
+// in with its provider has "Save a copy in Sent" and the IMAP server under
+// Change settings too (without an IMAP password: the token signs in), and
+// what the user chose reaches the sign-in when adding and the save when
+// editing.
+func TestAccountWizardSignInAccountChoosesItsCopyInSent(t *testing.T) {
+	selectSecurity := func(sel *widget.Select, want smtpclient.Security) {
+		for i, s := range securityChoices {
+			if s == want {
+				sel.SetSelectedIndex(i)
+			}
+		}
+	}
+	selectCopy := func(z *accountWizard, want accounts.SentCopyMode) {
+		for i, m := range sentCopyChoices {
+			if m == want {
+				z.sentCopy.SetSelectedIndex(i)
+			}
+		}
+	}
+	imapShown := func(t *testing.T, z *accountWizard, ownPassword bool) {
+		t.Helper()
+		if !z.imapPart.Visible() || !z.sentCopy.Visible() || !z.imapHost.Visible() {
+			t.Error("the IMAP server and Save a copy in Sent are hidden")
+		}
+		if z.imapPasswordRow[1].Visible() != ownPassword {
+			t.Errorf("the IMAP password shown: %v, want %v", z.imapPasswordRow[1].Visible(), ownPassword)
+		}
+	}
+
+	t.Run("adding", func(t *testing.T) {
+		fake := newFakeSignIn()
+		w := windowOnFake(t, fake)
+		recordBrowser(w)
+		saved := false
+		z := newAccountWizard(w, nil, func() { saved = true })
+		test.Type(z.email, "anna@outlook.com")
+		w.settle()
+		if z.continueButton.Text != "Sign in with Microsoft" {
+			t.Fatalf("the main action is %q", z.continueButton.Text)
+		}
+		imapShown(t, z, false)
+		if z.imapHost.PlaceHolder != "outlook.office365.com" {
+			t.Errorf("the empty IMAP server shows %q, not the provider's that it stands for", z.imapHost.PlaceHolder)
+		}
+		selectCopy(z, accounts.SentCopyAlways)
+		z.imapHost.SetText("imap.contoso.example")
+		selectSecurity(z.imapSecurity, smtpclient.SecurityTLS)
+		test.Tap(z.continueButton)
+		req := signInStarted(t, w, fake)
+		if req.SentCopy != accounts.SentCopyAlways || req.IMAP.Host != "imap.contoso.example" || req.IMAP.Port != 993 ||
+			req.IMAP.Security != smtpclient.SecurityTLS || req.IMAP.OwnSecret {
+			t.Errorf("the sign-in got IMAP %+v, sent copy %q", req.IMAP, req.SentCopy)
+		}
+		fake.finish <- nil
+		w.settle()
+		list, _ := fake.ListAccounts(t.Context())
+		if !saved || len(list) != 1 || list[0].SentCopy != accounts.SentCopyAlways || list[0].IMAP.Host != "imap.contoso.example" {
+			t.Errorf("saved %v: %+v", saved, list)
+		}
+	})
+	t.Run("an IMAP server without its security is not signed in with", func(t *testing.T) {
+		fake := newFakeSignIn()
+		w := windowOnFake(t, fake)
+		z := newAccountWizard(w, nil, func() {})
+		test.Type(z.email, "anna@outlook.com")
+		w.settle()
+		z.imapHost.SetText("imap.contoso.example")
+		test.Tap(z.continueButton)
+		w.settle()
+		if !z.imapErr.Visible() {
+			t.Error("no problem shown next to the IMAP server")
+		}
+		select {
+		case req := <-fake.started:
+			t.Fatalf("signed in with an incomplete IMAP server: %+v", req.IMAP)
+		default:
+		}
+	})
+	t.Run("editing", func(t *testing.T) {
+		a := accounts.Account{Name: "work", Email: "anna@outlook.com", Host: "smtp-mail.outlook.com", Port: 587, Security: smtpclient.SecurityStartTLS,
+			Username: "anna@outlook.com", OAuthProvider: "microsoft", SentCopy: accounts.SentCopyAuto,
+			IMAP: accounts.IMAPServer{Host: "outlook.office365.com", Port: 993, Security: smtpclient.SecurityTLS}}
+		fake := newFakeSignIn(a)
+		w := windowOnFake(t, fake)
+		saved := false
+		z := newAccountWizard(w, &a, func() { saved = true })
+		w.settle()
+		imapShown(t, z, false)
+		if z.imapHost.Text != "outlook.office365.com" {
+			t.Errorf("the IMAP server shown is %q", z.imapHost.Text)
+		}
+		selectCopy(z, accounts.SentCopyNever)
+		test.Tap(z.continueButton)
+		w.settle()
+		list, _ := fake.ListAccounts(t.Context())
+		if !saved || len(list) != 1 || list[0].SentCopy != accounts.SentCopyNever || list[0].IMAP.Host != "outlook.office365.com" || list[0].OAuthProvider != "microsoft" {
+			t.Errorf("saved %v: %+v; problems %q %q", saved, list, z.hostErr.Text, z.imapErr.Text)
+		}
+	})
+	t.Run("a password account has its own IMAP password", func(t *testing.T) {
+		w := windowOnFake(t, newFakeSignIn())
+		z := newAccountWizard(w, nil, func() {})
+		test.Type(z.email, "anna@example.org")
+		w.settle()
+		imapShown(t, z, true)
+	})
 }

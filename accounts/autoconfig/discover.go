@@ -21,6 +21,10 @@ const (
 	ISPDBURLEnv = "POSTIE_ISPDB_URL"
 	// DefaultBudget is how long a whole discovery may take.
 	DefaultBudget = 10 * time.Second
+	// DefaultIMAPGrace is how long discovery waits for the IMAP server
+	// after the SMTP server was found. Without one, the account has no
+	// IMAP server and files no copy in Sent until the user sets one.
+	DefaultIMAPGrace = 3 * time.Second
 )
 
 // Discoverer finds outgoing server settings. The zero value uses the
@@ -47,6 +51,11 @@ type Discoverer struct {
 	IMAPTLSPort, IMAPSTARTTLSPort int
 	// Budget bounds the whole discovery; zero means DefaultBudget.
 	Budget time.Duration
+	// IMAPGrace is how long discovery still waits for the IMAP server once
+	// the SMTP server is settled; zero means DefaultIMAPGrace. A firewall
+	// that silently drops ports 993 and 143 would otherwise hold the
+	// wizard for the whole budget, although sending is ready.
+	IMAPGrace time.Duration
 }
 
 // NotFoundError reports that no source gave usable settings.
@@ -108,6 +117,13 @@ func (d *Discoverer) sources(addr address) []source {
 		d.mxSource(addr),
 		d.guessSource(addr),
 	}
+}
+
+func (d *Discoverer) imapGrace() time.Duration {
+	if d.IMAPGrace > 0 {
+		return d.IMAPGrace
+	}
+	return DefaultIMAPGrace
 }
 
 func (d *Discoverer) budget() time.Duration {

@@ -80,9 +80,22 @@ func (d *Discoverer) completeIMAP(ctx context.Context, res *Result, addr address
 		r = d.startIMAPRace(ctx, addr)
 		defer r.cancel()
 	}
+	// Sending is settled: the IMAP server gets a short grace, not the rest
+	// of the budget. After it, the race is stopped and reports which
+	// sources did not answer.
+	grace := time.NewTimer(d.imapGrace())
+	defer grace.Stop()
 	var answer imapAnswer
 	select {
 	case answer = <-r.done:
+	case <-grace.C:
+		r.cancel()
+		answer = <-r.done
+		for i := range answer.attempts {
+			if answer.attempts[i].Outcome == outcomeNoTime {
+				answer.attempts[i].Outcome = fmt.Sprintf("no answer within %v after the outgoing server was found", d.imapGrace())
+			}
+		}
 	case <-ctx.Done():
 		return
 	}

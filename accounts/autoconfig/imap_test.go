@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/postie-app/postie/internal/testpeer"
 )
@@ -272,5 +273,67 @@ func TestFilesOwnSentCopy(t *testing.T) {
 		if p.FilesSentCopy != "" && !strings.HasPrefix(p.FilesSentCopy, "https://") {
 			t.Errorf("%s: the source %q is not a web page", p.Name, p.FilesSentCopy)
 		}
+	}
+}
+
+// silentListener accepts connections and never answers, as a port behind
+// a firewall that drops packets looks to a client that got through the
+// handshake.
+func silentListener(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestDiscoverDoesNotWaitForAnIMAPServerThatHangs: once the SMTP server is
+// settled, a guessed IMAP server that accepts and never greets gets only
+// the grace, not the rest of the budget; the result has no IMAP server
+// and says why.
+func TestDiscoverDoesNotWaitForAnIMAPServerThatHangs(t *testing.T) {
+	l := newLab(t)
+	l.dns.add(t,
+		"_submissions._tcp.silent.test. 60 IN SRV 0 1 465 smtp.silent.test.",
+		"imap.silent.test. 60 IN A 127.0.0.1",
+	)
+	d := l.discoverer(t)
+	d.IMAPTLSPort = silentListener(t)
+	d.IMAPSTARTTLSPort = silentListener(t)
+	d.Budget = 30 * time.Second
+	d.IMAPGrace = 50 * time.Millisecond
+
+	start := time.Now()
+	res := discover(t, d, "anna@silent.test")
+	if took := time.Since(start); took >= d.Budget {
+		t.Fatalf("discovery took %v, the whole budget", took)
+	}
+	if res.Host != "smtp.silent.test" || res.IMAP != nil {
+		t.Fatalf("SMTP %s, IMAP %+v: want the SMTP server and no IMAP server", res.Host, res.IMAP)
+	}
+	if a := attempt(t, res.IMAPAttempts, SourceGuess); !strings.Contains(a.Outcome, "no answer within 50ms after the outgoing server was found") {
+		t.Errorf("guess attempt = %+v", a)
 	}
 }

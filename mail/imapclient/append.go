@@ -28,6 +28,12 @@ import (
 // byte of a large message travels; so does a message larger than the
 // server's APPENDLIMIT (RFC 7889).
 //
+// A synchronizing literal that the server refuses before its "+" (NO
+// [TOOBIG], say) comes back as that refusal; go-imap v2.0.0-beta.8 then
+// closes the connection (its encoder keeps the failed literal's error), so
+// the Client is broken from then on (Broken; ReasonClosed for any further
+// step): dial a new one for the next copy.
+//
 // When the connection ends once the message has started to go, the
 // *Error has MayBeFiled set: look with HasMessageID before appending
 // again. If r fails or holds other than size bytes, the literal cannot be
@@ -36,6 +42,7 @@ func (c *Client) Append(ctx context.Context, folder string, size int64, r io.Rea
 	c.appending = false
 	defer func() { c.appending = false }()
 	var readErr error
+	refusedBeforeLiteral := false
 	err := c.step(ctx, StageAppend, func() error {
 		if nonSynchronizing(c.imap.Caps(), size) {
 			c.plus.armAppend(size)
@@ -62,8 +69,12 @@ func (c *Client) Append(ctx context.Context, folder string, size int64, r io.Rea
 			w.err = err
 		}
 		_, err = cmd.Wait()
+		refusedBeforeLiteral = err != nil && w.err != nil && !c.appending
 		return err
 	})
+	if refusedBeforeLiteral {
+		c.markBroken(err)
+	}
 	if readErr != nil {
 		var e *Error
 		if errors.As(err, &e) {

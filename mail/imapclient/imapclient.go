@@ -111,6 +111,11 @@ func (c *Client) Close() error {
 // ctx closes the connection. Any failure becomes an *Error; one that
 // broke the connection makes the Client unusable.
 func (c *Client) step(ctx context.Context, stage Stage, run func() error) error {
+	if c.broken == nil && c.imap != nil && isClosed(c.imap) {
+		// go-imap closed the connection after the last step (the server
+		// hung up, say): nothing more can be sent on it.
+		c.broken = errors.New("the connection was closed after the last step")
+	}
 	if c.broken != nil {
 		e := c.newError(stage, Temporary, ReasonClosed)
 		e.Err = c.broken
@@ -134,6 +139,22 @@ func (c *Client) step(ctx context.Context, stage Stage, run func() error) error 
 		c.raw.Close()
 	}
 	return e
+}
+
+// Broken reports whether the Client can no longer be used: a failure, or
+// go-imap, closed its connection. Every further step fails at once with
+// ReasonClosed; dial a new Client.
+func (c *Client) Broken() bool {
+	return c == nil || c.imap == nil || c.broken != nil || isClosed(c.imap)
+}
+
+// markBroken makes the Client unusable after a failure whose connection
+// go-imap has closed, although the server's answer (a refusal) came.
+func (c *Client) markBroken(err error) {
+	if c.broken == nil {
+		c.broken = err
+	}
+	c.raw.Close()
 }
 
 func (c *Client) newError(stage Stage, class Class, reason Reason) *Error {

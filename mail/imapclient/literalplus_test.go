@@ -106,7 +106,48 @@ func TestAppendBeyondTheAppendLimitIsRefusedBeforeTheMessageTravels(t *testing.T
 	}
 	// go-imap v2.0.0-beta.8 closes the connection after a refused
 	// synchronizing literal (its encoder keeps the error), with or without
-	// LITERAL+: not checked here.
+	// LITERAL+: TestAClientThatGoIMAPClosedSaysSoAtOnce.
+}
+
+// After go-imap closed the connection over a refused synchronizing
+// literal, the Client knows it is closed: the next step says so at once
+// (ReasonClosed, nothing sent), rather than trying the dead connection
+// and reporting it lost; Broken tells a caller to dial again.
+func TestAClientThatGoIMAPClosedSaysSoAtOnce(t *testing.T) {
+	for _, literalPlus := range []bool{false, true} {
+		t.Run(fmt.Sprintf("LITERAL+ %v", literalPlus), func(t *testing.T) {
+			s, cfg, _ := startFaulty(t, testpeer.IMAPOptions{SentFolder: "Sent", Security: testpeer.None, LiteralPlus: literalPlus, AppendLimit: 300_000})
+			c := dial(t, cfg)
+			if c.Broken() {
+				t.Fatal("a new Client is broken")
+			}
+			big := message("<too-big@postie.test>", 300_001)
+			if e := asError(t, c.Append(context.Background(), "Sent", int64(len(big)), bytes.NewReader(big), time.Now())); e.Code != "TOOBIG" {
+				t.Fatalf("error %+v; want [TOOBIG]", e)
+			}
+			if !c.Broken() {
+				t.Error("the Client does not know that go-imap closed its connection")
+			}
+			sentBefore := len(s.Received())
+			small := message("<small@postie.test>", 1000)
+			e := asError(t, c.Append(context.Background(), "Sent", int64(len(small)), bytes.NewReader(small), time.Now()))
+			if e.Reason != imapclient.ReasonClosed || e.Class != imapclient.Temporary || e.MayBeFiled {
+				t.Errorf("the next APPEND: %+v; want closed, temporary, not filed", e)
+			}
+			if _, err := c.HasMessageID(context.Background(), "Sent", "<small@postie.test>"); asError(t, err).Reason != imapclient.ReasonClosed {
+				t.Errorf("the next SEARCH: %v; want closed", err)
+			}
+			if got := len(s.Received()); got != sentBefore {
+				t.Errorf("the server received %d more bytes after the Client was closed", got-sentBefore)
+			}
+			// A new Client files it.
+			c2 := dial(t, cfg)
+			defer c2.Close()
+			if err := c2.Append(context.Background(), "Sent", int64(len(small)), bytes.NewReader(small), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
 
 // Dovecot offers LITERAL+: the copy goes without waiting, and what comes

@@ -598,3 +598,54 @@ func TestMarkSentFilesTheCopy(t *testing.T) {
 		t.Errorf("the SMTP server read the message %d times, want 1", dropped)
 	}
 }
+
+// TestOneCopyRefusedBeforeItTravelsDoesNotFailTheOthers: the server refuses
+// a copy beyond its APPENDLIMIT (NO [TOOBIG]) before the "+" of its
+// synchronizing literal, and go-imap v2.0.0-beta.8 then closes the
+// connection. That copy fails for good; the copies after it in the same
+// batch are filed over a new connection, not failed over the dead one.
+func TestOneCopyRefusedBeforeItTravelsDoesNotFailTheOthers(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := testpeer.StartIMAP(t, testpeer.IMAPOptions{Security: testpeer.TLS, CA: ca,
+		User: imapUser, Password: imapPassword, SentFolder: "Sent", AppendLimit: 4000})
+	smtpServer := startSink(t)
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+
+	first := enqueueWithBcc(t, o, "a", "Before the big one")
+	bigMsg := &mail.Message{
+		From:    mail.Address{Email: "anna@example.test"},
+		To:      []mail.Address{{Email: "ben@example.test"}},
+		Subject: "Too big for the Sent folder",
+		Body:    strings.Repeat("Eine lange Zeile für den Ordner Gesendet, zu groß für ihn.\n", 100),
+	}
+	big, err := o.Enqueue(context.Background(), "a", bigMsg, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := enqueueWithBcc(t, o, "a", "After the big one")
+	sum, copies := flushAll(t, o)
+	if sum.Sent != 3 {
+		t.Fatalf("sent %+v, want all three", sum)
+	}
+	if copies.Filed != 2 || copies.Failed != 1 || copies.Pending != 0 {
+		t.Errorf("copies %+v; want two filed and the big one failed", copies)
+	}
+	for _, id := range []int64{first, last} {
+		if e := mustGet(t, o, id); e.SentCopy != CopyFiled || e.CopyFailure != nil {
+			t.Errorf("message %d: copy %s (%+v), want filed", id, e.SentCopy, e.CopyFailure)
+		}
+	}
+	if e := mustGet(t, o, big); e.SentCopy != CopyFailed || e.CopyFailure == nil || e.CopyFailure.Reason != string(imapclient.ReasonTooBig) {
+		t.Errorf("the big message's copy: %s (%+v), want failed as too big", e.SentCopy, e.CopyFailure)
+	}
+	if n := len(srv.Stored("Sent")); n != 2 {
+		t.Errorf("%d copies in Sent, want 2", n)
+	}
+	if n := copier.dialCount(); n != 2 {
+		t.Errorf("%d connections, want 2: one until go-imap closed it, one for the rest", n)
+	}
+}

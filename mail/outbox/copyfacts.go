@@ -64,6 +64,15 @@ func copySessionUsable(err error) bool {
 	return false
 }
 
+// sessionBroken reports whether a session knows that it cannot be used any
+// more although the failure that ended it was the server's answer
+// (imapclient.Client's Broken): go-imap v2.0.0-beta.8 closes the connection
+// after the server refuses a synchronizing literal before its "+".
+func sessionBroken(s CopySession) bool {
+	b, ok := s.(interface{ Broken() bool })
+	return ok && b.Broken()
+}
+
 // copyFolderMissing reports whether APPEND was refused because the folder
 // does not exist (TRYCREATE, RFC 9051 §7.1).
 func copyFolderMissing(err error) bool {

@@ -363,6 +363,13 @@ func (o *Outbox) fileCopies(ctx context.Context, account string, tally func(Sent
 		if err != nil || c == nil {
 			return err
 		}
+		if sess != nil && sessionBroken(sess) {
+			// The last copy's failure (a refusal after which the IMAP
+			// library closed the connection, say) left the session dead:
+			// this copy gets a new one rather than that copy's fate.
+			sess.Close()
+			sess, folder = nil, ""
+		}
 		if sess == nil && dialErr == nil {
 			sess, dialErr = o.copier.DialCopies(ctx, account)
 			if dialErr != nil {

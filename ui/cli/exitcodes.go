@@ -39,7 +39,7 @@ var exitCodes = []struct {
 	{ExitUnavailable, "the server refused for good"},
 	{ExitSoftware, "a fault in Postie itself"},
 	{ExitIOErr, "Postie's own data could not be read or written"},
-	{ExitTempFail, "a temporary failure: try again later (a queued message is retried); a sign-in that timed out; the provider unreachable"},
+	{ExitTempFail, "a temporary failure: try again later (a queued message is retried); a sign-in that timed out; the provider unreachable; another Postie busy signing in to the account"},
 	{ExitNoPerm, "the server refused the user name or password; a sign-in refused, cancelled, expired or blocked by the organisation; a message waiting for sign-in"},
 	{ExitConfig, "the settings are wrong or missing: server, security, certificate, password store, no client ID for the provider, a bad " + oauth.EnvProviders + " file"},
 }
@@ -61,10 +61,15 @@ func exitCode(err error) int {
 		notFound *autoconfig.NotFoundError
 		imapTest *accounts.IMAPTestError
 		signIn   *oauth.Error
+		busy     *accounts.SignInBusyError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &busy):
+		// Another Postie process is signing in to the account: later, it
+		// will have finished.
+		return ExitTempFail
 	case errors.As(err, &imapTest):
 		// Sending works; the IMAP server, for the copy in Sent, does not.
 		// Its own keyring trouble keeps its code; anything else is a

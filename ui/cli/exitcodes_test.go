@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/autoconfig"
@@ -41,6 +42,7 @@ func TestExitCodeOfEachError(t *testing.T) {
 		{"password store locked", &accounts.KeyringError{Problem: accounts.KeyringLocked}, ExitTempFail},
 		{"password store silent", &accounts.KeyringError{Problem: accounts.KeyringTimedOut}, ExitTempFail},
 		{"password store broken", &accounts.KeyringError{Problem: accounts.KeyringFailed}, ExitIOErr},
+		{"another Postie busy signing in", &accounts.SignInBusyError{Waited: time.Minute}, ExitTempFail},
 		{"no saved password", accounts.ErrNoSecret, ExitConfig},
 		{"no account yet", fmt.Errorf("choosing: %w", accounts.ErrNoAccount), ExitConfig},
 		{"invalid account settings", &accounts.InvalidError{Field: "port"}, ExitDataErr},

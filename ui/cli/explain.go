@@ -41,10 +41,15 @@ func explain(err error) string {
 		setting    *outbox.SettingError
 		bodyRead   *bodyReadError
 		signIn     *oauth.Error
+		busy       *accounts.SignInBusyError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &busy):
+		// Before smtpclient.Error, which wraps it when a message could not
+		// get a token: the other process is what to know about.
+		return explainSignInBusy(busy)
 	case errors.As(err, &signIn):
 		// Before smtpclient.Error, which wraps it when a message could not
 		// get a token: the sign-in's own problem says best what to do.

@@ -3,9 +3,11 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 )
 
@@ -40,7 +42,7 @@ func explainOAuth(e *oauth.Error) string {
 	case oauth.ProblemAdminConsent:
 		return fmt.Sprintf("Your organisation does not let Postie use your %s account yet. Ask your administrator to approve Postie for the organisation (admin consent), or for the organisation's own client ID (and tenant) to give in the account's settings.", provider)
 	case oauth.ProblemExpired:
-		return fmt.Sprintf("The sign-in with %s has expired or was withdrawn. Sign in to the account again; the messages waiting for it are then sent.", provider)
+		return fmt.Sprintf("The sign-in with %s has expired or was withdrawn. Sign in to the account again (postie accounts signin NAME); the messages waiting for it are then sent.", provider)
 	case oauth.ProblemStateMismatch:
 		return "The browser brought back an answer that does not belong to Postie's sign-in request (its state did not match), so Postie refused it. Sign in again."
 	case oauth.ProblemProviderError:
@@ -113,4 +115,10 @@ func oauthExitCode(e *oauth.Error) int {
 		return ExitConfig
 	}
 	return ExitNoPerm
+}
+
+// explainSignInBusy says that another Postie process on the same data
+// folder held the account's sign-in for longer than Postie waits.
+func explainSignInBusy(e *accounts.SignInBusyError) string {
+	return fmt.Sprintf("Another Postie on this computer (the window or another postie command) was signing in to this account and did not finish within %s, so Postie stopped waiting. Try again in a moment; if it keeps happening, close the other Postie.", plainDuration(e.Waited.Round(time.Second)))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/postie-app/postie/accounts"
 	"github.com/postie-app/postie/accounts/oauth"
 	"github.com/postie-app/postie/mail/outbox"
 	"github.com/postie-app/postie/mail/smtpclient"
@@ -130,6 +131,11 @@ func TestWaitingForSignInExitsNoPerm(t *testing.T) {
 			t.Errorf("flush %+v: exit %d, want %d", tc.sum, code, tc.want)
 		}
 	}
+	for _, sentence := range []string{explainNote(outbox.NoteSignInNeeded), explain(&oauth.Error{Problem: oauth.ProblemExpired, Provider: "Google"})} {
+		if !strings.Contains(sentence, "postie accounts signin NAME") {
+			t.Errorf("%q does not give the command that signs in again", sentence)
+		}
+	}
 	if !strings.Contains(explainNote(outbox.NoteSignInNeeded), "sign in again") || describeState(outbox.StateWaitingForSignIn) == string(outbox.StateWaitingForSignIn) {
 		t.Error("the note or the state has no words of its own")
 	}
@@ -173,5 +179,26 @@ func TestProviderDescriptionCannotControlTheTerminal(t *testing.T) {
 	}
 	if !strings.Contains(got, `bad\u001b[2J`) || !strings.Contains(got, `\u202egnp.exe`) || !strings.Contains(got, "é") {
 		t.Errorf("the description is not shown escaped: %q", got)
+	}
+}
+
+// TestSignInBusyIsExplainedAndTemporary: another Postie process that held
+// the account's sign-in past the wait is a temporary failure with its own
+// sentence, alone and as the token source's error inside an SMTP failure.
+func TestSignInBusyIsExplainedAndTemporary(t *testing.T) {
+	busy := &accounts.SignInBusyError{Waited: time.Minute + 12*time.Millisecond}
+	for _, err := range []error{
+		busy,
+		&smtpclient.Error{Stage: smtpclient.StageAuth, Class: smtpclient.Temporary, Reason: smtpclient.ReasonTokenUnavailable, OAuth: true, Err: busy},
+	} {
+		got := explain(err)
+		for _, want := range []string{"Another Postie", "1 minute", "Try again"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("explain(%v) = %q, lacks %q", err, got, want)
+			}
+		}
+		if code := exitCode(err); code != ExitTempFail {
+			t.Errorf("exitCode(%v) = %d, want %d", err, code, ExitTempFail)
+		}
 	}
 }

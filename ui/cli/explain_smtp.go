@@ -60,7 +60,7 @@ func explainNote(n outbox.Note) string {
 	case outbox.NoteAccountGone:
 		return "The account this message was to be sent from no longer exists. Nothing was sent; send it again from another account."
 	case outbox.NoteSignInNeeded:
-		return "This account must sign in again with its provider, so nothing was sent. The message waits in the outbox (waiting-for-sign-in) and is sent once the account has signed in again."
+		return "This account must sign in again with its provider, so nothing was sent. The message waits in the outbox (waiting-for-sign-in) and is sent once the account has signed in again: postie accounts signin NAME."
 	case outbox.NoteAccountInvalid:
 		return "The settings of the account this message is sent from are not valid, so nothing was sent. Check them with `postie accounts list` and add the account again."
 	}

@@ -102,7 +102,7 @@ func outboxFlush(ctx context.Context, env *Env, args []string) int {
 		case ExitUnavailable:
 			fmt.Fprintln(env.Stderr, "Some messages could not be sent; see: postie outbox list")
 		case ExitNoPerm:
-			fmt.Fprintln(env.Stderr, "Some messages wait for their account to sign in again; they are sent once it has. See: postie outbox list")
+			fmt.Fprintln(env.Stderr, "Some messages wait for their account to sign in again; they are sent once it has: postie accounts signin NAME (postie outbox list shows which account).")
 		}
 		return code
 	})

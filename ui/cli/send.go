@@ -113,10 +113,25 @@ func reportDelivery(ctx context.Context, env *Env, c *core.Core, id int64) int {
 		return ExitSoftware
 	}
 	printOutcome(env, out)
+	if out.State == outbox.StateWaitingForSignIn {
+		fmt.Fprintln(env.Stderr, signInAgainHint(ctx, c, id))
+	}
 	if out.State == outbox.StateSent {
 		fileCopies(ctx, env, c, id)
 	}
 	return outcomeExitCode(out)
+}
+
+// signInAgainHint says how to get a message that waits for its account's
+// sign-in sent: the command, with the account's name when it is known.
+func signInAgainHint(ctx context.Context, c *core.Core, id int64) string {
+	name := "NAME"
+	if d, err := c.Message(ctx, id); err == nil {
+		if acct, err := c.AccountByID(ctx, d.Account); err == nil {
+			name = acct.Name
+		}
+	}
+	return fmt.Sprintf("Message %d was not sent and waits in the outbox; it does not use up any retries meanwhile. Sign in again, and it is sent: postie accounts signin %s", id, name)
 }
 
 // fileCopies files the copies in the Sent folder that are due, the sent
