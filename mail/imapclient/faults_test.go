@@ -212,14 +212,14 @@ func TestHangUpDuringAppendMayHaveFiledAndTheSearchTells(t *testing.T) {
 			if e.Reason != imapclient.ReasonConnectionLost || !e.MayBeFiled || e.Stage != imapclient.StageAppend || e.Class != imapclient.Temporary {
 				t.Fatalf("error %+v; want append connection-lost, may be filed", e)
 			}
-			if _, err := c.HasMessageID(context.Background(), "Gesendet", id); asError(t, err).Reason != imapclient.ReasonClosed {
+			if _, err := c.HasMessageID(context.Background(), "Gesendet", id, time.Time{}); asError(t, err).Reason != imapclient.ReasonClosed {
 				t.Fatalf("the broken client should refuse further use: %v", err)
 			}
 			c.Close()
 
 			// The retry, as the outbox does it: look first, append if absent.
 			c = dial(t, cfg)
-			found, err := c.HasMessageID(context.Background(), "Gesendet", id)
+			found, err := c.HasMessageID(context.Background(), "Gesendet", id, time.Time{})
 			if err != nil || found != stored {
 				t.Fatalf("HasMessageID = %v, %v; want %v", found, err, stored)
 			}

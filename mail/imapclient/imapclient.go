@@ -13,9 +13,11 @@
 // Stage, a Class and a Reason), never sentences.
 //
 // A Client is one signed-in connection; several copies share it. Every
-// network step has a timeout (Config.Timeout, reset while bytes move, so a
-// large APPEND is not cut short), and cancelling a step's context closes
-// the connection. A Client is not safe for concurrent use.
+// network step has one timeout, Config.Timeout, restarted whenever bytes
+// move, so a large APPEND on a slow link is never cut short while it
+// progresses; the fixed deadlines go-imap sets (5 minutes for a whole
+// APPEND literal) never reach the socket. Cancelling a step's context
+// closes the connection. A Client is not safe for concurrent use.
 package imapclient
 
 import (

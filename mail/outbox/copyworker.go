@@ -418,7 +418,7 @@ func (o *Outbox) fileOne(ctx context.Context, sess CopySession, c *copyClaim, fo
 	if c.attempts > 1 && c.messageID != "" {
 		// An earlier try may have been cut off after the server stored the
 		// copy: look before appending again.
-		found, err := sess.HasMessageID(ctx, folder, "<"+c.messageID+">")
+		found, err := sess.HasMessageID(ctx, folder, searchableMessageID(c.messageID), c.sentAt)
 		if err != nil {
 			return folder, err
 		}
@@ -443,6 +443,14 @@ func (o *Outbox) fileOne(ctx context.Context, sess CopySession, c *copyClaim, fo
 		}
 	}
 	return folder, err
+}
+
+// searchableMessageID is the stored Message-ID in its one pair of angle
+// brackets, however it was given (with them or without).
+func searchableMessageID(id string) string {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	return "<" + id + ">"
 }
 
 // errAlreadyThere says an earlier try had filed the copy.
