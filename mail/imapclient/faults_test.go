@@ -421,3 +421,34 @@ func TestShortMessageIsNotFiledAndClosesTheConnection(t *testing.T) {
 		t.Fatalf("%d copies stored from a message one byte short", n)
 	}
 }
+
+// A user name that is not ASCII goes as a literal, so LOGIN's password
+// follows on a line of its own; go-imap quotes it escaping only `"` and
+// `\`, so a password holding a quote and a tab matches neither itself nor
+// strconv.Quote. Neither may show the password.
+func TestLoginPasswordAfterALiteralUserNameIsRedacted(t *testing.T) {
+	const user, password = "jörg@müller.test", "a\"b\tc-Geheim"
+	ca := testpeer.NewCA(t, "IMAP fault CA")
+	s := testpeer.StartIMAP(t, testpeer.IMAPOptions{
+		CA: ca, Security: testpeer.TLS, User: user, Password: password,
+		Mechanisms: []string{"XOAUTH2"}, Token: "valid", // no AUTH=PLAIN: LOGIN
+	})
+	log := &lines{}
+	c := dial(t, imapclient.Config{
+		Host: s.Host, Port: s.Port, Security: smtpclient.SecurityTLS, Username: user, Secret: password,
+		RootCAs: ca.Pool(), Timeout: 20 * time.Second, Transcript: log.add,
+	})
+	c.Close()
+	if s.Logins() != 1 {
+		t.Fatalf("%d logins, want 1", s.Logins())
+	}
+	text := log.String()
+	if !strings.Contains(text, "LOGIN [redacted]") {
+		t.Fatalf("the transcript should show the redacted LOGIN:\n%s", text)
+	}
+	for _, leak := range []string{"Geheim", "b\tc", user} {
+		if strings.Contains(text, leak) {
+			t.Fatalf("%q in the transcript:\n%s", leak, text)
+		}
+	}
+}

@@ -94,3 +94,11 @@ func names(l []*imap.ListData) []string {
 	}
 	return n
 }
+
+// The password is also scrubbed in the form go-imap sends it quoted, which
+// escapes `"` and `\` only (a tab stays a tab).
+func TestGoIMAPQuotedMatchesTheWireForm(t *testing.T) {
+	if got, want := goIMAPQuoted("a\"b\tc\\d"), "\"a\\\"b\tc\\\\d\""; got != want {
+		t.Fatalf("goIMAPQuoted = %q, want %q", got, want)
+	}
+}
