@@ -732,3 +732,37 @@ func TestRetryCopyFreesAClaimNoLoopOfThisProcessHolds(t *testing.T) {
 		t.Errorf("%d copies in Sent, want 1", n)
 	}
 }
+
+// TestCopyOfAMessageIDGivenWithBracketsIsFoundAfterACutOff: a Message-ID
+// given as "<id>" is stored so, and written once bracketed; the search
+// before appending again must look for "<id>", not "<<id>>", or a copy the
+// cut-off try had stored is filed a second time.
+func TestCopyOfAMessageIDGivenWithBracketsIsFoundAfterACutOff(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := startFaultIMAP(t, ca)
+	smtpServer := startSink(t)
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	clk := newClock()
+	o := openDir(t, t.TempDir(), accts, WithClock(clk.Now), WithSentCopier(copier))
+	_, err := o.Enqueue(context.Background(), "a", &mail.Message{
+		From: mail.Address{Email: "anna@example.test"}, To: []mail.Address{{Email: "ben@example.test"}},
+		Subject: "Bracketed", Body: "Hallo\n", MessageID: "<given-with-brackets@postie.test>",
+	}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Fault(testpeer.IMAPFault{DropAppendAfter: 200, StoreBeforeDrop: true})
+	if _, copies := flushAll(t, o); copies.Pending != 1 {
+		t.Fatalf("copies %+v; want the cut-off one pending", copies)
+	}
+	clk.Advance(copyRetryDelays[0])
+	if _, copies := flushAll(t, o); copies.Filed != 1 {
+		t.Fatalf("second try: %+v, want filed", copies)
+	}
+	if n := len(srv.Stored("Sent")); n != 1 {
+		t.Errorf("%d copies in Sent, want 1", n)
+	}
+}
