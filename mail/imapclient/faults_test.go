@@ -452,3 +452,29 @@ func TestLoginPasswordAfterALiteralUserNameIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// The search for a Message-ID before appending again looks only at the
+// messages dated from a day before the copy's sent time (SEARCH SINCE on
+// the internal date, which Append sets to that time), so that a Sent
+// folder of many years is cheap to search.
+func TestMessageIDSearchLooksOnlySinceTheDayBeforeSending(t *testing.T) {
+	_, cfg, log := startFaulty(t, testpeer.IMAPOptions{SentFolder: "Sent"})
+	c := dial(t, cfg)
+	ctx := context.Background()
+	sent := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const id = "<since@postie.test>"
+	msg := message(id, 5000)
+	if err := c.Append(ctx, "Sent", int64(len(msg)), bytes.NewReader(msg), sent); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := c.HasMessageID(ctx, "Sent", id, sent); err != nil || !found {
+		t.Fatalf("searched with its sent time: %v, %v; want found", found, err)
+	}
+	if !strings.Contains(log.String(), `SINCE "9-Mar-2026"`) {
+		t.Fatalf("the search does not say SINCE the day before:\n%s", log)
+	}
+	// A copy dated earlier than that is outside the search.
+	if found, err := c.HasMessageID(ctx, "Sent", id, sent.AddDate(0, 0, 3)); err != nil || found {
+		t.Fatalf("searched three days later: %v, %v; want not found", found, err)
+	}
+}
