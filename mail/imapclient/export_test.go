@@ -59,3 +59,10 @@ func RecordSocketDeadlines(t testing.TB) *SocketDeadlines {
 	t.Cleanup(func() { dialedHook = func(conn net.Conn) net.Conn { return conn } })
 	return r
 }
+
+// ShortenLogoutTimeout sets the bound of Close's LOGOUT until the test ends.
+func ShortenLogoutTimeout(t testing.TB, d time.Duration) {
+	old := logoutTimeout
+	logoutTimeout = d
+	t.Cleanup(func() { logoutTimeout = old })
+}

@@ -1,6 +1,7 @@
 package imapclient_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -476,5 +477,64 @@ func TestMessageIDSearchLooksOnlySinceTheDayBeforeSending(t *testing.T) {
 	// A copy dated earlier than that is outside the search.
 	if found, err := c.HasMessageID(ctx, "Sent", id, sent.AddDate(0, 0, 3)); err != nil || found {
 		t.Fatalf("searched three days later: %v, %v; want not found", found, err)
+	}
+}
+
+// serverSilentOnLogout answers every command of a plain loopback session
+// with OK, but never LOGOUT.
+func serverSilentOnLogout(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(conn, "* OK [CAPABILITY IMAP4rev1] ready\r\n")
+		r := bufio.NewReader(conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return // the client closed the connection
+			}
+			fields := strings.Fields(line)
+			if len(fields) < 2 || strings.EqualFold(fields[1], "LOGOUT") {
+				continue
+			}
+			if strings.EqualFold(fields[1], "CAPABILITY") {
+				fmt.Fprint(conn, "* CAPABILITY IMAP4rev1\r\n")
+			}
+			fmt.Fprintf(conn, "%s OK done\r\n", fields[0])
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Close waits for LOGOUT's answer only briefly, however long each step may
+// take otherwise: a server that stops answering must not hold the app's
+// shutdown (or `postie send`'s 20 s) for the step timeout. The bound is
+// shortened here; the step timeout stays long.
+func TestCloseDoesNotWaitLongForLogout(t *testing.T) {
+	imapclient.ShortenLogoutTimeout(t, 50*time.Millisecond)
+	cfg := imapclient.Config{Host: "127.0.0.1", Port: serverSilentOnLogout(t), Security: smtpclient.SecurityNone,
+		Username: "u", Secret: "p", Timeout: time.Hour}
+	c, err := imapclient.Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("Close waited for the LOGOUT answer with the step timeout (an hour)")
 	}
 }

@@ -94,15 +94,21 @@ func Probe(ctx context.Context, cfg Config) error {
 	return c.Close()
 }
 
-// Close logs out and closes the connection.
+// logoutTimeout bounds the LOGOUT of Close, whatever Config.Timeout is:
+// its answer is a courtesy, and a server that stops answering must not
+// hold the shutdown of the app, or the short budget of `postie send`.
+var logoutTimeout = 5 * time.Second
+
+// Close logs out, waiting for the answer no longer than logoutTimeout,
+// and closes the connection.
 func (c *Client) Close() error {
 	if c == nil || c.imap == nil {
 		return nil
 	}
 	if c.broken == nil {
-		c.wire.arm()
+		cut := time.AfterFunc(min(logoutTimeout, c.timeout), func() { c.raw.Close() })
 		c.imap.Logout().Wait()
-		c.wire.disarm()
+		cut.Stop()
 	}
 	c.broken = errors.New("closed")
 	c.imap.Close()
