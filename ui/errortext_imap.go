@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2/lang"
 
@@ -22,7 +24,7 @@ func copyMessage(e outbox.Entry) string {
 		if e.SentFolder == "" {
 			return lang.L("Copy saved in your Sent folder.")
 		}
-		return fmt.Sprintf(lang.L("Copy saved in your Sent folder (%s)."), e.SentFolder)
+		return fmt.Sprintf(lang.L("Copy saved in your Sent folder (%s)."), withoutControls(e.SentFolder))
 	case outbox.CopyPending:
 		if e.CopyFailure == nil {
 			return lang.L("The copy for your Sent folder is being saved.")
@@ -91,7 +93,7 @@ func imapReasonMessage(reason, serverText, folder string) string {
 		return lang.L("the incoming (IMAP) server does not let you save messages in the Sent folder")
 	case imapclient.ReasonRefused:
 		if serverText != "" {
-			return fmt.Sprintf(lang.L("the incoming (IMAP) server refused it, saying: %s"), serverText)
+			return fmt.Sprintf(lang.L("the incoming (IMAP) server refused it, saying: %s"), withoutControls(serverText))
 		}
 		return lang.L("the incoming (IMAP) server refused it")
 	case imapclient.ReasonStartTLSRefused, imapclient.ReasonStartTLSMissing:
@@ -136,4 +138,17 @@ func imapReasonMessage(reason, serverText, folder string) string {
 // in the connection test, apart from SMTP's result.
 func imapTestMessage(reason, serverText string) string {
 	return fmt.Sprintf(lang.L("Incoming server (IMAP): %s."), imapReasonMessage(reason, serverText, ""))
+}
+
+// withoutControls is the server's text (its words, a folder's name) with
+// control and bidirectional-override characters left out: a label shows
+// them harmlessly, but a line break or a reversed run in the server's
+// words would make the sentence around them lie.
+func withoutControls(text string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, text)
 }

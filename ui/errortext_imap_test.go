@@ -78,3 +78,19 @@ func TestCopySentencesInEveryLanguage(t *testing.T) {
 		t.Error("a message not sent has no sentence about its copy")
 	}
 }
+
+// The IMAP server's words and a folder's name reach the window without
+// control characters: no line break, escape or reversed run of theirs
+// changes the sentence around them.
+func TestIMAPServerTextReachesTheWindowWithoutControls(t *testing.T) {
+	const hostile = "quota\r\n\x1b[2J\u202eexceeded"
+	for _, got := range []string{
+		copyMessage(outbox.Entry{ID: 7, State: outbox.StateSent, SentCopy: outbox.CopyFailed,
+			CopyFailure: &outbox.CopyFailure{Reason: string(imapclient.ReasonRefused), ServerText: hostile}}),
+		copyMessage(outbox.Entry{State: outbox.StateSent, SentCopy: outbox.CopyFiled, SentFolder: "Sent\n\u202eevil"}),
+	} {
+		if strings.ContainsAny(got, "\r\n\x1b\u202e") {
+			t.Errorf("control characters in the window's sentence: %q", got)
+		}
+	}
+}

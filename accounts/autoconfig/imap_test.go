@@ -263,6 +263,14 @@ func TestFilesOwnSentCopy(t *testing.T) {
 		{"anna@example.org", "smtp.example.org", false},     // unknown
 		{"anna@example.org", "SMTP.GMAIL.COM.", true},       // as typed
 		{"not an address", "", false},
+		// The submission server's other names.
+		{"anna@gmail.com", "smtp.googlemail.com", true},
+		{"anna@contoso.test", "outlook.office365.com", true},
+		// Relays and MX hosts in the provider's domain file no copy.
+		{"anna@workspace.test", "smtp-relay.gmail.com", false},
+		{"anna@workspace.test", "aspmx.l.google.com", false},
+		{"anna@contoso.test", "contoso-test.mail.protection.outlook.com", false},
+		{"anna@gmail.com", "smtp-relay.gmail.com", false},
 	} {
 		files, source := FilesOwnSentCopy(tc.email, tc.host)
 		if files != tc.want || files != (source != "") {

@@ -11,11 +11,15 @@ import "strings"
 // that accepted the message, so a Gmail address sent through a company's
 // server gets no copy from Google, and a company domain hosted by Google
 // Workspace or Microsoft 365 (smtp.gmail.com, smtp.office365.com) does.
-// Without a host, the address's domain decides.
+// Only the provider's submission server counts (the table's host, or one
+// of submissionAliases): its relays and MX hosts (smtp-relay.gmail.com,
+// aspmx.l.google.com, *.mail.protection.outlook.com) accept mail without
+// filing any copy, so a host that merely lies in the provider's domain
+// gets the copy. Without a host, the address's domain decides.
 func FilesOwnSentCopy(email, smtpHost string) (files bool, source string) {
 	var p *Provider
 	if host := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(smtpHost)), "."); host != "" {
-		p = providerForHost(host)
+		p = submissionProvider(host)
 	} else if at := strings.LastIndexByte(email, '@'); at >= 0 {
 		p = providerForDomain(email[at+1:])
 	}
@@ -23,6 +27,28 @@ func FilesOwnSentCopy(email, smtpHost string) (files bool, source string) {
 		return false, ""
 	}
 	return true, p.FilesSentCopy
+}
+
+// submissionAliases are other names of a table entry's submission server,
+// by the entry's host: the same service under an older or second name.
+var submissionAliases = map[string]string{
+	"smtp.googlemail.com":   "smtp.gmail.com",        // Gmail's second name
+	"smtp.live.com":         "smtp-mail.outlook.com", // Outlook.com's former name
+	"outlook.office365.com": "smtp.office365.com",    // Microsoft 365 accepts SMTP AUTH there too
+}
+
+// submissionProvider returns the table entry whose submission server is
+// host, by its name or an alias; never by the domain host lies in.
+func submissionProvider(host string) *Provider {
+	if alias, ok := submissionAliases[host]; ok {
+		host = alias
+	}
+	for i := range providers {
+		if providers[i].Host == host {
+			return &providers[i]
+		}
+	}
+	return nil
 }
 
 // providerForHost returns the table entry whose SMTP server is host, or

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
@@ -59,7 +60,7 @@ func (c *Client) signInWithPassword(ctx context.Context, caps imap.CapSet) error
 	user, pass := c.cfg.Username, c.cfg.Secret
 	plain := "\x00" + user + "\x00" + pass
 	c.log.secrets(pass, base64.StdEncoding.EncodeToString([]byte(plain)),
-		base64.StdEncoding.EncodeToString([]byte(pass)), strconv.Quote(pass))
+		base64.StdEncoding.EncodeToString([]byte(pass)), strconv.Quote(pass), goIMAPQuoted(pass))
 	switch {
 	case caps.Has("AUTH=PLAIN"):
 		return c.authenticate(ctx, sasl.NewPlainClient("", user, pass), pass)
@@ -69,6 +70,13 @@ func (c *Client) signInWithPassword(ctx context.Context, caps imap.CapSet) error
 		return c.authenticate(ctx, &loginClient{user: user, pass: pass}, pass)
 	}
 	return c.newError(StageAuth, Permanent, ReasonNoUsableMechanism)
+}
+
+// goIMAPQuoted is a string as go-imap sends it quoted (imapwire's
+// quoted-string: only \ and " escaped, a tab as it is), which neither the
+// bare password nor strconv.Quote matches when it holds both.
+func goIMAPQuoted(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // token asks the token source, or takes Secret.

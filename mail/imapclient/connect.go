@@ -50,6 +50,7 @@ func connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, c.fail(ctx, StageConnect, err)
 	}
+	raw = dialedHook(raw)
 	// Until the Client is handed over, cancelling closes the connection.
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
@@ -79,7 +80,7 @@ func connect(ctx context.Context, cfg Config) (*Client, error) {
 	c.wire = newWireConn(plain, c.log, c.timeout)
 	c.wire.replay = greeting
 	c.plus = newPlusConn(c.wire)
-	c.imap = imapclient.New(c.plus, nil)
+	c.imap = imapclient.New(noDeadlines{c.plus}, nil)
 
 	c.wire.arm()
 	err = c.imap.WaitGreeting()
@@ -90,6 +91,22 @@ func connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// dialedHook lets a test watch the TCP connection; it is the identity.
+var dialedHook = func(conn net.Conn) net.Conn { return conn }
+
+// noDeadlines is the connection as handed to go-imap: it ignores the
+// deadlines go-imap sets. go-imap v2.0.0-beta.8 sets one absolute write
+// deadline of 5 minutes for a whole APPEND literal (imapclient
+// literalWriteTimeout), which would cut a 25 MiB copy on a link slower than
+// 0.7 Mbit/s however steadily it moves, and break the TLS stream. The only
+// timeout is wireConn's watchdog, which restarts while bytes move; ending
+// a step's context closes the connection.
+type noDeadlines struct{ net.Conn }
+
+func (noDeadlines) SetDeadline(time.Time) error      { return nil }
+func (noDeadlines) SetReadDeadline(time.Time) error  { return nil }
+func (noDeadlines) SetWriteDeadline(time.Time) error { return nil }
 
 // check refuses settings that cannot work, before any network.
 func (cfg Config) check() error {

@@ -107,16 +107,16 @@ func TestAppendToDovecotFilesTheExactBytesInTheFolderMarkedSent(t *testing.T) {
 			id := "<copy-1@postie.test>"
 			msg := message(id, 20_000)
 			sent := time.Date(2026, 11, 29, 14, 5, 0, 0, time.FixedZone("CET", 3600))
-			if found, err := c.HasMessageID(ctx, folder, id); err != nil || found {
+			if found, err := c.HasMessageID(ctx, folder, id, time.Time{}); err != nil || found {
 				t.Fatalf("before filing, HasMessageID = %v, %v; want false", found, err)
 			}
 			if err := c.Append(ctx, folder, int64(len(msg)), bytes.NewReader(msg), sent); err != nil {
 				t.Fatal(err)
 			}
-			if found, err := c.HasMessageID(ctx, folder, id); err != nil || !found {
+			if found, err := c.HasMessageID(ctx, folder, id, time.Time{}); err != nil || !found {
 				t.Fatalf("after filing, HasMessageID = %v, %v; want true", found, err)
 			}
-			if found, err := c.HasMessageID(ctx, folder, "<copy-2@postie.test>"); err != nil || found {
+			if found, err := c.HasMessageID(ctx, folder, "<copy-2@postie.test>", time.Time{}); err != nil || found {
 				t.Fatalf("another id: HasMessageID = %v, %v; want false", found, err)
 			}
 			msgs := readBack(t, d, folder)

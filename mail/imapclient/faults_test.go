@@ -1,6 +1,7 @@
 package imapclient_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -212,14 +213,14 @@ func TestHangUpDuringAppendMayHaveFiledAndTheSearchTells(t *testing.T) {
 			if e.Reason != imapclient.ReasonConnectionLost || !e.MayBeFiled || e.Stage != imapclient.StageAppend || e.Class != imapclient.Temporary {
 				t.Fatalf("error %+v; want append connection-lost, may be filed", e)
 			}
-			if _, err := c.HasMessageID(context.Background(), "Gesendet", id); asError(t, err).Reason != imapclient.ReasonClosed {
+			if _, err := c.HasMessageID(context.Background(), "Gesendet", id, time.Time{}); asError(t, err).Reason != imapclient.ReasonClosed {
 				t.Fatalf("the broken client should refuse further use: %v", err)
 			}
 			c.Close()
 
 			// The retry, as the outbox does it: look first, append if absent.
 			c = dial(t, cfg)
-			found, err := c.HasMessageID(context.Background(), "Gesendet", id)
+			found, err := c.HasMessageID(context.Background(), "Gesendet", id, time.Time{})
 			if err != nil || found != stored {
 				t.Fatalf("HasMessageID = %v, %v; want %v", found, err, stored)
 			}
@@ -419,5 +420,121 @@ func TestShortMessageIsNotFiledAndClosesTheConnection(t *testing.T) {
 	}
 	if n := len(s.Stored("Sent")); n != 0 {
 		t.Fatalf("%d copies stored from a message one byte short", n)
+	}
+}
+
+// A user name that is not ASCII goes as a literal, so LOGIN's password
+// follows on a line of its own; go-imap quotes it escaping only `"` and
+// `\`, so a password holding a quote and a tab matches neither itself nor
+// strconv.Quote. Neither may show the password.
+func TestLoginPasswordAfterALiteralUserNameIsRedacted(t *testing.T) {
+	const user, password = "jörg@müller.test", "a\"b\tc-Geheim"
+	ca := testpeer.NewCA(t, "IMAP fault CA")
+	s := testpeer.StartIMAP(t, testpeer.IMAPOptions{
+		CA: ca, Security: testpeer.TLS, User: user, Password: password,
+		Mechanisms: []string{"XOAUTH2"}, Token: "valid", // no AUTH=PLAIN: LOGIN
+	})
+	log := &lines{}
+	c := dial(t, imapclient.Config{
+		Host: s.Host, Port: s.Port, Security: smtpclient.SecurityTLS, Username: user, Secret: password,
+		RootCAs: ca.Pool(), Timeout: 20 * time.Second, Transcript: log.add,
+	})
+	c.Close()
+	if s.Logins() != 1 {
+		t.Fatalf("%d logins, want 1", s.Logins())
+	}
+	text := log.String()
+	if !strings.Contains(text, "LOGIN [redacted]") {
+		t.Fatalf("the transcript should show the redacted LOGIN:\n%s", text)
+	}
+	for _, leak := range []string{"Geheim", "b\tc", user} {
+		if strings.Contains(text, leak) {
+			t.Fatalf("%q in the transcript:\n%s", leak, text)
+		}
+	}
+}
+
+// The search for a Message-ID before appending again looks only at the
+// messages dated from a day before the copy's sent time (SEARCH SINCE on
+// the internal date, which Append sets to that time), so that a Sent
+// folder of many years is cheap to search.
+func TestMessageIDSearchLooksOnlySinceTheDayBeforeSending(t *testing.T) {
+	_, cfg, log := startFaulty(t, testpeer.IMAPOptions{SentFolder: "Sent"})
+	c := dial(t, cfg)
+	ctx := context.Background()
+	sent := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const id = "<since@postie.test>"
+	msg := message(id, 5000)
+	if err := c.Append(ctx, "Sent", int64(len(msg)), bytes.NewReader(msg), sent); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := c.HasMessageID(ctx, "Sent", id, sent); err != nil || !found {
+		t.Fatalf("searched with its sent time: %v, %v; want found", found, err)
+	}
+	if !strings.Contains(log.String(), `SINCE "9-Mar-2026"`) {
+		t.Fatalf("the search does not say SINCE the day before:\n%s", log)
+	}
+	// A copy dated earlier than that is outside the search.
+	if found, err := c.HasMessageID(ctx, "Sent", id, sent.AddDate(0, 0, 3)); err != nil || found {
+		t.Fatalf("searched three days later: %v, %v; want not found", found, err)
+	}
+}
+
+// serverSilentOnLogout answers every command of a plain loopback session
+// with OK, but never LOGOUT.
+func serverSilentOnLogout(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(conn, "* OK [CAPABILITY IMAP4rev1] ready\r\n")
+		r := bufio.NewReader(conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return // the client closed the connection
+			}
+			fields := strings.Fields(line)
+			if len(fields) < 2 || strings.EqualFold(fields[1], "LOGOUT") {
+				continue
+			}
+			if strings.EqualFold(fields[1], "CAPABILITY") {
+				fmt.Fprint(conn, "* CAPABILITY IMAP4rev1\r\n")
+			}
+			fmt.Fprintf(conn, "%s OK done\r\n", fields[0])
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Close waits for LOGOUT's answer only briefly, however long each step may
+// take otherwise: a server that stops answering must not hold the app's
+// shutdown (or `postie send`'s 20 s) for the step timeout. The bound is
+// shortened here; the step timeout stays long.
+func TestCloseDoesNotWaitLongForLogout(t *testing.T) {
+	imapclient.ShortenLogoutTimeout(t, 50*time.Millisecond)
+	cfg := imapclient.Config{Host: "127.0.0.1", Port: serverSilentOnLogout(t), Security: smtpclient.SecurityNone,
+		Username: "u", Secret: "p", Timeout: time.Hour}
+	c, err := imapclient.Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("Close waited for the LOGOUT answer with the step timeout (an hour)")
 	}
 }

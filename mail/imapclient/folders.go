@@ -27,8 +27,8 @@ const newSentName = "Sent"
 // SentFolder finds the Sent folder: the one marked \Sent (RFC 6154), else
 // remembered if it still exists, else a usual name in a usual language,
 // else it creates "Sent" (with USE (\Sent) where CREATE-SPECIAL-USE is
-// offered). A remembered folder that is gone (renamed or deleted) is
-// simply not found, and the search goes on.
+// offered); INBOX is never taken. A remembered folder that is gone
+// (renamed or deleted) is simply not found, and the search goes on.
 func (c *Client) SentFolder(ctx context.Context, remembered string) (string, error) {
 	var folders []*imap.ListData
 	var ns *imap.NamespaceData
@@ -65,6 +65,12 @@ func pickSentFolder(folders []*imap.ListData, remembered, prefix string) string 
 	var marked []string
 	for _, f := range folders {
 		if has(f.Attrs, imap.MailboxAttrNoSelect) || has(f.Attrs, imap.MailboxAttrNonExistent) {
+			continue
+		}
+		if strings.EqualFold(f.Mailbox, "INBOX") {
+			// Never the Sent folder, whatever a misconfigured server marks
+			// (RFC 6154 §2 leaves the marks to the server): every copy
+			// would land among the user's incoming mail.
 			continue
 		}
 		selectable[f.Mailbox] = true

@@ -13,9 +13,11 @@
 // Stage, a Class and a Reason), never sentences.
 //
 // A Client is one signed-in connection; several copies share it. Every
-// network step has a timeout (Config.Timeout, reset while bytes move, so a
-// large APPEND is not cut short), and cancelling a step's context closes
-// the connection. A Client is not safe for concurrent use.
+// network step has one timeout, Config.Timeout, restarted whenever bytes
+// move, so a large APPEND on a slow link is never cut short while it
+// progresses; the fixed deadlines go-imap sets (5 minutes for a whole
+// APPEND literal) never reach the socket. Cancelling a step's context
+// closes the connection. A Client is not safe for concurrent use.
 package imapclient
 
 import (
@@ -92,15 +94,21 @@ func Probe(ctx context.Context, cfg Config) error {
 	return c.Close()
 }
 
-// Close logs out and closes the connection.
+// logoutTimeout bounds the LOGOUT of Close, whatever Config.Timeout is:
+// its answer is a courtesy, and a server that stops answering must not
+// hold the shutdown of the app, or the short budget of `postie send`.
+var logoutTimeout = 5 * time.Second
+
+// Close logs out, waiting for the answer no longer than logoutTimeout,
+// and closes the connection.
 func (c *Client) Close() error {
 	if c == nil || c.imap == nil {
 		return nil
 	}
 	if c.broken == nil {
-		c.wire.arm()
+		cut := time.AfterFunc(min(logoutTimeout, c.timeout), func() { c.raw.Close() })
 		c.imap.Logout().Wait()
-		c.wire.disarm()
+		cut.Stop()
 	}
 	c.broken = errors.New("closed")
 	c.imap.Close()

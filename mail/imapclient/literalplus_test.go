@@ -70,7 +70,7 @@ func TestAppendSendsANonSynchronizingLiteralWhereLiteralPlusIsOffered(t *testing
 			}
 			// The same connection goes on: the literal ended where the server
 			// expected it to.
-			if found, err := c.HasMessageID(context.Background(), "Sent", fmt.Sprintf("<lit-%d@postie.test>", tc.size)); err != nil || !found {
+			if found, err := c.HasMessageID(context.Background(), "Sent", fmt.Sprintf("<lit-%d@postie.test>", tc.size), time.Time{}); err != nil || !found {
 				t.Fatalf("after the APPEND, HasMessageID = %v, %v; want true", found, err)
 			}
 		})
@@ -134,7 +134,7 @@ func TestAClientThatGoIMAPClosedSaysSoAtOnce(t *testing.T) {
 			if e.Reason != imapclient.ReasonClosed || e.Class != imapclient.Temporary || e.MayBeFiled {
 				t.Errorf("the next APPEND: %+v; want closed, temporary, not filed", e)
 			}
-			if _, err := c.HasMessageID(context.Background(), "Sent", "<small@postie.test>"); asError(t, err).Reason != imapclient.ReasonClosed {
+			if _, err := c.HasMessageID(context.Background(), "Sent", "<small@postie.test>", time.Time{}); asError(t, err).Reason != imapclient.ReasonClosed {
 				t.Errorf("the next SEARCH: %v; want closed", err)
 			}
 			if got := len(s.Received()); got != sentBefore {
@@ -259,7 +259,7 @@ func TestUnaskedResponseAroundTheAppendArrivesWhole(t *testing.T) {
 				msg := message(id, 50_000)
 				s.Fault(testpeer.IMAPFault{UntaggedAroundAppend: "* OK [ALERT] Unasked: your mailbox is almost full\r\n"})
 				// The SEARCH's tagged answer carries the first half.
-				if found, err := c.HasMessageID(ctx, "Sent", id); err != nil || found {
+				if found, err := c.HasMessageID(ctx, "Sent", id, time.Time{}); err != nil || found {
 					t.Fatalf("HasMessageID = %v, %v; want false", found, err)
 				}
 				if err := c.Append(ctx, "Sent", int64(len(msg)), bytes.NewReader(msg), time.Now()); err != nil {

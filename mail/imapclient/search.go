@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -11,7 +12,14 @@ import (
 // HasMessageID reports whether the folder holds a message with the
 // Message-ID (SEARCH HEADER Message-ID), to never file a copy twice. The
 // folder is opened read-only (EXAMINE), so that looking changes no flag.
-func (c *Client) HasMessageID(ctx context.Context, folder, messageID string) (bool, error) {
+//
+// When sent is not zero, only messages whose internal date is at most a
+// day before it are searched (SEARCH SINCE, RFC 9051 §6.4.4: a date
+// without time, compared by the server in its own zone; the day's margin
+// covers any zone): the copy is appended with sent as its internal date,
+// and a server need not read every header of a Sent folder holding years
+// of mail.
+func (c *Client) HasMessageID(ctx context.Context, folder, messageID string, sent time.Time) (bool, error) {
 	id := strings.TrimSpace(messageID)
 	if id == "" {
 		e := c.newError(StageSearch, Permanent, ReasonUnexpected)
@@ -29,9 +37,13 @@ func (c *Client) HasMessageID(ctx context.Context, folder, messageID string) (bo
 	err = c.step(ctx, StageSearch, func() error {
 		// SEARCH HEADER matches a substring (RFC 9051 §6.4.4); with the
 		// angle brackets an id cannot match another's part.
-		data, err := c.imap.UIDSearch(&imap.SearchCriteria{
+		criteria := &imap.SearchCriteria{
 			Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
-		}, nil).Wait()
+		}
+		if !sent.IsZero() {
+			criteria.Since = sent.AddDate(0, 0, -1)
+		}
+		data, err := c.imap.UIDSearch(criteria, nil).Wait()
 		if err != nil {
 			return err
 		}

@@ -13,9 +13,11 @@ import (
 // Config.Transcript, "C: " for what Postie sent and "S: " for the server,
 // without secrets:
 //
-//   - the arguments of LOGIN are replaced (RFC 9051 §6.2.3);
-//   - after AUTHENTICATE, its initial response and every line Postie sends
-//     until the server's tagged answer are replaced (RFC 9051 §6.2.2);
+//   - after LOGIN (RFC 9051 §6.2.3) and AUTHENTICATE (§6.2.2), the
+//     command's arguments, its initial response and every line Postie
+//     sends until the server's tagged answer are replaced: a user name
+//     sent as a literal (not ASCII) puts the password on a line of its
+//     own;
 //   - literals (the message of an APPEND, a password sent as a literal,
 //     a message fetched) are shown as their size, never their bytes;
 //   - every known secret (the password, the token and their SASL
@@ -25,7 +27,7 @@ type transcript struct {
 
 	mu       sync.Mutex
 	scrub    *strings.Replacer
-	inAuth   bool // between AUTHENTICATE and its tagged answer
+	inAuth   bool // between LOGIN or AUTHENTICATE and its tagged answer
 	fromUs   direction
 	fromPeer direction
 }
@@ -122,6 +124,7 @@ func (t *transcript) redact(d *direction, line string) string {
 	if len(fields) >= 2 {
 		switch strings.ToUpper(fields[1]) {
 		case "LOGIN":
+			t.inAuth = true
 			return fields[0] + " LOGIN " + redacted
 		case "AUTHENTICATE":
 			t.inAuth = true

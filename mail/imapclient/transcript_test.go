@@ -45,7 +45,8 @@ func TestTranscriptRedactsSignInAndHidesLiterals(t *testing.T) {
 }
 
 // TestPickSentFolderOrder covers the order without a server: the mark,
-// the remembered folder, the usual names inside the personal namespace.
+// the remembered folder, the usual names inside the personal namespace;
+// never INBOX.
 func TestPickSentFolderOrder(t *testing.T) {
 	list := func(names ...string) []*imap.ListData {
 		var l []*imap.ListData
@@ -76,6 +77,10 @@ func TestPickSentFolderOrder(t *testing.T) {
 		{list("INBOX", "!A", "Sent"), nil, "Sent", "A"},
 		{list("INBOX", "Old Sent"), nil, "Old Sent", "Old Sent"},
 		{list("INBOX", "Drafts"), courier, "", ""},
+		// INBOX is never the Sent folder, marked or remembered.
+		{list("!INBOX", "!Gesendet"), nil, "", "Gesendet"},
+		{list("!inbox", "Sent"), nil, "", "Sent"},
+		{list("!INBOX", "Drafts"), nil, "INBOX", ""},
 	} {
 		got := pickSentFolder(tc.folders, tc.remembered, personalPrefix(tc.ns, tc.folders))
 		if got != tc.want {
@@ -93,4 +98,12 @@ func names(l []*imap.ListData) []string {
 		n = append(n, d.Mailbox)
 	}
 	return n
+}
+
+// The password is also scrubbed in the form go-imap sends it quoted, which
+// escapes `"` and `\` only (a tab stays a tab).
+func TestGoIMAPQuotedMatchesTheWireForm(t *testing.T) {
+	if got, want := goIMAPQuoted("a\"b\tc\\d"), "\"a\\\"b\tc\\\\d\""; got != want {
+		t.Fatalf("goIMAPQuoted = %q, want %q", got, want)
+	}
 }

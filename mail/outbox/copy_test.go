@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -647,5 +648,121 @@ func TestOneCopyRefusedBeforeItTravelsDoesNotFailTheOthers(t *testing.T) {
 	}
 	if n := copier.dialCount(); n != 2 {
 		t.Errorf("%d connections, want 2: one until go-imap closed it, one for the rest", n)
+	}
+}
+
+// copyOwnerOf is the process that holds the copy's claim, "" for none.
+func copyOwnerOf(t *testing.T, o *Outbox, id int64) string {
+	t.Helper()
+	var owner string
+	if err := o.db.QueryRow(`SELECT copy_owner FROM outbox_messages WHERE id = ?`, id).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	return owner
+}
+
+// TestCopyWhoseResultCannotBeRecordedIsReleasedAndFiledOnce: the copy was
+// filed, but the database refused its result (locked, full). The claim is
+// given back, so the next round files it (finding it already there)
+// rather than leaving it taken by this process until the next start.
+func TestCopyWhoseResultCannotBeRecordedIsReleasedAndFiledOnce(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := startFaultIMAP(t, ca)
+	smtpServer := startSink(t)
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	id := enqueueWithBcc(t, o, "a", "Unrecorded")
+	ctx := context.Background()
+	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 {
+		t.Fatalf("flush: %+v, %v", sum, err)
+	}
+	refused := 0
+	o.recordCopyFault = func(int64) error { refused++; return errors.New("database is locked") }
+	if _, err := o.FlushCopies(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o.recordCopyFault = nil
+	if refused != 1 || len(srv.Stored("Sent")) != 1 {
+		t.Fatalf("%d results refused, %d copies filed; want the one filed and its result refused", refused, len(srv.Stored("Sent")))
+	}
+	if owner := copyOwnerOf(t, o, id); owner != "" {
+		t.Fatalf("the copy stays claimed by %q", owner)
+	}
+	if _, copies := flushAll(t, o); copies.Filed != 1 {
+		t.Fatalf("next round: %+v, want filed", copies)
+	}
+	if n := len(srv.Stored("Sent")); n != 1 {
+		t.Errorf("%d copies in Sent, want 1", n)
+	}
+}
+
+// TestRetryCopyFreesAClaimNoLoopOfThisProcessHolds: a claim of this
+// process whose result could be neither recorded nor released (the
+// database failing on) is freed by Retry, and the copy is filed.
+func TestRetryCopyFreesAClaimNoLoopOfThisProcessHolds(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := startFaultIMAP(t, ca)
+	smtpServer := startSink(t)
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	id := enqueueWithBcc(t, o, "a", "Stuck claim")
+	ctx := context.Background()
+	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 {
+		t.Fatalf("flush: %+v, %v", sum, err)
+	}
+	if _, err := o.db.Exec(`UPDATE outbox_messages SET copy_owner = ? WHERE id = ?`, o.self.id, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, copies := flushAll(t, o); copies != (CopySummary{}) {
+		t.Fatalf("a claimed copy was tried: %+v", copies)
+	}
+	if err := o.RetryCopy(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, copies := flushAll(t, o); copies.Filed != 1 {
+		t.Fatalf("after Retry: %+v, want filed", copies)
+	}
+	if n := len(srv.Stored("Sent")); n != 1 {
+		t.Errorf("%d copies in Sent, want 1", n)
+	}
+}
+
+// TestCopyOfAMessageIDGivenWithBracketsIsFoundAfterACutOff: a Message-ID
+// given as "<id>" is stored so, and written once bracketed; the search
+// before appending again must look for "<id>", not "<<id>>", or a copy the
+// cut-off try had stored is filed a second time.
+func TestCopyOfAMessageIDGivenWithBracketsIsFoundAfterACutOff(t *testing.T) {
+	ca := testpeer.NewCA(t, "IMAP CA")
+	srv := startFaultIMAP(t, ca)
+	smtpServer := startSink(t)
+	accts := &accountsMap{}
+	accts.set("a", smtpServer.config())
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	clk := newClock()
+	o := openDir(t, t.TempDir(), accts, WithClock(clk.Now), WithSentCopier(copier))
+	_, err := o.Enqueue(context.Background(), "a", &mail.Message{
+		From: mail.Address{Email: "anna@example.test"}, To: []mail.Address{{Email: "ben@example.test"}},
+		Subject: "Bracketed", Body: "Hallo\n", MessageID: "<given-with-brackets@postie.test>",
+	}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Fault(testpeer.IMAPFault{DropAppendAfter: 200, StoreBeforeDrop: true})
+	if _, copies := flushAll(t, o); copies.Pending != 1 {
+		t.Fatalf("copies %+v; want the cut-off one pending", copies)
+	}
+	clk.Advance(copyRetryDelays[0])
+	if _, copies := flushAll(t, o); copies.Filed != 1 {
+		t.Fatalf("second try: %+v, want filed", copies)
+	}
+	if n := len(srv.Stored("Sent")); n != 1 {
+		t.Errorf("%d copies in Sent, want 1", n)
 	}
 }

@@ -81,12 +81,16 @@ func (e *CopyStateError) Error() string {
 
 // RetryCopy tries to file a message's copy in the Sent folder again now: a
 // failed copy, or a pending one before its time. The count of failures in
-// a row starts again. The worker (or FlushCopies) does the filing.
+// a row starts again. The worker (or FlushCopies) does the filing. A copy
+// this process had claimed, with no copy loop of this process running for
+// its account, is freed (its result could not be recorded).
 func (o *Outbox) RetryCopy(ctx context.Context, id int64) error {
 	err := o.inTx(ctx, func(tx *sql.Tx) error {
 		var copy SentCopy
 		var state State
-		err := tx.QueryRow(`SELECT state, sent_copy FROM outbox_messages WHERE id = ?`, id).Scan(&state, &copy)
+		var account, copyOwner string
+		err := tx.QueryRow(`SELECT state, sent_copy, account_id, copy_owner FROM outbox_messages WHERE id = ?`, id).
+			Scan(&state, &copy, &account, &copyOwner)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -99,8 +103,14 @@ func (o *Outbox) RetryCopy(ctx context.Context, id int64) error {
 			}
 			return &CopyStateError{ID: id, Copy: copy}
 		}
-		_, err = tx.Exec(`UPDATE outbox_messages SET sent_copy = 'pending', copy_due = ?, copy_failures = 0 WHERE id = ?`,
-			ms(o.now()), id)
+		if copyOwner == o.self.id && !o.copyingAccounts()[account] {
+			// Claimed by this process, but no copy loop of it is filing
+			// the account's copies: a claim whose result could not be
+			// recorded nor released. Free it.
+			copyOwner = ""
+		}
+		_, err = tx.Exec(`UPDATE outbox_messages SET sent_copy = 'pending', copy_due = ?, copy_failures = 0, copy_owner = ?
+			WHERE id = ?`, ms(o.now()), copyOwner, id)
 		return err
 	})
 	if err == nil {
@@ -335,6 +345,20 @@ func releaseLostCopies(tx *sql.Tx, now time.Time) error {
 	return err
 }
 
+// releaseCopy gives back, pending and due now, a copy this process
+// claimed but whose result it could not record (the database locked or
+// full): without it the copy would stay taken by a living process, and so
+// untouched, until the next start. Its next try looks for the Message-ID
+// first, so a copy filed before the failure is not filed again. When this
+// fails as well, RetryCopy frees the claim.
+func (o *Outbox) releaseCopy(ctx context.Context, id int64) {
+	_ = o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE outbox_messages SET copy_owner = '', copy_due = ?
+			WHERE id = ? AND copy_owner = ? AND sent_copy = 'pending'`, ms(o.now()), id, o.self.id)
+		return err
+	})
+}
+
 // copyOutcome is the result of one try to file a copy.
 type copyOutcome struct {
 	copy    SentCopy // CopyFiled, CopyPending or CopyFailed
@@ -418,7 +442,7 @@ func (o *Outbox) fileOne(ctx context.Context, sess CopySession, c *copyClaim, fo
 	if c.attempts > 1 && c.messageID != "" {
 		// An earlier try may have been cut off after the server stored the
 		// copy: look before appending again.
-		found, err := sess.HasMessageID(ctx, folder, "<"+c.messageID+">")
+		found, err := sess.HasMessageID(ctx, folder, searchableMessageID(c.messageID), c.sentAt)
 		if err != nil {
 			return folder, err
 		}
@@ -443,6 +467,14 @@ func (o *Outbox) fileOne(ctx context.Context, sess CopySession, c *copyClaim, fo
 		}
 	}
 	return folder, err
+}
+
+// searchableMessageID is the stored Message-ID in its one pair of angle
+// brackets, however it was given (with them or without).
+func searchableMessageID(id string) string {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	return "<" + id + ">"
 }
 
 // errAlreadyThere says an earlier try had filed the copy.
@@ -534,6 +566,11 @@ func (o *Outbox) recordCopy(ctx context.Context, c *copyClaim, out copyOutcome) 
 	failures := out.failures
 	var res sql.Result
 	err := o.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		if o.recordCopyFault != nil {
+			if err := o.recordCopyFault(c.id); err != nil {
+				return err
+			}
+		}
 		var err error
 		res, err = tx.Exec(`UPDATE outbox_messages SET sent_copy = ?, sent_folder = ?, copy_due = ?, copy_failures = ?,
 			copy_failure = ?, copy_owner = '' WHERE id = ? AND copy_owner = ?`,
@@ -541,6 +578,7 @@ func (o *Outbox) recordCopy(ctx context.Context, c *copyClaim, out copyOutcome) 
 		return err
 	})
 	if err != nil {
+		o.releaseCopy(ctx, c.id)
 		return fmt.Errorf("the result of filing the copy of message %d could not be saved: %w", c.id, err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {

@@ -38,6 +38,9 @@ type Outbox struct {
 	copyHook func(wait time.Duration)
 	copyMu   sync.Mutex
 	copying  map[string]bool // accounts with a copy loop running
+	// recordCopyFault, set only by tests, makes recording a copy's result
+	// fail as a locked or full database would.
+	recordCopyFault func(id int64) error
 
 	mu       sync.Mutex
 	inflight map[int64]*flight // messages this process is sending

@@ -68,8 +68,9 @@ type CopySession interface {
 	// remembered one while it is still marked or named so.
 	SentFolder(ctx context.Context, remembered string) (string, error)
 	// HasMessageID reports whether folder holds a message with the
-	// Message-ID (given with its <>).
-	HasMessageID(ctx context.Context, folder, messageID string) (bool, error)
+	// Message-ID (given with its <>), among the messages whose internal
+	// date is no more than a day before sent (all when sent is zero).
+	HasMessageID(ctx context.Context, folder, messageID string, sent time.Time) (bool, error)
 	// Append streams size bytes from r into folder, flagged \Seen, with
 	// internal date sent.
 	Append(ctx context.Context, folder string, size int64, r io.Reader, sent time.Time) error

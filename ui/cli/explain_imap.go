@@ -19,7 +19,7 @@ func explainCopy(e outbox.Entry) string {
 		if e.SentFolder == "" {
 			return "Copy saved in your Sent folder."
 		}
-		return fmt.Sprintf("Copy saved in your Sent folder (%s).", e.SentFolder)
+		return fmt.Sprintf("Copy saved in your Sent folder (%s).", escapeControls(e.SentFolder))
 	case outbox.CopyPending:
 		if e.CopyFailure == nil {
 			return "The copy for your Sent folder is being saved."
@@ -95,7 +95,8 @@ func explainIMAPReason(reason, serverText, folder string) string {
 		return "the incoming (IMAP) server does not let you save messages in the Sent folder"
 	case imapclient.ReasonRefused:
 		if serverText != "" {
-			return fmt.Sprintf("the incoming (IMAP) server refused it, saying: %s", serverText)
+			// The server's words could hold terminal escapes: shown inert.
+			return fmt.Sprintf("the incoming (IMAP) server refused it, saying: %s", escapeControls(serverText))
 		}
 		return "the incoming (IMAP) server refused it"
 	case imapclient.ReasonStartTLSRefused, imapclient.ReasonStartTLSMissing:

@@ -86,3 +86,21 @@ func TestExplainCopy(t *testing.T) {
 		t.Errorf("a locked keyring: %q", got)
 	}
 }
+
+// The IMAP server's words and a folder's name come from the server: a
+// terminal escape in them is shown inert, never acted on.
+func TestIMAPServerTextReachesTheTerminalInert(t *testing.T) {
+	const hostile = "quota \x1b]0;pwned\x07\x1b[2J\u202eexceeded"
+	for _, got := range []string{
+		explainCopy(outbox.Entry{ID: 7, State: outbox.StateSent, SentCopy: outbox.CopyFailed,
+			CopyFailure: &outbox.CopyFailure{Reason: string(imapclient.ReasonRefused), ServerText: hostile}}),
+		explainCopy(outbox.Entry{State: outbox.StateSent, SentCopy: outbox.CopyFiled, SentFolder: "Sent\x1b[2J"}),
+	} {
+		if strings.ContainsAny(got, "\x1b\x07\u202e") {
+			t.Errorf("control characters reach the terminal: %q", got)
+		}
+	}
+	if got := explainIMAPReason(string(imapclient.ReasonRefused), hostile, ""); !strings.Contains(got, `quota \u001b]0;pwned\u0007`) {
+		t.Errorf("the server's words are not shown escaped: %q", got)
+	}
+}

@@ -113,7 +113,7 @@ func printDetail(env *Env, d *outbox.Detail) {
 	if d.SentCopy == outbox.CopyPending || d.SentCopy == outbox.CopyFailed {
 		line("Copy tries", fmt.Sprint(d.CopyAttempts))
 		if d.CopyFailure != nil && d.CopyFailure.Detail != "" {
-			line("Copy problem", d.CopyFailure.Detail)
+			line("Copy problem", escapeControls(d.CopyFailure.Detail)) // the server's words among them
 		}
 	}
 	fmt.Fprintln(w, "\nHistory:")
