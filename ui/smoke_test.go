@@ -188,11 +188,14 @@ func waitFor(events <-chan outboxEvent, state outbox.State) error {
 // screenshot saves the window once a frame showing the latest change is on
 // screen: it waits until two captures in a row agree and differ from the
 // previous screenshot. A blank capture, which the X server can hand back
-// while the window is being resized, does not count.
+// while the window is being resized, does not count. It waits up to two
+// minutes, as waitOnUI does: software rendering under Xvfb is slow while
+// other packages' windows draw beside it (`go test ./...` runs two
+// packages at once on two cores), and 20 s was seen to be too short there.
 var lastShot image.Image
 
 func screenshot(w *mainWindow, dir, name string) error {
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	var previous image.Image
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
