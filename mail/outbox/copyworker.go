@@ -233,61 +233,17 @@ func (o *Outbox) startCopyLoops(ctx context.Context, wg *sync.WaitGroup, tally f
 // copyAccounts lists the accounts with copies due now that no process is
 // filing.
 func (o *Outbox) copyAccounts(ctx context.Context) ([]string, error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT DISTINCT account_id FROM outbox_messages
+	return o.accountsWhere(ctx, `SELECT DISTINCT account_id FROM outbox_messages
 		WHERE sent_copy = 'pending' AND copy_owner = '' AND copy_due <= ?`, ms(o.now()))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var accounts []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		accounts = append(accounts, a)
-	}
-	return accounts, rows.Err()
 }
 
-func (o *Outbox) copyingAccounts() map[string]bool {
-	o.copyMu.Lock()
-	defer o.copyMu.Unlock()
-	busy := make(map[string]bool, len(o.copying))
-	for a := range o.copying {
-		busy[a] = true
-	}
-	return busy
-}
+func (o *Outbox) copyingAccounts() map[string]bool { return busyAccounts(&o.copyMu, o.copying) }
 
 // nextCopyDue is the earliest due time of a pending copy that no process
 // is filing, of an account not in skip.
 func (o *Outbox) nextCopyDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
-	rows, err := o.db.QueryContext(ctx, `SELECT account_id, min(copy_due) FROM outbox_messages
-		WHERE sent_copy = 'pending' AND copy_owner = '' GROUP BY account_id`)
-	if err != nil {
-		return time.Time{}, false
-	}
-	defer rows.Close()
-	var next time.Time
-	found := false
-	for rows.Next() {
-		var account string
-		var due int64
-		if err := rows.Scan(&account, &due); err != nil {
-			return time.Time{}, false
-		}
-		if skip[account] {
-			continue
-		}
-		if t := fromMS(due); !found || t.Before(next) {
-			next, found = t, true
-		}
-	}
-	if rows.Err() != nil {
-		return time.Time{}, false
-	}
-	return next, found
+	return o.earliestDue(ctx, `SELECT account_id, min(copy_due) FROM outbox_messages
+		WHERE sent_copy = 'pending' AND copy_owner = '' GROUP BY account_id`, skip)
 }
 
 // copyClaim is a copy this process has taken to file.

@@ -352,8 +352,25 @@ func sessionUsable(err error) bool {
 
 // dueAccounts lists the accounts that have messages due now.
 func (o *Outbox) dueAccounts(ctx context.Context) ([]string, error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT DISTINCT account_id FROM outbox_messages
+	return o.accountsWhere(ctx, `SELECT DISTINCT account_id FROM outbox_messages
 		WHERE state IN ('queued', 'retrying') AND due <= ?`, ms(o.now()))
+}
+
+// drainingAccounts lists the accounts with a delivery loop running in this
+// process.
+func (o *Outbox) drainingAccounts() map[string]bool { return busyAccounts(&o.mu, o.draining) }
+
+// nextDue is the earliest due time of a waiting message of an account
+// that is not in skip.
+func (o *Outbox) nextDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
+	return o.earliestDue(ctx, `SELECT account_id, min(due) FROM outbox_messages
+		WHERE state IN ('queued', 'retrying') GROUP BY account_id`, skip)
+}
+
+// accountsWhere runs a query whose rows are account ids: the accounts with
+// messages (or copies) due, for the sending and the copy worker alike.
+func (o *Outbox) accountsWhere(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := o.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -369,23 +386,23 @@ func (o *Outbox) dueAccounts(ctx context.Context) ([]string, error) {
 	return accounts, rows.Err()
 }
 
-// drainingAccounts lists the accounts with a delivery loop running in this
-// process.
-func (o *Outbox) drainingAccounts() map[string]bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	busy := make(map[string]bool, len(o.draining))
-	for a := range o.draining {
+// busyAccounts copies, under mu, the set of accounts a loop of this
+// process is working on.
+func busyAccounts(mu *sync.Mutex, running map[string]bool) map[string]bool {
+	mu.Lock()
+	defer mu.Unlock()
+	busy := make(map[string]bool, len(running))
+	for a := range running {
 		busy[a] = true
 	}
 	return busy
 }
 
-// nextDue is the earliest due time of a waiting message of an account
-// that is not in skip.
-func (o *Outbox) nextDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
-	rows, err := o.db.QueryContext(ctx, `SELECT account_id, min(due) FROM outbox_messages
-		WHERE state IN ('queued', 'retrying') GROUP BY account_id`)
+// earliestDue runs a query whose rows are (account id, due time in ms) and
+// returns the earliest time of an account not in skip; false when there is
+// none or the query fails (the worker then waits for its poll).
+func (o *Outbox) earliestDue(ctx context.Context, query string, skip map[string]bool) (time.Time, bool) {
+	rows, err := o.db.QueryContext(ctx, query)
 	if err != nil {
 		return time.Time{}, false
 	}
