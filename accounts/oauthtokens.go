@@ -262,8 +262,7 @@ func (s *Store) AddSignedIn(ctx context.Context, a *Account, t oauth.Token) erro
 		return &InvalidError{Field: "oauth provider", Problem: InvalidOAuthProvider}
 	}
 	if t.Refresh == "" {
-		return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: a.OAuthProvider,
-			Err: errors.New("the provider gave no refresh token")}
+		return noRefreshToken(a.OAuthProvider)
 	}
 	if err := s.Add(ctx, a, t.Refresh); err != nil {
 		return err
@@ -275,8 +274,7 @@ func (s *Store) AddSignedIn(ctx context.Context, a *Account, t oauth.Token) erro
 // SetSignIn replaces the tokens of a saved account after a new sign-in.
 func (s *Store) SetSignIn(ctx context.Context, a *Account, t oauth.Token) error {
 	if t.Refresh == "" {
-		return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: a.OAuthProvider,
-			Err: errors.New("the provider gave no refresh token")}
+		return noRefreshToken(a.OAuthProvider)
 	}
 	release, err := s.lockSignIn(ctx, a.ID)
 	if err != nil {
@@ -299,8 +297,7 @@ func (s *Store) SetSignIn(ctx context.Context, a *Account, t oauth.Token) error 
 // account's settings are put back as they were.
 func (s *Store) UpdateSignedIn(ctx context.Context, a *Account, t oauth.Token) error {
 	if t.Refresh == "" {
-		return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: a.OAuthProvider,
-			Err: errors.New("the provider gave no refresh token")}
+		return noRefreshToken(a.OAuthProvider)
 	}
 	release, err := s.lockSignIn(ctx, a.ID)
 	if err != nil {
@@ -364,4 +361,11 @@ func (s *Store) revokeTimeout() time.Duration {
 		return s.RevokeTimeout
 	}
 	return DefaultRevokeTimeout
+}
+
+// noRefreshToken is a sign-in that gave no refresh token: Postie could
+// send for an hour and then not at all, so it is refused at once.
+func noRefreshToken(provider string) error {
+	return &oauth.Error{Problem: oauth.ProblemProviderError, Provider: provider,
+		Err: errors.New("the provider gave no refresh token")}
 }
