@@ -214,12 +214,7 @@ func (o *Outbox) startCopyLoops(ctx context.Context, wg *sync.WaitGroup, tally f
 			if err != nil && restAfterError > 0 {
 				// The outbox itself could not be read or written: keep the
 				// account taken for a while rather than fail round and round.
-				rest := time.NewTimer(restAfterError)
-				select {
-				case <-ctx.Done():
-				case <-rest.C:
-				}
-				rest.Stop()
+				rest(ctx, restAfterError)
 			}
 			o.copyMu.Lock()
 			delete(o.copying, account)

@@ -220,12 +220,7 @@ func (o *Outbox) startDrains(ctx context.Context, wg *sync.WaitGroup, tally func
 				// once and fail the same way, round and round: the account
 				// stays taken for a while, so that Run neither restarts it
 				// nor counts its messages as due, then it is tried again.
-				rest := time.NewTimer(restAfterError)
-				select {
-				case <-ctx.Done():
-				case <-rest.C:
-				}
-				rest.Stop()
+				rest(ctx, restAfterError)
 			}
 			o.mu.Lock()
 			delete(o.draining, account)
@@ -365,6 +360,16 @@ func (o *Outbox) drainingAccounts() map[string]bool { return busyAccounts(&o.mu,
 func (o *Outbox) nextDue(ctx context.Context, skip map[string]bool) (time.Time, bool) {
 	return o.earliestDue(ctx, `SELECT account_id, min(due) FROM outbox_messages
 		WHERE state IN ('queued', 'retrying') GROUP BY account_id`, skip)
+}
+
+// rest waits for d, or until ctx ends.
+func rest(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // accountsWhere runs a query whose rows are account ids: the accounts with
