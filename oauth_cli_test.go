@@ -24,7 +24,7 @@ import (
 	"github.com/postie-app/postie/ui/cli"
 )
 
-// The sign-in with a provider (OAuth, issue 13), end to end through the
+// The sign-in with a provider (OAuth), end to end through the
 // real binary: a local authorization server (testpeer.StartOAuth) that
 // rotates refresh tokens and refuses spent ones, a submission server that
 // accepts only the access token that is valid now, a POSTIE_OAUTH_PROVIDERS

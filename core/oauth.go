@@ -10,7 +10,7 @@ import (
 	"github.com/postie-app/postie/accounts/oauth"
 )
 
-// Signing in with a provider (OAuth 2.0, issue 13). The provider table is
+// Signing in with a provider (OAuth 2.0). The provider table is
 // oauth.Load's (the built-in providers and POSTIE_OAUTH_PROVIDERS), given
 // to the account store by Open; the store refreshes and revokes tokens,
 // and these use cases run the browser sign-in.

@@ -20,7 +20,7 @@ import (
 	"github.com/postie-app/postie/mail/smtpclient"
 )
 
-// peakRSSLimit is issue 14's bound for filing a 25 MiB copy.
+// peakRSSLimit is the bound for filing a 25 MiB copy: 64 MiB.
 const peakRSSLimit = 64 << 20
 
 // writeSpoolFile writes a message of about size bytes, a text part and a
