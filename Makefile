@@ -219,6 +219,25 @@ bench-imap:
 	@.ci/install-packages dovecot-imapd
 	$(GO) test -run '^$$' -bench 'Append25MiBToDovecot' -benchtime 3x ./mail/imapclient/
 
+# --- Sent-copy benchmark ---
+# make bench-sent-copy  the real `postie send` of a 25 MiB attachment with the
+#                       copy filed in a private Dovecot's Sent folder (SMTP to
+#                       Postfix's smtp-sink), three times, then the pending
+#                       copy alone (`postie log retry-copy`): wall time, CPU
+#                       share and peak RSS of the whole process, and the copy
+#                       filed exactly once (mail/outbox/bench/sentcopy.sh);
+#                       fails above 64 MiB peak RSS (issue 14). Not part of
+#                       `make test`. RUNS=N sets the sends.
+# The password is kept in a private keyring: the rest is what
+# .ci/with-session needs.
+BENCH_SENT_COPY_PACKAGES := dovecot-imapd postfix time python3 xvfb xauth dbus dbus-x11 gnome-keyring
+
+.PHONY: bench-sent-copy
+
+bench-sent-copy: build
+	@.ci/install-packages $(BENCH_SENT_COPY_PACKAGES)
+	mail/outbox/bench/sentcopy.sh ./postie
+
 # --- Start-up benchmark ---
 # make bench-startup  time from process start to the first frame of Postie's
 #                     window with 100,000 sent messages, side by side with an

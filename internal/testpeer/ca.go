@@ -28,7 +28,20 @@ type CA struct {
 // NewCA makes a CA whose subject is CN=name,O=Postie tests.
 func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
-	key := newKey(t)
+	ca, err := MakeCA(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca
+}
+
+// MakeCA is NewCA for a program that is not a test, such as a benchmark's
+// helper that starts Dovecot (see RunDovecot).
+func MakeCA(name string) (*CA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: name, Organization: []string{"Postie tests"}},
@@ -40,22 +53,13 @@ func NewCA(t testing.TB, name string) *CA {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &CA{Cert: cert, key: key}
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
+	return &CA{Cert: cert, key: key}, nil
 }
 
 // Leaf describes a server certificate.
@@ -133,30 +137,44 @@ func (ca *CA) Pool() *x509.CertPool {
 func (ca *CA) WriteFile(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ca.pem")
-	writePEM(t, path, "CERTIFICATE", ca.Cert.Raw)
+	if err := ca.WriteFileAt(path); err != nil {
+		t.Fatal(err)
+	}
 	return path
+}
+
+// WriteFileAt writes the CA's certificate as PEM to path, for a program
+// that is not a test.
+func (ca *CA) WriteFileAt(path string) error {
+	return writePEM(path, "CERTIFICATE", ca.Cert.Raw)
 }
 
 // WriteCertFiles writes a server certificate and its key as PEM, for
 // servers that read them from files, such as mailpit.
 func WriteCertFiles(t testing.TB, cert tls.Certificate) (certFile, keyFile string) {
 	t.Helper()
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writePEM(t, certFile, "CERTIFICATE", cert.Certificate[0])
-	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	certFile, keyFile, err := writeCertFilesIn(t.TempDir(), cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, keyFile, "PRIVATE KEY", der)
 	return certFile, keyFile
 }
 
-func writePEM(t testing.TB, path, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
+// writeCertFilesIn is WriteCertFiles into the folder dir.
+func writeCertFilesIn(dir string, cert tls.Certificate) (certFile, keyFile string, err error) {
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := writePEM(certFile, "CERTIFICATE", cert.Certificate[0]); err != nil {
+		return "", "", err
 	}
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return "", "", err
+	}
+	return certFile, keyFile, writePEM(keyFile, "PRIVATE KEY", der)
+}
+
+func writePEM(path, kind string, der []byte) error {
+	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600)
 }
 
 // Fingerprint is the SHA-256 of a certificate in lowercase hex, as Postie

@@ -2,6 +2,7 @@ package testpeer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -29,6 +30,10 @@ type Dovecot struct {
 	CA         *CA
 	Cert       string // the server certificate's SHA-256, as Postie pins it
 	Dir        string // the instance's directory, holding the mail
+
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has ended
+	output *dovecotOutput
 }
 
 // StartDovecot runs a private Dovecot until the test ends, serving the user name with
@@ -41,26 +46,71 @@ type Dovecot struct {
 // when that is root.
 func StartDovecot(t testing.TB, ca *CA, name, password string) *Dovecot {
 	t.Helper()
-	bin := RequireProgram(t, "dovecot")
-	dir, err := os.MkdirTemp("", "postie-dovecot-")
+	RequireProgram(t, "dovecot")
+	d, err := RunDovecot(ca, name, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		d.Stop()
+		if t.Failed() {
+			t.Logf("dovecot output:\n%s", d.output.String())
+		}
+		os.RemoveAll(d.Dir)
+	})
+	return d
+}
+
+// RunDovecot is StartDovecot for a program that is not a test, such as the
+// benchmark's helper mail/outbox/bench/dovecotserver: it runs until Stop,
+// and its directory (Dir) is the caller's to remove. An error that comes
+// from Dovecot itself holds its output.
+func RunDovecot(ca *CA, name, password string) (*Dovecot, error) {
+	bin, err := exec.LookPath("dovecot")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "postie-dovecot-")
+	if err != nil {
+		return nil, err
+	}
+	d, err := runDovecotIn(bin, dir, ca, name, password)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return d, nil
+}
+
+func runDovecotIn(bin, dir string, ca *CA, name, password string) (*Dovecot, error) {
+	tlsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	startTLSPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	d := &Dovecot{
-		Host: "127.0.0.1", TLSPort: FreePort(t), StartTLSPort: FreePort(t),
+		Host: "127.0.0.1", TLSPort: tlsPort, StartTLSPort: startTLSPort,
 		User: name, Password: password, SentFolder: "Gesendet", CA: ca, Dir: dir,
 	}
-	cert := ca.Issue(t, Loopback)
+	cert, err := ca.Make(Loopback)
+	if err != nil {
+		return nil, err
+	}
 	d.Cert = Fingerprint(cert)
-	certFile, keyFile := WriteCertFiles(t, cert)
+	certFile, keyFile, err := writeCertFilesIn(dir, cert)
+	if err != nil {
+		return nil, err
+	}
 	passwd := filepath.Join(dir, "passwd")
 	if err := os.WriteFile(passwd, []byte(name+":{PLAIN}"+password+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, sub := range []string{"run", "state", "mail"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	uid, gid := os.Getuid(), os.Getgid()
@@ -70,15 +120,15 @@ func StartDovecot(t testing.TB, ca *CA, name, password string) *Dovecot {
 		// containers) the mail belongs to nobody.
 		nobody, err := user.Lookup("nobody")
 		if err != nil {
-			t.Fatalf("running as root, dovecot needs the user nobody: %v", err)
+			return nil, fmt.Errorf("running as root, dovecot needs the user nobody: %w", err)
 		}
 		mailUID, _ = strconv.Atoi(nobody.Uid)
 		mailGID, _ = strconv.Atoi(nobody.Gid)
 		if err := os.Chown(filepath.Join(dir, "mail"), mailUID, mailGID); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if err := os.Chmod(dir, 0o711); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	conf := filepath.Join(dir, "dovecot.conf")
@@ -94,26 +144,50 @@ func StartDovecot(t testing.TB, ca *CA, name, password string) *Dovecot {
 		}
 	}
 	if err := os.WriteFile(conf, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	var output bytes.Buffer
-	cmd := exec.Command(bin, "-F", "-c", conf)
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	d.output = &dovecotOutput{dir: dir}
+	d.cmd = exec.Command(bin, "-F", "-c", conf)
+	d.cmd.Stdout, d.cmd.Stderr = &d.output.buf, &d.output.buf
+	if err := d.cmd.Start(); err != nil {
+		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Logf("dovecot output:\n%s\n%s", output.String(), log)
-		}
-	})
-	d.waitReady(t, exited, &output)
-	return d
+	d.exited = make(chan struct{})
+	go func() { d.cmd.Wait(); close(d.exited) }()
+	if err := d.waitReady(); err != nil {
+		d.Stop()
+		return nil, fmt.Errorf("%w\n%s", err, d.output.String())
+	}
+	return d, nil
+}
+
+// Stop ends Dovecot and waits until it has.
+func (d *Dovecot) Stop() {
+	d.cmd.Process.Kill()
+	<-d.exited
+}
+
+// dovecotOutput is what Dovecot wrote on its standard output and error,
+// and in its log.
+type dovecotOutput struct {
+	buf bytes.Buffer // written by the process's copying goroutine until it exits
+	dir string
+}
+
+// String reads the output, once the process has exited.
+func (o *dovecotOutput) String() string {
+	log, _ := os.ReadFile(filepath.Join(o.dir, "dovecot.log"))
+	return o.buf.String() + "\n" + string(log)
+}
+
+// freePort is FreePort for a program that is not a test.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // dovecotConfig is a whole configuration: nothing is read from /etc.
@@ -180,14 +254,12 @@ service stats {
 `
 
 // waitReady polls both ports until they answer with a greeting.
-func (d *Dovecot) waitReady(t testing.TB, exited <-chan struct{}, output *bytes.Buffer) {
-	t.Helper()
+func (d *Dovecot) waitReady() error {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		select {
-		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(d.Dir, "dovecot.log"))
-			t.Fatalf("dovecot exited during start-up:\n%s\n%s", output.String(), log)
+		case <-d.exited:
+			return errors.New("dovecot exited during start-up")
 		default:
 		}
 		c, err := net.Dial("tcp", net.JoinHostPort(d.Host, strconv.Itoa(d.StartTLSPort)))
@@ -199,12 +271,12 @@ func (d *Dovecot) waitReady(t testing.TB, exited <-chan struct{}, output *bytes.
 			if err == nil && string(greeting) == "* OK" {
 				if c, err := net.Dial("tcp", net.JoinHostPort(d.Host, strconv.Itoa(d.TLSPort))); err == nil {
 					c.Close()
-					return
+					return nil
 				}
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dovecot did not become ready: %v", err)
+			return fmt.Errorf("dovecot did not become ready: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a server that has no way to say it is up
 	}
