@@ -16,12 +16,6 @@ import (
 // of its sent messages can be filed.
 var ErrNoIMAPServer = errors.New("the account has no IMAP server")
 
-// ErrIMAPOAuthNotSupported said that Postie could not sign in to the IMAP
-// server of an account that signs in with its provider. Since the token
-// source landed it does (IMAPConfig), and nothing returns it any more; it
-// is kept for the outbox's facts of copies that failed before.
-var ErrIMAPOAuthNotSupported = errors.New("signing in to the IMAP server with a provider (OAuth) is not supported yet")
-
 // IMAPAddress is the account's IMAP server as "host:port", in the form
 // PinFor holds; "" when it has none. A port of 0 means the usual one for
 // the security: 993 for implicit TLS, else 143.

@@ -60,8 +60,6 @@ func copyFailureMessage(f *outbox.CopyFailure) string {
 		return lang.L("the blind copy (Bcc) recipients are stored in a damaged form")
 	case outbox.CopyNoteNoIMAPServer:
 		return lang.L("the account has no incoming (IMAP) server any more")
-	case outbox.CopyNoteOAuthUnsupported:
-		return lang.L("Postie cannot yet sign in to the incoming (IMAP) server of an account that signs in with its provider")
 	}
 	if f.Account != outbox.NoteNone {
 		return fmt.Sprintf(lang.L("the account's settings could not be read: %s"), noteMessage(f.Account))

@@ -38,8 +38,6 @@ func copyFailureOf(err error) *CopyFailure {
 		f.Temporary = f.Account == NoteKeyringLocked || f.Account == NoteKeyringTimedOut
 	case errors.Is(err, accounts.ErrNoIMAPServer):
 		f.Note, f.Temporary = CopyNoteNoIMAPServer, false
-	case errors.Is(err, accounts.ErrIMAPOAuthNotSupported):
-		f.Note, f.Temporary = CopyNoteOAuthUnsupported, false
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		f.Temporary = true
 	}

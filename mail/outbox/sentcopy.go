@@ -102,9 +102,6 @@ const (
 	CopyNoteBccDamaged CopyNote = "bcc-damaged"
 	// CopyNoteNoIMAPServer: the account no longer names an IMAP server.
 	CopyNoteNoIMAPServer CopyNote = "no-imap-server"
-	// CopyNoteOAuthUnsupported: the account signs in with a provider,
-	// which Postie cannot do over IMAP yet.
-	CopyNoteOAuthUnsupported CopyNote = "oauth-not-supported"
 	// CopyNoteAlreadyThere: an earlier try had filed it after all (found
 	// by its Message-ID); recorded with CopyFiled.
 	CopyNoteAlreadyThere CopyNote = "already-there"

@@ -159,8 +159,7 @@ func copyExitCode(e outbox.Entry) int {
 		switch {
 		case e.CopyFailure.Reason == string(imapclient.ReasonLoginRefused):
 			return ExitNoPerm
-		case e.CopyFailure.Account != outbox.NoteNone, e.CopyFailure.Note == outbox.CopyNoteNoIMAPServer,
-			e.CopyFailure.Note == outbox.CopyNoteOAuthUnsupported:
+		case e.CopyFailure.Account != outbox.NoteNone, e.CopyFailure.Note == outbox.CopyNoteNoIMAPServer:
 			return ExitConfig
 		}
 	}

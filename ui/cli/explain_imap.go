@@ -64,8 +64,6 @@ func explainCopyFailure(f *outbox.CopyFailure) string {
 		return "the blind copy (Bcc) recipients are stored in a damaged form"
 	case outbox.CopyNoteNoIMAPServer:
 		return "the account has no incoming (IMAP) server any more"
-	case outbox.CopyNoteOAuthUnsupported:
-		return "Postie cannot yet sign in to the incoming (IMAP) server of an account that signs in with its provider"
 	}
 	if f.Account != outbox.NoteNone {
 		return "the account's settings could not be read. " + explainNote(f.Account)

@@ -77,7 +77,7 @@ func TestExplainCopy(t *testing.T) {
 		}
 	}
 	for _, note := range []outbox.CopyNote{outbox.CopyNoteProcessLost, outbox.CopyNoteSpoolDamaged, outbox.CopyNoteBccDamaged,
-		outbox.CopyNoteNoIMAPServer, outbox.CopyNoteOAuthUnsupported} {
+		outbox.CopyNoteNoIMAPServer} {
 		if got := explainCopyFailure(&outbox.CopyFailure{Note: note}); got == explainIMAPReason("", "", "") {
 			t.Errorf("note %s has no sentence of its own: %q", note, got)
 		}
