@@ -113,6 +113,16 @@ func faultIMAP(s *testpeer.IMAPServer, ca *testpeer.CA) imapclient.Config {
 
 // startFaultIMAP runs testpeer's go-imap server with a folder "Sent"
 // marked \Sent.
+// outboxFilingTo opens an outbox in a new folder whose account "a" sends
+// through smtp and files its copies on srv, whose certificates ca issued.
+func outboxFilingTo(t *testing.T, smtp smtpclient.Config, srv *testpeer.IMAPServer, ca *testpeer.CA, opts ...Option) *Outbox {
+	accts := &accountsMap{}
+	accts.set("a", smtp)
+	copier := &imapCopier{}
+	copier.set("a", faultIMAP(srv, ca))
+	return openDir(t, t.TempDir(), accts, append(opts, WithSentCopier(copier))...)
+}
+
 func startFaultIMAP(t *testing.T, ca *testpeer.CA) *testpeer.IMAPServer {
 	return testpeer.StartIMAP(t, testpeer.IMAPOptions{Security: testpeer.TLS, CA: ca,
 		User: imapUser, Password: imapPassword, SentFolder: "Sent"})
@@ -275,12 +285,8 @@ func TestCopyCutOffDuringAppendIsFiledOnce(t *testing.T) {
 			ca := testpeer.NewCA(t, "IMAP CA")
 			srv := startFaultIMAP(t, ca)
 			smtpServer := startSink(t)
-			accts := &accountsMap{}
-			accts.set("a", smtpServer.config())
-			copier := &imapCopier{}
-			copier.set("a", faultIMAP(srv, ca))
 			clk := newClock()
-			o := openDir(t, t.TempDir(), accts, WithClock(clk.Now), WithSentCopier(copier))
+			o := outboxFilingTo(t, smtpServer.config(), srv, ca, WithClock(clk.Now))
 
 			id := enqueueWithBcc(t, o, "a", "Cut off")
 			srv.Fault(testpeer.IMAPFault{DropAppendAfter: 200, StoreBeforeDrop: stored})
@@ -337,11 +343,7 @@ func TestCopyRefusalsAreVisibleRetryableAndNeverResend(t *testing.T) {
 			ca := testpeer.NewCA(t, "IMAP CA")
 			srv := startFaultIMAP(t, ca)
 			smtpServer := startSink(t)
-			accts := &accountsMap{}
-			accts.set("a", smtpServer.config())
-			copier := &imapCopier{}
-			copier.set("a", faultIMAP(srv, ca))
-			o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+			o := outboxFilingTo(t, smtpServer.config(), srv, ca)
 			events, stop := o.Subscribe()
 			defer stop()
 
@@ -576,11 +578,7 @@ func TestMarkSentFilesTheCopy(t *testing.T) {
 	srv := startFaultIMAP(t, ca)
 	smtpServer := startScripted(t)
 	smtpServer.script("dot", "drop")
-	accts := &accountsMap{}
-	accts.set("a", smtpServer.config())
-	copier := &imapCopier{}
-	copier.set("a", faultIMAP(srv, ca))
-	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	o := outboxFilingTo(t, smtpServer.config(), srv, ca)
 	id := enqueueRaw(t, o, "a", "unknown-then-sent@example.org", "Unknown", time.Time{})
 	flushAll(t, o)
 	if e := mustGet(t, o, id); e.State != StateUnknown || e.SentCopy != CopyOff {
@@ -669,11 +667,7 @@ func TestCopyWhoseResultCannotBeRecordedIsReleasedAndFiledOnce(t *testing.T) {
 	ca := testpeer.NewCA(t, "IMAP CA")
 	srv := startFaultIMAP(t, ca)
 	smtpServer := startSink(t)
-	accts := &accountsMap{}
-	accts.set("a", smtpServer.config())
-	copier := &imapCopier{}
-	copier.set("a", faultIMAP(srv, ca))
-	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	o := outboxFilingTo(t, smtpServer.config(), srv, ca)
 	id := enqueueWithBcc(t, o, "a", "Unrecorded")
 	ctx := context.Background()
 	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 {
@@ -706,11 +700,7 @@ func TestRetryCopyFreesAClaimNoLoopOfThisProcessHolds(t *testing.T) {
 	ca := testpeer.NewCA(t, "IMAP CA")
 	srv := startFaultIMAP(t, ca)
 	smtpServer := startSink(t)
-	accts := &accountsMap{}
-	accts.set("a", smtpServer.config())
-	copier := &imapCopier{}
-	copier.set("a", faultIMAP(srv, ca))
-	o := openDir(t, t.TempDir(), accts, WithSentCopier(copier))
+	o := outboxFilingTo(t, smtpServer.config(), srv, ca)
 	id := enqueueWithBcc(t, o, "a", "Stuck claim")
 	ctx := context.Background()
 	if sum, err := o.Flush(ctx); err != nil || sum.Sent != 1 {
@@ -741,12 +731,8 @@ func TestCopyOfAMessageIDGivenWithBracketsIsFoundAfterACutOff(t *testing.T) {
 	ca := testpeer.NewCA(t, "IMAP CA")
 	srv := startFaultIMAP(t, ca)
 	smtpServer := startSink(t)
-	accts := &accountsMap{}
-	accts.set("a", smtpServer.config())
-	copier := &imapCopier{}
-	copier.set("a", faultIMAP(srv, ca))
 	clk := newClock()
-	o := openDir(t, t.TempDir(), accts, WithClock(clk.Now), WithSentCopier(copier))
+	o := outboxFilingTo(t, smtpServer.config(), srv, ca, WithClock(clk.Now))
 	_, err := o.Enqueue(context.Background(), "a", &mail.Message{
 		From: mail.Address{Email: "anna@example.test"}, To: []mail.Address{{Email: "ben@example.test"}},
 		Subject: "Bracketed", Body: "Hallo\n", MessageID: "<given-with-brackets@postie.test>",
